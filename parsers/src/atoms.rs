@@ -1,0 +1,165 @@
+//! Small pieces of syntax shared by several formats: `key=value` lists (auditd, sudo, pam),
+//! quoted strings, hex-encoded values, IP addresses.
+
+use nom::branch::alt;
+use nom::bytes::complete::{take_till, take_till1, take_while1};
+use nom::character::complete::{char, multispace0};
+use nom::combinator::map;
+use nom::sequence::delimited;
+use nom::{IResult, Parser};
+
+/// A value of a `key=value` pair, with the quoting it was written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KvValue<'a> {
+    /// `key="text"`
+    Double(&'a str),
+    /// `key='text'` (auditd wraps a user-space message this way)
+    Single(&'a str),
+    /// `key=text` up to the next blank
+    Bare(&'a str),
+}
+
+impl<'a> KvValue<'a> {
+    pub fn as_str(&self) -> &'a str {
+        match *self {
+            KvValue::Double(s) | KvValue::Single(s) | KvValue::Bare(s) => s,
+        }
+    }
+}
+
+fn kv_key(i: &str) -> IResult<&str, &str> {
+    take_while1(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.' || c == ':')(i)
+}
+
+fn kv_value(i: &str) -> IResult<&str, KvValue<'_>> {
+    alt((
+        map(delimited(char('"'), take_till(|c| c == '"'), char('"')), KvValue::Double),
+        map(delimited(char('\''), take_till(|c| c == '\''), char('\'')), KvValue::Single),
+        map(take_till(|c: char| c.is_ascii_whitespace()), KvValue::Bare),
+    ))
+    .parse(i)
+}
+
+fn kv_pair(i: &str) -> IResult<&str, (&str, KvValue<'_>)> {
+    let (i, _) = multispace0(i)?;
+    let (i, k) = kv_key(i)?;
+    let (i, _) = char('=')(i)?;
+    let (i, v) = kv_value(i)?;
+    Ok((i, (k, v)))
+}
+
+/// Iterates over the `key=value` pairs of a blank-separated list. Words that are not pairs
+/// (auditd's `op=PAM:authentication` is a pair, the bare `pam_tally2` word is not) are skipped.
+pub fn kv_pairs(s: &str) -> KvPairs<'_> {
+    KvPairs { rest: s }
+}
+
+/// Iterator of [`kv_pairs`].
+pub struct KvPairs<'a> {
+    rest: &'a str,
+}
+
+impl<'a> Iterator for KvPairs<'a> {
+    type Item = (&'a str, KvValue<'a>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let trimmed = self.rest.trim_start();
+            if trimmed.is_empty() {
+                return None;
+            }
+            match kv_pair(trimmed) {
+                Ok((rest, pair)) => {
+                    self.rest = rest;
+                    return Some(pair);
+                }
+                Err(_) => {
+                    // Skip one word (and an unterminated quote with it) and try again.
+                    let word: IResult<&str, &str> =
+                        take_till1(|c: char| c.is_ascii_whitespace()).parse(trimmed);
+                    match word {
+                        Ok((rest, _)) => self.rest = rest,
+                        Err(_) => return None,
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Decodes an even-length string of hex digits (auditd's encoding of values with blanks or
+/// non-printable bytes). `None` if it is not hex.
+pub fn hex_decode(s: &str) -> Option<Vec<u8>> {
+    let b = s.as_bytes();
+    if b.is_empty() || b.len() % 2 != 0 {
+        return None;
+    }
+    let nib = |c: u8| -> Option<u8> {
+        match c {
+            b'0'..=b'9' => Some(c - b'0'),
+            b'a'..=b'f' => Some(c - b'a' + 10),
+            b'A'..=b'F' => Some(c - b'A' + 10),
+            _ => None,
+        }
+    };
+    b.chunks(2).map(|p| Some(nib(p[0])? << 4 | nib(p[1])?)).collect()
+}
+
+/// Whether `s` is an IPv4 or IPv6 address (not a host name).
+pub fn is_ip(s: &str) -> bool {
+    s.parse::<std::net::IpAddr>().is_ok()
+}
+
+/// `s` with a surrounding pair of double or single quotes removed.
+pub fn unquote(s: &str) -> &str {
+    let b = s.as_bytes();
+    if b.len() >= 2 && ((b[0] == b'"' && b[b.len() - 1] == b'"') || (b[0] == b'\'' && b[b.len() - 1] == b'\'')) {
+        &s[1..s.len() - 1]
+    } else {
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kv_lists() {
+        let s = r#"pid=2940 uid=0 msg='op=adding group id=1004 exe="/usr/sbin/groupadd" res=success' pam_tally2 a= b="x y""#;
+        let v: Vec<_> = kv_pairs(s).collect();
+        assert_eq!(
+            v,
+            vec![
+                ("pid", KvValue::Bare("2940")),
+                ("uid", KvValue::Bare("0")),
+                ("msg", KvValue::Single(r#"op=adding group id=1004 exe="/usr/sbin/groupadd" res=success"#)),
+                ("a", KvValue::Bare("")),
+                ("b", KvValue::Double("x y")),
+            ]
+        );
+        // An unterminated quote is kept as a bare word; it does not loop or panic.
+        assert_eq!(
+            kv_pairs(r#"a="x b=1"#).collect::<Vec<_>>(),
+            vec![("a", KvValue::Bare("\"x")), ("b", KvValue::Bare("1"))]
+        );
+    }
+
+    #[test]
+    fn hex() {
+        assert_eq!(hex_decode("2F62696E2F6C73").unwrap(), b"/bin/ls");
+        assert_eq!(hex_decode("2F6"), None);
+        assert_eq!(hex_decode("zz"), None);
+        assert_eq!(hex_decode(""), None);
+    }
+
+    #[test]
+    fn ips_and_quotes() {
+        assert!(is_ip("10.1.2.3"));
+        assert!(is_ip("::1"));
+        assert!(!is_ip("arch-db01"));
+        assert_eq!(unquote("\"a b\""), "a b");
+        assert_eq!(unquote("'x'"), "x");
+        assert_eq!(unquote("\""), "\"");
+    }
+}

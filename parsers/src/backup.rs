@@ -1,0 +1,1 @@
+//! Backup tools' output: restic `backup --json` and borg `--json` / `--log-json`.

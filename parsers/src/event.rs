@@ -1,0 +1,260 @@
+//! The one event every parser produces, whatever the log format.
+//!
+//! Its fields are those of the event table in DESIGN.md. Every later part of vigil (index, archive,
+//! checks, report) reads events of this type and nothing else. The vocabulary of `category` and
+//! `action` lives in [`crate::vocab`].
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::context::ParseContext;
+use crate::line::RawLine;
+
+/// What kind of thing happened: the coarse class the checks and the report group by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    Login,
+    Admin,
+    DataEdit,
+    DataRead,
+    DataExport,
+    Permission,
+    Account,
+    Backup,
+    Release,
+    Config,
+    System,
+    Other,
+}
+
+impl Category {
+    pub const ALL: [Category; 12] = [
+        Category::Login,
+        Category::Admin,
+        Category::DataEdit,
+        Category::DataRead,
+        Category::DataExport,
+        Category::Permission,
+        Category::Account,
+        Category::Backup,
+        Category::Release,
+        Category::Config,
+        Category::System,
+        Category::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Login => "login",
+            Category::Admin => "admin",
+            Category::DataEdit => "data_edit",
+            Category::DataRead => "data_read",
+            Category::DataExport => "data_export",
+            Category::Permission => "permission",
+            Category::Account => "account",
+            Category::Backup => "backup",
+            Category::Release => "release",
+            Category::Config => "config",
+            Category::System => "system",
+            Category::Other => "other",
+        }
+    }
+
+    /// The category named `s` (as written by [`Category::as_str`]), if any.
+    pub fn parse(s: &str) -> Option<Category> {
+        Category::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+impl fmt::Display for Category {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Whether the action succeeded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Success,
+    Failure,
+    #[default]
+    Unknown,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Success => "success",
+            Outcome::Failure => "failure",
+            Outcome::Unknown => "unknown",
+        }
+    }
+
+    /// Reads the usual spellings of a result: success/ok/true/1/yes/passed and
+    /// failure/failed/fail/error/denied/false/0/no. Anything else is unknown.
+    pub fn from_word(s: &str) -> Outcome {
+        let s = s.trim();
+        const OK: [&str; 8] = ["success", "succeeded", "ok", "true", "1", "yes", "passed", "allowed"];
+        const KO: [&str; 10] = [
+            "failure", "failed", "fail", "error", "denied", "false", "0", "no", "rejected", "forbidden",
+        ];
+        if OK.iter().any(|w| s.eq_ignore_ascii_case(w)) {
+            Outcome::Success
+        } else if KO.iter().any(|w| s.eq_ignore_ascii_case(w)) {
+            Outcome::Failure
+        } else {
+            Outcome::Unknown
+        }
+    }
+}
+
+/// The role of the actor, where the line itself says it (policy adds more later).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActorRole {
+    Admin,
+    Operator,
+    User,
+    Outsourced,
+    Service,
+}
+
+impl ActorRole {
+    pub fn parse(s: &str) -> Option<ActorRole> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "admin" | "administrator" | "root" | "superuser" | "dba" => Some(ActorRole::Admin),
+            "operator" | "ops" => Some(ActorRole::Operator),
+            "user" => Some(ActorRole::User),
+            "outsourced" | "contractor" | "vendor" => Some(ActorRole::Outsourced),
+            "service" | "system" => Some(ActorRole::Service),
+            _ => None,
+        }
+    }
+}
+
+/// Something a reader of the event should know about how it was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Flag {
+    /// The line had no year; it was chosen by the context's year resolver.
+    YearInferred,
+    /// The line had no zone (or only an abbreviation); it was read in the source's zone.
+    ZoneFromSource,
+    /// The bytes were not valid UTF-8 and were decoded lossily (U+FFFD replaces bad bytes).
+    InvalidUtf8,
+    /// The bytes were decoded as GB18030, as the source is configured.
+    Gb18030,
+    /// A multi-record event was emitted before it was complete (end of input or too many open).
+    Incomplete,
+}
+
+/// Where an event came from: the chain of custody back to the bytes on disk.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Origin {
+    pub path: String,
+    /// Byte offset of the event's first line in the file.
+    pub offset: u64,
+    /// 1-based line number of the event's first line.
+    pub line: u64,
+}
+
+/// One normalised event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    /// Stable hex id derived from the file identity and the byte offset: see [`Event::make_id`].
+    pub id: String,
+    /// When it happened, UTC.
+    pub ts: DateTime<Utc>,
+    pub host: String,
+    pub source: String,
+    pub format: String,
+    pub category: Category,
+    /// Dotted verb from [`crate::vocab`].
+    pub action: String,
+    pub outcome: Outcome,
+    pub actor: Option<String>,
+    pub actor_role: Option<ActorRole>,
+    pub src_ip: Option<String>,
+    pub target: Option<String>,
+    pub ticket: Option<String>,
+    /// Human text, full-text searchable.
+    pub message: String,
+    /// The original line(s), verbatim (decoded to text).
+    pub raw: String,
+    /// Everything else the parser found.
+    pub fields: BTreeMap<String, Value>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub flags: Vec<Flag>,
+    pub origin: Origin,
+}
+
+impl Event {
+    /// The id of the event whose first line starts at `offset` in the file whose fingerprint is
+    /// `file_id`: 16 hex digits of fingerprint, 12 of offset. Re-reading the same bytes gives the
+    /// same id, and the id says where to look.
+    pub fn make_id(file_id: u64, offset: u64) -> String {
+        format!("{file_id:016x}{offset:012x}")
+    }
+
+    /// A new event for `line`, read under `ctx`, with the category of `action` taken from the
+    /// vocabulary (or `Other`). Parsers fill in the rest.
+    pub fn new(
+        ctx: &ParseContext,
+        line: &RawLine<'_>,
+        format: &str,
+        ts: DateTime<Utc>,
+        action: &str,
+        raw: String,
+    ) -> Event {
+        let category = crate::vocab::category_of(action).unwrap_or(Category::Other);
+        Event {
+            id: Event::make_id(line.file_id, line.offset),
+            ts,
+            host: ctx.host.clone(),
+            source: ctx.source.clone(),
+            format: format.to_string(),
+            category,
+            action: action.to_string(),
+            outcome: Outcome::Unknown,
+            actor: None,
+            actor_role: None,
+            src_ip: None,
+            target: None,
+            ticket: None,
+            message: String::new(),
+            raw,
+            fields: BTreeMap::new(),
+            flags: Vec::new(),
+            origin: Origin {
+                path: line.path.to_string(),
+                offset: line.offset,
+                line: line.line,
+            },
+        }
+    }
+
+    /// Sets `action` and the category the vocabulary gives it.
+    pub fn set_action(&mut self, action: &str) {
+        self.action = action.to_string();
+        self.category = crate::vocab::category_of(action).unwrap_or(Category::Other);
+    }
+
+    /// Adds a flag once.
+    pub fn flag(&mut self, flag: Flag) {
+        if !self.flags.contains(&flag) {
+            self.flags.push(flag);
+            self.flags.sort();
+        }
+    }
+
+    /// Stores `value` under `key` in `fields`.
+    pub fn field(&mut self, key: &str, value: impl Into<Value>) {
+        self.fields.insert(key.to_string(), value.into());
+    }
+}

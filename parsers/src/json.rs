@@ -1,0 +1,1 @@
+//! JSON lines with a configurable field mapping (the archive application's own audit log).

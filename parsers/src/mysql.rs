@@ -1,0 +1,1 @@
+//! MariaDB server_audit plugin lines and the MySQL general query log.

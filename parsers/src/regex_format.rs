@@ -1,0 +1,1 @@
+//! Formats defined in the config by a regular expression with named captures.

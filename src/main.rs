@@ -1,0 +1,3 @@
+//! The `vigil` binary: parses the command line, dispatches, maps errors to exit codes.
+
+fn main() {}
