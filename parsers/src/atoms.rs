@@ -28,13 +28,21 @@ impl<'a> KvValue<'a> {
 }
 
 fn kv_key(i: &str) -> IResult<&str, &str> {
-    take_while1(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.' || c == ':')(i)
+    take_while1(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.' || c == ':')(
+        i,
+    )
 }
 
 fn kv_value(i: &str) -> IResult<&str, KvValue<'_>> {
     alt((
-        map(delimited(char('"'), take_till(|c| c == '"'), char('"')), KvValue::Double),
-        map(delimited(char('\''), take_till(|c| c == '\''), char('\'')), KvValue::Single),
+        map(
+            delimited(char('"'), take_till(|c| c == '"'), char('"')),
+            KvValue::Double,
+        ),
+        map(
+            delimited(char('\''), take_till(|c| c == '\''), char('\'')),
+            KvValue::Single,
+        ),
         map(take_till(|c: char| c.is_ascii_whitespace()), KvValue::Bare),
     ))
     .parse(i)
@@ -91,7 +99,7 @@ impl<'a> Iterator for KvPairs<'a> {
 /// non-printable bytes). `None` if it is not hex.
 pub fn hex_decode(s: &str) -> Option<Vec<u8>> {
     let b = s.as_bytes();
-    if b.is_empty() || b.len() % 2 != 0 {
+    if b.is_empty() || !b.len().is_multiple_of(2) {
         return None;
     }
     let nib = |c: u8| -> Option<u8> {
@@ -102,7 +110,9 @@ pub fn hex_decode(s: &str) -> Option<Vec<u8>> {
             _ => None,
         }
     };
-    b.chunks(2).map(|p| Some(nib(p[0])? << 4 | nib(p[1])?)).collect()
+    b.chunks(2)
+        .map(|p| Some(nib(p[0])? << 4 | nib(p[1])?))
+        .collect()
 }
 
 /// Whether `s` is an IPv4 or IPv6 address (not a host name).
@@ -113,7 +123,9 @@ pub fn is_ip(s: &str) -> bool {
 /// `s` with a surrounding pair of double or single quotes removed.
 pub fn unquote(s: &str) -> &str {
     let b = s.as_bytes();
-    if b.len() >= 2 && ((b[0] == b'"' && b[b.len() - 1] == b'"') || (b[0] == b'\'' && b[b.len() - 1] == b'\'')) {
+    if b.len() >= 2
+        && ((b[0] == b'"' && b[b.len() - 1] == b'"') || (b[0] == b'\'' && b[b.len() - 1] == b'\''))
+    {
         &s[1..s.len() - 1]
     } else {
         s
@@ -133,7 +145,12 @@ mod tests {
             vec![
                 ("pid", KvValue::Bare("2940")),
                 ("uid", KvValue::Bare("0")),
-                ("msg", KvValue::Single(r#"op=adding group id=1004 exe="/usr/sbin/groupadd" res=success"#)),
+                (
+                    "msg",
+                    KvValue::Single(
+                        r#"op=adding group id=1004 exe="/usr/sbin/groupadd" res=success"#
+                    )
+                ),
                 ("a", KvValue::Bare("")),
                 ("b", KvValue::Double("x y")),
             ]

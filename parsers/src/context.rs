@@ -90,8 +90,14 @@ mod tests {
     fn default_ticket_pattern_compiles_and_finds_tickets() {
         assert!(Regex::new(DEFAULT_TICKET_PATTERN).is_ok());
         let ctx = ParseContext::new("s", "h", chrono_tz::UTC, DateTime::<Utc>::MIN_UTC);
-        assert_eq!(ctx.find_ticket("UPDATE per CHG-2026-0012 ok"), Some("CHG-2026-0012".into()));
-        assert_eq!(ctx.find_ticket("工单DE-2026-031已批准"), Some("DE-2026-031".into()));
+        assert_eq!(
+            ctx.find_ticket("UPDATE per CHG-2026-0012 ok"),
+            Some("CHG-2026-0012".into())
+        );
+        assert_eq!(
+            ctx.find_ticket("工单DE-2026-031已批准"),
+            Some("DE-2026-031".into())
+        );
         assert_eq!(ctx.find_ticket("host arch-db01 10.1.2.3"), None);
     }
 }

@@ -16,7 +16,9 @@ pub enum ErrorKind {
     BadTimestamp(String),
     #[error("time {time} does not exist in zone {zone}")]
     NonexistentTime { time: String, zone: String },
-    #[error("zone abbreviation {abbrev:?} is not used by the source's zone {zone} at that time; set the source's zone to the one the log was written in")]
+    #[error(
+        "zone abbreviation {abbrev:?} is not used by the source's zone {zone} at that time; set the source's zone to the one the log was written in"
+    )]
     ZoneMismatch { abbrev: String, zone: String },
     #[error("bad {what}: {value:?}")]
     BadValue { what: &'static str, value: String },

@@ -100,9 +100,27 @@ impl Outcome {
     /// failure/failed/fail/error/denied/false/0/no. Anything else is unknown.
     pub fn from_word(s: &str) -> Outcome {
         let s = s.trim();
-        const OK: [&str; 8] = ["success", "succeeded", "ok", "true", "1", "yes", "passed", "allowed"];
+        const OK: [&str; 8] = [
+            "success",
+            "succeeded",
+            "ok",
+            "true",
+            "1",
+            "yes",
+            "passed",
+            "allowed",
+        ];
         const KO: [&str; 10] = [
-            "failure", "failed", "fail", "error", "denied", "false", "0", "no", "rejected", "forbidden",
+            "failure",
+            "failed",
+            "fail",
+            "error",
+            "denied",
+            "false",
+            "0",
+            "no",
+            "rejected",
+            "forbidden",
         ];
         if OK.iter().any(|w| s.eq_ignore_ascii_case(w)) {
             Outcome::Success

@@ -82,7 +82,12 @@ pub fn reject(line: &RawLine<'_>, raw: String, error: ParseError) -> Rejected {
 
 /// Feeds a whole text to `parser` line by line (as a reader would: `\n`-separated, a `\r` before
 /// it removed, offsets and line numbers counted), then flushes. For tests and tools.
-pub fn parse_text(parser: &mut dyn Parser, ctx: &ParseContext, path: &str, text: &[u8]) -> Vec<Output> {
+pub fn parse_text(
+    parser: &mut dyn Parser,
+    ctx: &ParseContext,
+    path: &str,
+    text: &[u8],
+) -> Vec<Output> {
     let mut out = Vec::new();
     let mut offset = 0u64;
     for (n, chunk) in text.split_inclusive(|b| *b == b'\n').enumerate() {

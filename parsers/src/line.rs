@@ -37,7 +37,11 @@ impl<'a> RawLine<'a> {
 
     /// The same line at another place (for tables of lines fed one after another).
     pub fn at(self, offset: u64, line: u64) -> RawLine<'a> {
-        RawLine { offset, line, ..self }
+        RawLine {
+            offset,
+            line,
+            ..self
+        }
     }
 
     /// The line as text in the source's encoding, and the flag saying how it was decoded.

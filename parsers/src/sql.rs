@@ -18,7 +18,11 @@ pub fn classify(stmt: &str) -> (&'static str, Option<String>) {
     }
     if w(0) == "WITH" {
         let verbs = ["INSERT", "UPDATE", "DELETE", "MERGE", "SELECT"];
-        match words.iter().skip(1).position(|x| verbs[..4].contains(&x.as_str())) {
+        match words
+            .iter()
+            .skip(1)
+            .position(|x| verbs[..4].contains(&x.as_str()))
+        {
             Some(p) => i = p + 1,
             None => return (vocab::DB_READ, after(&words, 0, &["FROM"])),
         }
@@ -35,8 +39,17 @@ pub fn classify(stmt: &str) -> (&'static str, Option<String>) {
                 (vocab::DB_READ, after(rest, 0, &["FROM"]))
             }
         }
-        "INSERT" | "REPLACE" => (vocab::DB_INSERT, after(rest, 0, &["INTO"]).or_else(|| rest.get(1).cloned())),
-        "UPDATE" => (vocab::DB_UPDATE, rest.get(1).filter(|t| *t != "ONLY").cloned().or_else(|| rest.get(2).cloned())),
+        "INSERT" | "REPLACE" => (
+            vocab::DB_INSERT,
+            after(rest, 0, &["INTO"]).or_else(|| rest.get(1).cloned()),
+        ),
+        "UPDATE" => (
+            vocab::DB_UPDATE,
+            rest.get(1)
+                .filter(|t| *t != "ONLY")
+                .cloned()
+                .or_else(|| rest.get(2).cloned()),
+        ),
         "MERGE" => (vocab::DB_UPDATE, after(rest, 0, &["INTO"])),
         "DELETE" => (vocab::DB_DELETE, after(rest, 0, &["FROM"])),
         "TRUNCATE" => {
@@ -62,13 +75,26 @@ pub fn classify(stmt: &str) -> (&'static str, Option<String>) {
             let mut k = 1;
             while matches!(
                 rest.get(k).map(String::as_str),
-                Some("OR" | "REPLACE" | "UNIQUE" | "TEMP" | "TEMPORARY" | "UNLOGGED" | "GLOBAL" | "LOCAL" | "MATERIALIZED" | "DEFINER")
+                Some(
+                    "OR" | "REPLACE"
+                        | "UNIQUE"
+                        | "TEMP"
+                        | "TEMPORARY"
+                        | "UNLOGGED"
+                        | "GLOBAL"
+                        | "LOCAL"
+                        | "MATERIALIZED"
+                        | "DEFINER"
+                )
             ) {
                 k += 1;
             }
             let kind = rest.get(k).map(String::as_str).unwrap_or("");
             let mut n = k + 1;
-            while matches!(rest.get(n).map(String::as_str), Some("IF" | "NOT" | "EXISTS" | "CONCURRENTLY")) {
+            while matches!(
+                rest.get(n).map(String::as_str),
+                Some("IF" | "NOT" | "EXISTS" | "CONCURRENTLY")
+            ) {
                 n += 1;
             }
             let name = rest.get(n).cloned();
@@ -87,7 +113,10 @@ pub fn classify(stmt: &str) -> (&'static str, Option<String>) {
 
 /// The word after the first of `keys` found at or after `from`.
 fn after(words: &[String], from: usize, keys: &[&str]) -> Option<String> {
-    let p = words.iter().skip(from).position(|x| keys.contains(&x.as_str()))?;
+    let p = words
+        .iter()
+        .skip(from)
+        .position(|x| keys.contains(&x.as_str()))?;
     words.get(from + p + 1).filter(|w| !is_keyword(w)).cloned()
 }
 
@@ -147,7 +176,9 @@ fn words(stmt: &str, max: usize) -> Vec<String> {
             let raw = &stmt[start..i.min(b.len())];
             if quoted {
                 out.push(raw.replace(['"', '`'], ""));
-            } else if raw.bytes().all(|c| c.is_ascii_alphabetic() || c == b'_') && is_sql_keyword(raw) {
+            } else if raw.bytes().all(|c| c.is_ascii_alphabetic() || c == b'_')
+                && is_sql_keyword(raw)
+            {
                 out.push(raw.to_ascii_uppercase());
             } else {
                 out.push(raw.to_string());
@@ -159,12 +190,58 @@ fn words(stmt: &str, max: usize) -> Vec<String> {
 
 fn is_sql_keyword(w: &str) -> bool {
     const KW: &[&str] = &[
-        "SELECT", "INSERT", "REPLACE", "UPDATE", "DELETE", "MERGE", "TRUNCATE", "COPY", "LOAD", "GRANT",
-        "REVOKE", "CREATE", "ALTER", "DROP", "RENAME", "COMMENT", "WITH", "EXPLAIN", "TABLE", "VALUES",
-        "SHOW", "DESCRIBE", "DESC", "FETCH", "INTO", "FROM", "TO", "ON", "OR", "UNIQUE", "TEMP",
-        "TEMPORARY", "UNLOGGED", "GLOBAL", "LOCAL", "MATERIALIZED", "DEFINER", "IF", "NOT", "EXISTS",
-        "CONCURRENTLY", "ROLE", "USER", "GROUP", "INDEX", "ONLY", "OUTFILE", "DUMPFILE", "WHERE",
-        "LATERAL", "SET", "AS",
+        "SELECT",
+        "INSERT",
+        "REPLACE",
+        "UPDATE",
+        "DELETE",
+        "MERGE",
+        "TRUNCATE",
+        "COPY",
+        "LOAD",
+        "GRANT",
+        "REVOKE",
+        "CREATE",
+        "ALTER",
+        "DROP",
+        "RENAME",
+        "COMMENT",
+        "WITH",
+        "EXPLAIN",
+        "TABLE",
+        "VALUES",
+        "SHOW",
+        "DESCRIBE",
+        "DESC",
+        "FETCH",
+        "INTO",
+        "FROM",
+        "TO",
+        "ON",
+        "OR",
+        "UNIQUE",
+        "TEMP",
+        "TEMPORARY",
+        "UNLOGGED",
+        "GLOBAL",
+        "LOCAL",
+        "MATERIALIZED",
+        "DEFINER",
+        "IF",
+        "NOT",
+        "EXISTS",
+        "CONCURRENTLY",
+        "ROLE",
+        "USER",
+        "GROUP",
+        "INDEX",
+        "ONLY",
+        "OUTFILE",
+        "DUMPFILE",
+        "WHERE",
+        "LATERAL",
+        "SET",
+        "AS",
     ];
     KW.iter().any(|k| k.eq_ignore_ascii_case(w))
 }
@@ -176,24 +253,68 @@ mod tests {
     #[test]
     fn statements() {
         let cases: &[(&str, &str, Option<&str>)] = &[
-            ("SELECT * FROM public.archive_item WHERE id = 1", "db.read", Some("public.archive_item")),
+            (
+                "SELECT * FROM public.archive_item WHERE id = 1",
+                "db.read",
+                Some("public.archive_item"),
+            ),
             ("select count(*) from tbl", "db.read", Some("tbl")),
-            ("UPDATE public.archive_item SET title = 'x' WHERE id = 7", "db.update", Some("public.archive_item")),
+            (
+                "UPDATE public.archive_item SET title = 'x' WHERE id = 7",
+                "db.update",
+                Some("public.archive_item"),
+            ),
             ("update ONLY t set a=1", "db.update", Some("t")),
-            ("INSERT INTO audit_log (a) VALUES (1)", "db.insert", Some("audit_log")),
-            ("DELETE FROM \"Archive\".\"Item\" WHERE 1=1", "db.delete", Some("Archive.Item")),
-            ("TRUNCATE TABLE public.borrow_record", "db.delete", Some("public.borrow_record")),
+            (
+                "INSERT INTO audit_log (a) VALUES (1)",
+                "db.insert",
+                Some("audit_log"),
+            ),
+            (
+                "DELETE FROM \"Archive\".\"Item\" WHERE 1=1",
+                "db.delete",
+                Some("Archive.Item"),
+            ),
+            (
+                "TRUNCATE TABLE public.borrow_record",
+                "db.delete",
+                Some("public.borrow_record"),
+            ),
             ("truncate t1", "db.delete", Some("t1")),
-            ("COPY public.archive_item TO '/tmp/x.csv' CSV", "db.export", Some("public.archive_item")),
+            (
+                "COPY public.archive_item TO '/tmp/x.csv' CSV",
+                "db.export",
+                Some("public.archive_item"),
+            ),
             ("COPY t FROM STDIN", "db.insert", Some("t")),
-            ("SELECT * INTO OUTFILE '/tmp/a' FROM t", "db.export", Some("t")),
-            ("GRANT SELECT, UPDATE ON public.test2 TO regress_user2", "db.grant", Some("public.test2")),
-            ("CREATE TABLE IF NOT EXISTS public.tmp (id int)", "db.ddl", Some("public.tmp")),
+            (
+                "SELECT * INTO OUTFILE '/tmp/a' FROM t",
+                "db.export",
+                Some("t"),
+            ),
+            (
+                "GRANT SELECT, UPDATE ON public.test2 TO regress_user2",
+                "db.grant",
+                Some("public.test2"),
+            ),
+            (
+                "CREATE TABLE IF NOT EXISTS public.tmp (id int)",
+                "db.ddl",
+                Some("public.tmp"),
+            ),
             ("CREATE UNIQUE INDEX idx ON t (a)", "db.ddl", Some("t")),
-            ("ALTER ROLE regress_user1 SET pgaudit.log = 'ddl'", "db.grant", Some("regress_user1")),
+            (
+                "ALTER ROLE regress_user1 SET pgaudit.log = 'ddl'",
+                "db.grant",
+                Some("regress_user1"),
+            ),
             ("DROP TABLE tmp", "db.ddl", Some("tmp")),
             ("/* c */ -- x\n UPDATE t SET a = 1", "db.update", Some("t")),
-            ("WITH x AS (SELECT 1) UPDATE t SET a = 1", "db.update", Some("t")),
+            (
+                "WITH x AS (SELECT 1) UPDATE t SET a = 1",
+                "db.update",
+                Some("t"),
+            ),
             ("WITH x AS (SELECT 1) SELECT * FROM x", "db.read", Some("x")),
             ("SET autocommit=0", "db.statement", None),
             ("BEGIN", "db.statement", None),

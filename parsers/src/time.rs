@@ -1,7 +1,9 @@
 //! Time: reading local times in the source's zone, inferring missing years, resolving zone
 //! abbreviations. Every ambiguity of log time stamps is resolved here, in one documented place.
 
-use chrono::{DateTime, Datelike, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone, Utc};
+use chrono::{
+    DateTime, Datelike, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone, Utc,
+};
 use chrono_tz::{OffsetName, Tz};
 
 use crate::error::ErrorKind;
@@ -76,7 +78,11 @@ pub fn infer_year(
 /// it is resolved through the source's configured zone: it must be the abbreviation that zone uses
 /// at that moment. `UTC`, `GMT`, `Z` and numeric forms (`+08`, `+0800`, `-05:00`) are exact and
 /// need no zone. Anything else is an error that tells the user to set the source's zone.
-pub fn resolve_abbrev(naive: NaiveDateTime, abbrev: &str, zone: Tz) -> Result<DateTime<Utc>, ErrorKind> {
+pub fn resolve_abbrev(
+    naive: NaiveDateTime,
+    abbrev: &str,
+    zone: Tz,
+) -> Result<DateTime<Utc>, ErrorKind> {
     if abbrev.eq_ignore_ascii_case("utc") || abbrev.eq_ignore_ascii_case("gmt") || abbrev == "Z" {
         return Ok(Utc.from_utc_datetime(&naive));
     }
@@ -251,13 +257,21 @@ mod tests {
             infer_year(2, 29, hms(12, 0, 0), chrono_tz::UTC, reference).unwrap(),
             utc("2028-02-29T12:00:00Z")
         );
-        assert_eq!(infer_year(4, 31, hms(0, 0, 0), chrono_tz::UTC, reference), None);
+        assert_eq!(
+            infer_year(4, 31, hms(0, 0, 0), chrono_tz::UTC, reference),
+            None
+        );
     }
 
     #[test]
     fn cst_is_resolved_through_the_source_zone() {
-        let n = NaiveDate::from_ymd_opt(2026, 11, 3).unwrap().and_time(hms(8, 0, 0));
-        assert_eq!(resolve_abbrev(n, "CST", Shanghai).unwrap(), utc("2026-11-03T00:00:00Z"));
+        let n = NaiveDate::from_ymd_opt(2026, 11, 3)
+            .unwrap()
+            .and_time(hms(8, 0, 0));
+        assert_eq!(
+            resolve_abbrev(n, "CST", Shanghai).unwrap(),
+            utc("2026-11-03T00:00:00Z")
+        );
         assert_eq!(
             resolve_abbrev(n, "CST", chrono_tz::America::Chicago).unwrap(),
             utc("2026-11-03T14:00:00Z")
@@ -266,22 +280,37 @@ mod tests {
             resolve_abbrev(n, "CST", chrono_tz::Europe::Paris),
             Err(ErrorKind::ZoneMismatch { .. })
         ));
-        assert_eq!(resolve_abbrev(n, "UTC", Shanghai).unwrap(), utc("2026-11-03T08:00:00Z"));
-        assert_eq!(resolve_abbrev(n, "+08", chrono_tz::UTC).unwrap(), utc("2026-11-03T00:00:00Z"));
+        assert_eq!(
+            resolve_abbrev(n, "UTC", Shanghai).unwrap(),
+            utc("2026-11-03T08:00:00Z")
+        );
+        assert_eq!(
+            resolve_abbrev(n, "+08", chrono_tz::UTC).unwrap(),
+            utc("2026-11-03T00:00:00Z")
+        );
     }
 
     #[test]
     fn daylight_saving_edges() {
         let ny = chrono_tz::America::New_York;
         // 2026-11-01 01:30 happens twice in New York: the first (EDT) is taken.
-        let n = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap().and_time(hms(1, 30, 0));
+        let n = NaiveDate::from_ymd_opt(2026, 11, 1)
+            .unwrap()
+            .and_time(hms(1, 30, 0));
         assert_eq!(local_to_utc(n, ny).unwrap(), utc("2026-11-01T05:30:00Z"));
         // 2026-03-08 02:30 does not exist in New York.
-        let n = NaiveDate::from_ymd_opt(2026, 3, 8).unwrap().and_time(hms(2, 30, 0));
+        let n = NaiveDate::from_ymd_opt(2026, 3, 8)
+            .unwrap()
+            .and_time(hms(2, 30, 0));
         assert!(local_to_utc(n, ny).is_err());
         // With an abbreviation the repeated hour is exact.
-        let n = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap().and_time(hms(1, 30, 0));
-        assert_eq!(resolve_abbrev(n, "EST", ny).unwrap(), utc("2026-11-01T06:30:00Z"));
+        let n = NaiveDate::from_ymd_opt(2026, 11, 1)
+            .unwrap()
+            .and_time(hms(1, 30, 0));
+        assert_eq!(
+            resolve_abbrev(n, "EST", ny).unwrap(),
+            utc("2026-11-01T06:30:00Z")
+        );
     }
 
     #[test]
@@ -291,9 +320,18 @@ mod tests {
             parse_iso("2026-11-03T08:15:02.123456+08:00", z).unwrap(),
             (utc("2026-11-03T00:15:02.123456Z"), false)
         );
-        assert_eq!(parse_iso("2016-06-07T19:07:02.558338Z", z).unwrap().0, utc("2016-06-07T19:07:02.558338Z"));
-        assert_eq!(parse_iso("2026-11-03 08:15:02", Shanghai).unwrap(), (utc("2026-11-03T00:15:02Z"), true));
-        assert_eq!(parse_iso("2026-11-03T08:15:02+0800", z).unwrap().0, utc("2026-11-03T00:15:02Z"));
+        assert_eq!(
+            parse_iso("2016-06-07T19:07:02.558338Z", z).unwrap().0,
+            utc("2016-06-07T19:07:02.558338Z")
+        );
+        assert_eq!(
+            parse_iso("2026-11-03 08:15:02", Shanghai).unwrap(),
+            (utc("2026-11-03T00:15:02Z"), true)
+        );
+        assert_eq!(
+            parse_iso("2026-11-03T08:15:02+0800", z).unwrap().0,
+            utc("2026-11-03T00:15:02Z")
+        );
         assert!(parse_iso("yesterday", z).is_err());
     }
 
@@ -304,9 +342,18 @@ mod tests {
         assert_eq!(numeric_offset("+0800"), Some(8 * 3600));
         assert_eq!(numeric_offset("+8"), None);
         assert_eq!(numeric_offset("CST"), None);
-        assert_eq!(from_epoch_secs(1594053514.588).unwrap(), utc("2020-07-06T16:38:34.588Z"));
-        assert_eq!(parse_epoch("1594053514.588").unwrap(), utc("2020-07-06T16:38:34.588Z"));
-        assert_eq!(parse_epoch("1594053514").unwrap(), utc("2020-07-06T16:38:34Z"));
+        assert_eq!(
+            from_epoch_secs(1594053514.588).unwrap(),
+            utc("2020-07-06T16:38:34.588Z")
+        );
+        assert_eq!(
+            parse_epoch("1594053514.588").unwrap(),
+            utc("2020-07-06T16:38:34.588Z")
+        );
+        assert_eq!(
+            parse_epoch("1594053514").unwrap(),
+            utc("2020-07-06T16:38:34Z")
+        );
         assert_eq!(parse_epoch("x.1"), None);
         assert_eq!(parse_epoch("1.1234567890"), None);
         assert_eq!(from_epoch_secs(f64::NAN), None);

@@ -1,0 +1,9 @@
+//! Syslog: RFC 3164 and RFC 5424 envelopes, and the messages of the programs that matter to an
+//! audit (sshd, sudo, su, account tools, pam_unix, systemd, cron).
+//!
+//! [`envelope`] reads the envelope (priority, time, host, program, pid, structured data) and
+//! leaves the message; other formats carried by syslog (PostgreSQL) use it too.
+
+pub mod envelope;
+
+pub use envelope::{Envelope, Rfc, SdElement, envelope};
