@@ -21,12 +21,14 @@
 //! when an RFC 5424 line had the nil time, `repeated` for rsyslog's
 //! `message repeated N times: [ ... ]` (the inner message is parsed).
 
+use std::collections::BTreeMap;
+
 use serde_json::{Map, Value};
 
 use super::envelope::{Envelope, FACILITIES, SEVERITIES, envelope};
 use super::{accounts, cron, pam, sshd, su, sudo, systemd};
 use crate::context::{DEFAULT_TICKET_PATTERN, ParseContext};
-use crate::event::{Event, Flag, Outcome};
+use crate::event::{Category, Event, Flag, Origin, Outcome};
 use crate::line::RawLine;
 use crate::vocab;
 use crate::{Output, Parser, reject};
@@ -73,25 +75,41 @@ pub fn parse_line(line: &RawLine<'_>, ctx: &ParseContext) -> Output {
 }
 
 fn build(env: &Envelope<'_>, text: &str, line: &RawLine<'_>, ctx: &ParseContext) -> Event {
-    let mut ev = Event::new(
-        ctx,
-        line,
-        FORMAT,
-        env.ts,
-        vocab::SYSTEM_MESSAGE,
-        text.to_string(),
-    );
+    // The event is built field by field rather than with `Event::new`: this is the hot path of
+    // the busiest format, and `Event::new`'s generic id formatting and vocabulary look-ups cost
+    // a third of the time. The result is the same (checked by a test).
+    let mut ev = Event {
+        id: event_id(line.file_id, line.offset),
+        ts: env.ts,
+        host: env.host.unwrap_or(&ctx.host).to_string(),
+        source: ctx.source.clone(),
+        format: FORMAT.to_string(),
+        category: Category::System,
+        action: vocab::SYSTEM_MESSAGE.to_string(),
+        outcome: Outcome::Unknown,
+        actor: None,
+        actor_role: None,
+        src_ip: None,
+        target: None,
+        ticket: None,
+        message: String::new(),
+        raw: text.to_string(),
+        fields: BTreeMap::new(),
+        flags: Vec::new(),
+        origin: Origin {
+            path: line.path.to_string(),
+            offset: line.offset,
+            line: line.line,
+        },
+    };
     if env.year_inferred {
-        ev.flag(Flag::YearInferred);
+        ev.flags.push(Flag::YearInferred);
     }
     if env.zone_from_source {
-        ev.flag(Flag::ZoneFromSource);
+        ev.flags.push(Flag::ZoneFromSource);
     }
     if env.ts_from_reference {
         ev.field("time_source", "reference");
-    }
-    if let Some(h) = env.host {
-        ev.host = h.to_string();
     }
     // RFC 6587 non-transparent framing may leave its NUL trailer on the message.
     let msg = env.msg.trim_end_matches('\0');
@@ -231,9 +249,55 @@ fn find_ticket(ctx: &ParseContext, msg: &str) -> Option<String> {
 // --- helpers shared by the program readers -------------------------------------------------
 
 /// Sets the action (and its category) and the outcome.
-pub(super) fn set(ev: &mut Event, action: &str, outcome: Outcome) {
-    ev.set_action(action);
+pub(super) fn set(ev: &mut Event, action: &'static str, outcome: Outcome) {
+    ev.action.clear();
+    ev.action.push_str(action);
+    ev.category = category_of(action);
     ev.outcome = outcome;
+}
+
+/// The vocabulary's category of an action this parser gives, without scanning the vocabulary.
+fn category_of(action: &str) -> Category {
+    match action {
+        vocab::LOGIN_SUCCESS
+        | vocab::LOGIN_FAILURE
+        | vocab::LOGIN_INVALID_USER
+        | vocab::LOGOUT
+        | vocab::SESSION_OPEN
+        | vocab::SESSION_CLOSE => Category::Login,
+        vocab::SUDO_COMMAND | vocab::SUDO_DENIED | vocab::SU_SUCCESS | vocab::SU_FAILURE => {
+            Category::Admin
+        }
+        vocab::ACCOUNT_CREATE
+        | vocab::ACCOUNT_MODIFY
+        | vocab::ACCOUNT_DELETE
+        | vocab::ACCOUNT_LOCK
+        | vocab::GROUP_MODIFY
+        | vocab::PASSWORD_CHANGE => Category::Account,
+        vocab::SERVICE_START
+        | vocab::SERVICE_STOP
+        | vocab::SERVICE_FAIL
+        | vocab::SYSTEM_BOOT
+        | vocab::SYSTEM_MESSAGE
+        | vocab::CRON_RUN => Category::System,
+        _ => vocab::category_of(action).unwrap_or(Category::Other),
+    }
+}
+
+/// [`Event::make_id`] without the formatting machinery.
+fn event_id(file_id: u64, offset: u64) -> String {
+    if offset >> 48 != 0 {
+        return Event::make_id(file_id, offset);
+    }
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(28);
+    for i in (0..16).rev() {
+        s.push(HEX[((file_id >> (i * 4)) & 0xf) as usize] as char);
+    }
+    for i in (0..12).rev() {
+        s.push(HEX[((offset >> (i * 4)) & 0xf) as usize] as char);
+    }
+    s
 }
 
 /// `Some(s)` unless `s` is empty.
@@ -1500,6 +1564,27 @@ mod tests {
             (e.category, &e.fields["break_in_attempt"]),
             (crate::Category::Login, &json!(true))
         );
+    }
+
+    #[test]
+    fn the_event_is_built_as_event_new_would() {
+        for (file_id, offset) in [(0, 0), (1, 2), (u64::MAX, 0xffff_ffff_ffff), (7, 1 << 50)] {
+            assert_eq!(event_id(file_id, offset), Event::make_id(file_id, offset));
+        }
+        for (action, category) in vocab::ACTIONS {
+            assert_eq!(category_of(action), *category, "{action}");
+        }
+        let c = ctx();
+        let line = "Mar  2 10:00:00 h kernel: x";
+        let raw = RawLine::text(line).at(77, 3);
+        let e = parse_line(&raw, &c).unwrap();
+        let mut want = Event::new(&c, &raw, FORMAT, e.ts, vocab::SYSTEM_MESSAGE, line.into());
+        want.host = "h".into();
+        want.message = "x".into();
+        want.field("program", "kernel");
+        want.flag(Flag::ZoneFromSource);
+        want.flag(Flag::YearInferred);
+        assert_eq!(e, want);
     }
 
     #[test]
