@@ -294,8 +294,17 @@ fn rfc3164<'a>(
     if host_end == 0 {
         return Err(ParseError::expected("a host name after the time", line, r));
     }
-    let host = &r[..host_end];
-    let r = r[host_end..].strip_prefix(' ').unwrap_or(&r[host_end..]);
+    let word = &r[..host_end];
+    // A line written without a host (`Feb 21 21:54:44 sshd[3402]: ...`, as some senders do) has
+    // the tag where the host would be: a word ending in `:` is not a host name (`fe80::` is).
+    let (host, r) = if word.ends_with(':') && !word.ends_with("::") {
+        (None, r)
+    } else {
+        (
+            Some(word),
+            r[host_end..].strip_prefix(' ').unwrap_or(&r[host_end..]),
+        )
+    };
     // The tag: `prog:`, `prog[pid]:`, or none.
     let tagged: IResult<&str, (&str, Option<&str>, char)> = (
         take_while1(is_tag_char),
@@ -318,7 +327,7 @@ fn rfc3164<'a>(
         zone_from_source: stamp.zone_from_source,
         ts_from_reference: false,
         priority,
-        host: Some(host),
+        host,
         app,
         pid,
         msgid: None,
@@ -544,6 +553,12 @@ mod tests {
         assert_eq!(
             (e.app, e.pid, e.msg),
             (Some("systemd"), None, "Failed to mark scope")
+        );
+
+        let e = envelope("Feb 21 21:54:44 sshd[3402]: Accepted password", &c).unwrap();
+        assert_eq!(
+            (e.host, e.app, e.pid, e.msg),
+            (None, Some("sshd"), Some("3402"), "Accepted password")
         );
 
         let e = envelope("Jul 19 07:28:02 localhost no tag here at all", &c).unwrap();
