@@ -66,6 +66,20 @@ impl ParseContext {
 
     /// The first ticket number quoted in `text`, if any.
     pub fn find_ticket(&self, text: &str) -> Option<String> {
+        // With the default pattern a text without "-19" or "-20" holds no ticket: most log lines
+        // are passed over without running the regular expression.
+        if self.ticket.as_str() == DEFAULT_TICKET_PATTERN {
+            let b = text.as_bytes();
+            let maybe = memchr::memchr_iter(b'-', b).any(|i| {
+                matches!(
+                    (b.get(i + 1), b.get(i + 2)),
+                    (Some(b'1'), Some(b'9')) | (Some(b'2'), Some(b'0'))
+                )
+            });
+            if !maybe {
+                return None;
+            }
+        }
         self.ticket.find(text).map(|m| m.as_str().to_string())
     }
 }

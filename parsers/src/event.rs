@@ -217,7 +217,19 @@ impl Event {
     /// `file_id`: 16 hex digits of fingerprint, 12 of offset. Re-reading the same bytes gives the
     /// same id, and the id says where to look.
     pub fn make_id(file_id: u64, offset: u64) -> String {
-        format!("{file_id:016x}{offset:012x}")
+        if offset >> 48 != 0 {
+            // Past 256 TiB the offset takes more than 12 digits.
+            return format!("{file_id:016x}{offset:012x}");
+        }
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut s = String::with_capacity(28);
+        for i in (0..16).rev() {
+            s.push(HEX[((file_id >> (i * 4)) & 0xf) as usize] as char);
+        }
+        for i in (0..12).rev() {
+            s.push(HEX[((offset >> (i * 4)) & 0xf) as usize] as char);
+        }
+        s
     }
 
     /// A new event for `line`, read under `ctx`, with the category of `action` taken from the
@@ -274,5 +286,20 @@ impl Event {
     /// Stores `value` under `key` in `fields`.
     pub fn field(&mut self, key: &str, value: impl Into<Value>) {
         self.fields.insert(key.to_string(), value.into());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Event;
+
+    #[test]
+    fn ids_are_fingerprint_then_offset() {
+        assert_eq!(Event::make_id(0xabc, 0x1f), "0000000000000abc00000000001f");
+        assert_eq!(
+            Event::make_id(u64::MAX, (1 << 48) - 1),
+            "ffffffffffffffffffffffffffff"
+        );
+        assert_eq!(Event::make_id(1, 1 << 48), "00000000000000011000000000000");
     }
 }

@@ -82,10 +82,14 @@ pub fn sniff(head: &[u8]) -> Sniffed {
 
 /// Specific formats first: a PostgreSQL line carried by syslog is also a syslog line.
 fn rank(f: &str) -> usize {
-    BUILTIN.iter().position(|b| *b == f).map(|p| match f {
-        "syslog" => 100,
-        _ => p,
-    }).unwrap_or(usize::MAX)
+    BUILTIN
+        .iter()
+        .position(|b| *b == f)
+        .map(|p| match f {
+            "syslog" => 100,
+            _ => p,
+        })
+        .unwrap_or(usize::MAX)
 }
 
 fn sniff_line(l: &str) -> Option<&'static str> {
@@ -109,7 +113,10 @@ fn sniff_line(l: &str) -> Option<&'static str> {
         }
         return Some("json");
     }
-    if l.starts_with("Fatal: ") || l.starts_with("repository ") && l.contains(" opened") || l.starts_with("snapshot ") && l.ends_with(" saved") {
+    if l.starts_with("Fatal: ")
+        || l.starts_with("repository ") && l.contains(" opened")
+        || l.starts_with("snapshot ") && l.ends_with(" saved")
+    {
         return Some("restic");
     }
     // csvlog: "2026-05-16 05:11:50.269 UTC","user",...
@@ -117,7 +124,12 @@ fn sniff_line(l: &str) -> Option<&'static str> {
         return Some("postgres_csv");
     }
     // MariaDB server_audit: 20261103 09:15:02,host,...
-    if b.len() > 18 && b[..8].iter().all(u8::is_ascii_digit) && b[8] == b' ' && b[11] == b':' && b[17] == b',' {
+    if b.len() > 18
+        && b[..8].iter().all(u8::is_ascii_digit)
+        && b[8] == b' '
+        && b[11] == b':'
+        && b[17] == b','
+    {
         return Some("mariadb_audit");
     }
     if l.contains("mysql-server_auditing: ") {
@@ -149,9 +161,19 @@ fn is_date(b: &[u8]) -> bool {
 }
 
 fn pg_level(l: &str) -> bool {
-    ["LOG:  ", "ERROR:  ", "FATAL:  ", "WARNING:  ", "NOTICE:  ", "DETAIL:  ", "STATEMENT:  ", "HINT:  ", "PANIC:  "]
-        .iter()
-        .any(|k| l.contains(k))
+    [
+        "LOG:  ",
+        "ERROR:  ",
+        "FATAL:  ",
+        "WARNING:  ",
+        "NOTICE:  ",
+        "DETAIL:  ",
+        "STATEMENT:  ",
+        "HINT:  ",
+        "PANIC:  ",
+    ]
+    .iter()
+    .any(|k| l.contains(k))
 }
 
 fn is_mysql_general(l: &str) -> bool {
@@ -212,14 +234,21 @@ fn looks_syslog(l: &str) -> bool {
             && x[9] == b':'
             && x[12] == b':'
     };
-    if month_first(sb) || (sb.len() > 5 && sb[..4].iter().all(u8::is_ascii_digit) && sb[4] == b' ' && month_first(&sb[5..])) {
+    if month_first(sb)
+        || (sb.len() > 5
+            && sb[..4].iter().all(u8::is_ascii_digit)
+            && sb[4] == b' '
+            && month_first(&sb[5..]))
+    {
         return true;
     }
     // RFC 5424 after the priority, or an ISO time followed by host and tag.
     if s.starts_with("1 ") {
         return true;
     }
-    is_date(sb) && sb.get(10) == Some(&b'T') && s.split(' ').nth(2).is_some_and(|t| t.ends_with(':'))
+    is_date(sb)
+        && sb.get(10) == Some(&b'T')
+        && s.split(' ').nth(2).is_some_and(|t| t.ends_with(':'))
 }
 
 #[cfg(test)]
@@ -229,21 +258,66 @@ mod tests {
     #[test]
     fn sniffs_one_line_of_each() {
         let cases: &[(&str, Sniffed)] = &[
-            ("Feb 21 21:54:44 localhost sshd[3402]: Accepted publickey for vagrant", Sniffed::Format("syslog")),
-            ("<34>Feb  4 11:14:27 1.2.3.4 apache_server: test message", Sniffed::Format("syslog")),
-            ("<86>1 2015-08-05T21:58:59.693Z 192.168.2.132 SecureAuth0 23108 ID52020 - x", Sniffed::Format("syslog")),
-            ("2013-10-30T14:51:21.901728+01:00 srv sshd[12664]: Failed", Sniffed::Format("syslog")),
-            ("Feb 11 13:15:39 test-pc postgres[10808]: [1-1] db=,user= LOG:  listening", Sniffed::Format("postgres_syslog")),
-            ("type=USER_LOGIN msg=audit(1610903553.686:584): pid=1", Sniffed::Format("auditd")),
-            ("node=h type=SYSCALL msg=audit(1594053514.588:4686): arch=c000003e", Sniffed::Format("auditd")),
-            ("2026-11-03 09:15:02.123 CST [4321] dba@archive LOG:  AUDIT: SESSION,1,1,WRITE", Sniffed::Format("postgres")),
-            ("\"2026-05-16 05:11:50.269 UTC\",\"u\",\"d\",1001,\"192.0.2.10:54321\",00000001.000003e9,1", Sniffed::Format("postgres_csv")),
-            ("20261103 09:15:02,arch-db02,archive_app,10.1.2.30,12,345,QUERY,archive,'SELECT 1',0", Sniffed::Format("mariadb_audit")),
-            ("2016-06-07T19:07:02.558338Z    3 Connect\tphpmyadmin@localhost on  using Socket", Sniffed::Format("mysql_general")),
-            ("051007 21:55:24\t     42 Connect     root@localhost on db1", Sniffed::Format("mysql_general")),
-            ("{\"ts\":\"2026-11-03T09:15:02+08:00\",\"user\":\"zhangsan\"}", Sniffed::Format("json")),
-            ("{\"message_type\":\"summary\",\"files_new\":213}", Sniffed::Format("restic")),
-            ("{\"type\": \"log_message\", \"time\": 1605936838.36, \"message\": \"x\"}", Sniffed::Format("borg")),
+            (
+                "Feb 21 21:54:44 localhost sshd[3402]: Accepted publickey for vagrant",
+                Sniffed::Format("syslog"),
+            ),
+            (
+                "<34>Feb  4 11:14:27 1.2.3.4 apache_server: test message",
+                Sniffed::Format("syslog"),
+            ),
+            (
+                "<86>1 2015-08-05T21:58:59.693Z 192.168.2.132 SecureAuth0 23108 ID52020 - x",
+                Sniffed::Format("syslog"),
+            ),
+            (
+                "2013-10-30T14:51:21.901728+01:00 srv sshd[12664]: Failed",
+                Sniffed::Format("syslog"),
+            ),
+            (
+                "Feb 11 13:15:39 test-pc postgres[10808]: [1-1] db=,user= LOG:  listening",
+                Sniffed::Format("postgres_syslog"),
+            ),
+            (
+                "type=USER_LOGIN msg=audit(1610903553.686:584): pid=1",
+                Sniffed::Format("auditd"),
+            ),
+            (
+                "node=h type=SYSCALL msg=audit(1594053514.588:4686): arch=c000003e",
+                Sniffed::Format("auditd"),
+            ),
+            (
+                "2026-11-03 09:15:02.123 CST [4321] dba@archive LOG:  AUDIT: SESSION,1,1,WRITE",
+                Sniffed::Format("postgres"),
+            ),
+            (
+                "\"2026-05-16 05:11:50.269 UTC\",\"u\",\"d\",1001,\"192.0.2.10:54321\",00000001.000003e9,1",
+                Sniffed::Format("postgres_csv"),
+            ),
+            (
+                "20261103 09:15:02,arch-db02,archive_app,10.1.2.30,12,345,QUERY,archive,'SELECT 1',0",
+                Sniffed::Format("mariadb_audit"),
+            ),
+            (
+                "2016-06-07T19:07:02.558338Z    3 Connect\tphpmyadmin@localhost on  using Socket",
+                Sniffed::Format("mysql_general"),
+            ),
+            (
+                "051007 21:55:24\t     42 Connect     root@localhost on db1",
+                Sniffed::Format("mysql_general"),
+            ),
+            (
+                "{\"ts\":\"2026-11-03T09:15:02+08:00\",\"user\":\"zhangsan\"}",
+                Sniffed::Format("json"),
+            ),
+            (
+                "{\"message_type\":\"summary\",\"files_new\":213}",
+                Sniffed::Format("restic"),
+            ),
+            (
+                "{\"type\": \"log_message\", \"time\": 1605936838.36, \"message\": \"x\"}",
+                Sniffed::Format("borg"),
+            ),
             ("{\n  \"archive\": {\n", Sniffed::Format("borg")),
             ("hello world", Sniffed::Unknown),
             ("", Sniffed::Unknown),

@@ -61,116 +61,76 @@
 
 use crate::event::Category;
 
-pub const LOGIN_SUCCESS: &str = "login.success";
-pub const LOGIN_FAILURE: &str = "login.failure";
-pub const LOGIN_INVALID_USER: &str = "login.invalid_user";
-pub const LOGOUT: &str = "logout";
-pub const SESSION_OPEN: &str = "session.open";
-pub const SESSION_CLOSE: &str = "session.close";
-pub const SUDO_COMMAND: &str = "sudo.command";
-pub const SUDO_DENIED: &str = "sudo.denied";
-pub const SU_SUCCESS: &str = "su.success";
-pub const SU_FAILURE: &str = "su.failure";
-pub const ACCOUNT_CREATE: &str = "account.create";
-pub const ACCOUNT_MODIFY: &str = "account.modify";
-pub const ACCOUNT_DELETE: &str = "account.delete";
-pub const ACCOUNT_LOCK: &str = "account.lock";
-pub const GROUP_MODIFY: &str = "group.modify";
-pub const PASSWORD_CHANGE: &str = "password.change";
-pub const DB_CONNECT: &str = "db.connect";
-pub const DB_DISCONNECT: &str = "db.disconnect";
-pub const DB_AUTH_FAILURE: &str = "db.auth_failure";
-pub const DB_READ: &str = "db.read";
-pub const DB_INSERT: &str = "db.insert";
-pub const DB_UPDATE: &str = "db.update";
-pub const DB_DELETE: &str = "db.delete";
-pub const DB_DDL: &str = "db.ddl";
-pub const DB_GRANT: &str = "db.grant";
-pub const DB_EXPORT: &str = "db.export";
-pub const DB_STATEMENT: &str = "db.statement";
-pub const BACKUP_START: &str = "backup.start";
-pub const BACKUP_FINISH: &str = "backup.finish";
-pub const BACKUP_ERROR: &str = "backup.error";
-pub const SERVICE_START: &str = "service.start";
-pub const SERVICE_STOP: &str = "service.stop";
-pub const SERVICE_FAIL: &str = "service.fail";
-pub const SYSTEM_BOOT: &str = "system.boot";
-pub const SYSTEM_MESSAGE: &str = "system.message";
-pub const CRON_RUN: &str = "cron.run";
-pub const PROCESS_EXEC: &str = "process.exec";
-pub const NETWORK_CONNECT: &str = "network.connect";
-pub const FILE_ACCESS: &str = "file.access";
-pub const AUDIT_CONFIG_CHANGE: &str = "audit.config_change";
-pub const AUDIT_LOG_CLEARED: &str = "audit.log_cleared";
-pub const CONFIG_CHANGE: &str = "config.change";
-pub const RELEASE_DEPLOY: &str = "release.deploy";
-pub const EXPORT_REQUEST: &str = "export.request";
-pub const PERMISSION_GRANT: &str = "permission.grant";
-pub const PERMISSION_REVOKE: &str = "permission.revoke";
-pub const RECORD_VIEW: &str = "record.view";
-pub const RECORD_CREATE: &str = "record.create";
-pub const RECORD_UPDATE: &str = "record.update";
-pub const RECORD_DELETE: &str = "record.delete";
-pub const OTHER: &str = "other";
+/// Declares each action once: its constant, its row in [`ACTIONS`], its arm in [`category_of`].
+macro_rules! vocabulary {
+    ($( $konst:ident = $name:literal => $cat:ident ),* $(,)?) => {
+        $( pub const $konst: &str = $name; )*
 
-/// Every action of the vocabulary with its category, in the order of the table above.
-pub const ACTIONS: &[(&str, Category)] = &[
-    (LOGIN_SUCCESS, Category::Login),
-    (LOGIN_FAILURE, Category::Login),
-    (LOGIN_INVALID_USER, Category::Login),
-    (LOGOUT, Category::Login),
-    (SESSION_OPEN, Category::Login),
-    (SESSION_CLOSE, Category::Login),
-    (SUDO_COMMAND, Category::Admin),
-    (SUDO_DENIED, Category::Admin),
-    (SU_SUCCESS, Category::Admin),
-    (SU_FAILURE, Category::Admin),
-    (ACCOUNT_CREATE, Category::Account),
-    (ACCOUNT_MODIFY, Category::Account),
-    (ACCOUNT_DELETE, Category::Account),
-    (ACCOUNT_LOCK, Category::Account),
-    (GROUP_MODIFY, Category::Account),
-    (PASSWORD_CHANGE, Category::Account),
-    (DB_CONNECT, Category::Login),
-    (DB_DISCONNECT, Category::Login),
-    (DB_AUTH_FAILURE, Category::Login),
-    (DB_READ, Category::DataRead),
-    (DB_INSERT, Category::DataEdit),
-    (DB_UPDATE, Category::DataEdit),
-    (DB_DELETE, Category::DataEdit),
-    (DB_DDL, Category::DataEdit),
-    (DB_GRANT, Category::Permission),
-    (DB_EXPORT, Category::DataExport),
-    (DB_STATEMENT, Category::Other),
-    (BACKUP_START, Category::Backup),
-    (BACKUP_FINISH, Category::Backup),
-    (BACKUP_ERROR, Category::Backup),
-    (SERVICE_START, Category::System),
-    (SERVICE_STOP, Category::System),
-    (SERVICE_FAIL, Category::System),
-    (SYSTEM_BOOT, Category::System),
-    (SYSTEM_MESSAGE, Category::System),
-    (CRON_RUN, Category::System),
-    (PROCESS_EXEC, Category::Admin),
-    (NETWORK_CONNECT, Category::System),
-    (FILE_ACCESS, Category::DataRead),
-    (AUDIT_CONFIG_CHANGE, Category::Config),
-    (AUDIT_LOG_CLEARED, Category::Config),
-    (CONFIG_CHANGE, Category::Config),
-    (RELEASE_DEPLOY, Category::Release),
-    (EXPORT_REQUEST, Category::DataExport),
-    (PERMISSION_GRANT, Category::Permission),
-    (PERMISSION_REVOKE, Category::Permission),
-    (RECORD_VIEW, Category::DataRead),
-    (RECORD_CREATE, Category::DataEdit),
-    (RECORD_UPDATE, Category::DataEdit),
-    (RECORD_DELETE, Category::DataEdit),
-    (OTHER, Category::Other),
-];
+        /// Every action of the vocabulary with its category, in the order of the table above.
+        pub const ACTIONS: &[(&str, Category)] = &[ $( ($name, Category::$cat) ),* ];
 
-/// The category of a vocabulary action, or `None` for an action outside the vocabulary.
-pub fn category_of(action: &str) -> Option<Category> {
-    ACTIONS.iter().find(|(a, _)| *a == action).map(|(_, c)| *c)
+        /// The category of a vocabulary action, or `None` for an action outside the vocabulary.
+        pub fn category_of(action: &str) -> Option<Category> {
+            match action {
+                $( $name => Some(Category::$cat), )*
+                _ => None,
+            }
+        }
+    };
+}
+
+vocabulary! {
+    LOGIN_SUCCESS = "login.success" => Login,
+    LOGIN_FAILURE = "login.failure" => Login,
+    LOGIN_INVALID_USER = "login.invalid_user" => Login,
+    LOGOUT = "logout" => Login,
+    SESSION_OPEN = "session.open" => Login,
+    SESSION_CLOSE = "session.close" => Login,
+    SUDO_COMMAND = "sudo.command" => Admin,
+    SUDO_DENIED = "sudo.denied" => Admin,
+    SU_SUCCESS = "su.success" => Admin,
+    SU_FAILURE = "su.failure" => Admin,
+    ACCOUNT_CREATE = "account.create" => Account,
+    ACCOUNT_MODIFY = "account.modify" => Account,
+    ACCOUNT_DELETE = "account.delete" => Account,
+    ACCOUNT_LOCK = "account.lock" => Account,
+    GROUP_MODIFY = "group.modify" => Account,
+    PASSWORD_CHANGE = "password.change" => Account,
+    DB_CONNECT = "db.connect" => Login,
+    DB_DISCONNECT = "db.disconnect" => Login,
+    DB_AUTH_FAILURE = "db.auth_failure" => Login,
+    DB_READ = "db.read" => DataRead,
+    DB_INSERT = "db.insert" => DataEdit,
+    DB_UPDATE = "db.update" => DataEdit,
+    DB_DELETE = "db.delete" => DataEdit,
+    DB_DDL = "db.ddl" => DataEdit,
+    DB_GRANT = "db.grant" => Permission,
+    DB_EXPORT = "db.export" => DataExport,
+    DB_STATEMENT = "db.statement" => Other,
+    BACKUP_START = "backup.start" => Backup,
+    BACKUP_FINISH = "backup.finish" => Backup,
+    BACKUP_ERROR = "backup.error" => Backup,
+    SERVICE_START = "service.start" => System,
+    SERVICE_STOP = "service.stop" => System,
+    SERVICE_FAIL = "service.fail" => System,
+    SYSTEM_BOOT = "system.boot" => System,
+    SYSTEM_MESSAGE = "system.message" => System,
+    CRON_RUN = "cron.run" => System,
+    PROCESS_EXEC = "process.exec" => Admin,
+    NETWORK_CONNECT = "network.connect" => System,
+    FILE_ACCESS = "file.access" => DataRead,
+    AUDIT_CONFIG_CHANGE = "audit.config_change" => Config,
+    AUDIT_LOG_CLEARED = "audit.log_cleared" => Config,
+    CONFIG_CHANGE = "config.change" => Config,
+    RELEASE_DEPLOY = "release.deploy" => Release,
+    EXPORT_REQUEST = "export.request" => DataExport,
+    PERMISSION_GRANT = "permission.grant" => Permission,
+    PERMISSION_REVOKE = "permission.revoke" => Permission,
+    RECORD_VIEW = "record.view" => DataRead,
+    RECORD_CREATE = "record.create" => DataEdit,
+    RECORD_UPDATE = "record.update" => DataEdit,
+    RECORD_DELETE = "record.delete" => DataEdit,
+    OTHER = "other" => Other,
 }
 
 /// Whether `action` is in the vocabulary.

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use vigil_parsers::syslog::SyslogParser;
-use vigil_parsers::{Event, ParseContext, Parser, RawLine, parse_text};
+use vigil_parsers::{Event, ParseContext, parse_text};
 
 const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/realdata/");
 
@@ -242,48 +242,4 @@ fn totals() {
         rejected += r.rejections.values().sum::<usize>();
     }
     assert_eq!((lines, events, rejected), (72, 72, 0));
-}
-
-/// Throughput on sshd and sudo lines (run with `cargo test --release -- --ignored`): the target
-/// is 150 MB/s per core.
-#[test]
-#[ignore]
-fn throughput_sshd_sudo() {
-    let mut sample = Vec::new();
-    for f in [
-        "elastic_beats/filebeat_module_system_auth_test_test.log",
-        "wazuh_wazuh-ruleset/tests_sudo.extracted.log",
-        "wazuh_wazuh-ruleset/tests_sshd.extracted.log",
-        "wazuh_wazuh-ruleset/tests_pam.extracted.log",
-    ] {
-        sample.extend(std::fs::read(format!("{ROOT}{f}")).unwrap());
-    }
-    let mut text = Vec::new();
-    while text.len() < 64 << 20 {
-        text.extend_from_slice(&sample);
-    }
-    let c = ctx();
-    let mut parser = SyslogParser::new();
-    let mut out = Vec::with_capacity(1);
-    let (mut events, mut lines) = (0usize, 0usize);
-    let start = std::time::Instant::now();
-    for (n, bytes) in text.split(|b| *b == b'\n').enumerate() {
-        // (the splitting is part of the measured time: the real reader's memchr is faster)
-        let line = RawLine {
-            bytes,
-            path: "bench",
-            file_id: 1,
-            offset: 0,
-            line: n as u64,
-        };
-        parser.feed(&line, &c, &mut out);
-        events += out.drain(..).filter(Result::is_ok).count();
-        lines += 1;
-    }
-    let secs = start.elapsed().as_secs_f64();
-    let mb = text.len() as f64 / 1e6;
-    println!(
-        "{lines} lines, {events} events, {mb:.0} MB in {secs:.2} s: {:.0} MB/s",
-        mb / secs
-    );
 }

@@ -21,14 +21,12 @@
 //! when an RFC 5424 line had the nil time, `repeated` for rsyslog's
 //! `message repeated N times: [ ... ]` (the inner message is parsed).
 
-use std::collections::BTreeMap;
-
 use serde_json::{Map, Value};
 
 use super::envelope::{Envelope, FACILITIES, SEVERITIES, envelope};
 use super::{accounts, cron, pam, sshd, su, sudo, systemd};
-use crate::context::{DEFAULT_TICKET_PATTERN, ParseContext};
-use crate::event::{Category, Event, Flag, Origin, Outcome};
+use crate::context::ParseContext;
+use crate::event::{Category, Event, Flag, Outcome};
 use crate::line::RawLine;
 use crate::vocab;
 use crate::{Output, Parser, reject};
@@ -75,33 +73,17 @@ pub fn parse_line(line: &RawLine<'_>, ctx: &ParseContext) -> Output {
 }
 
 fn build(env: &Envelope<'_>, text: &str, line: &RawLine<'_>, ctx: &ParseContext) -> Event {
-    // The event is built field by field rather than with `Event::new`: this is the hot path of
-    // the busiest format, and `Event::new`'s generic id formatting and vocabulary look-ups cost
-    // a third of the time. The result is the same (checked by a test).
-    let mut ev = Event {
-        id: event_id(line.file_id, line.offset),
-        ts: env.ts,
-        host: env.host.unwrap_or(&ctx.host).to_string(),
-        source: ctx.source.clone(),
-        format: FORMAT.to_string(),
-        category: Category::System,
-        action: vocab::SYSTEM_MESSAGE.to_string(),
-        outcome: Outcome::Unknown,
-        actor: None,
-        actor_role: None,
-        src_ip: None,
-        target: None,
-        ticket: None,
-        message: String::new(),
-        raw: text.to_string(),
-        fields: BTreeMap::new(),
-        flags: Vec::new(),
-        origin: Origin {
-            path: line.path.to_string(),
-            offset: line.offset,
-            line: line.line,
-        },
-    };
+    let mut ev = Event::new(
+        ctx,
+        line,
+        FORMAT,
+        env.ts,
+        vocab::SYSTEM_MESSAGE,
+        text.to_string(),
+    );
+    if let Some(host) = env.host {
+        ev.host = host.to_string();
+    }
     if env.year_inferred {
         ev.flags.push(Flag::YearInferred);
     }
@@ -142,7 +124,7 @@ fn build(env: &Envelope<'_>, text: &str, line: &RawLine<'_>, ctx: &ParseContext)
     let body = strip_repeated(body, &mut ev);
     dispatch(program, sub, body, &mut ev);
 
-    ev.ticket = find_ticket(ctx, msg);
+    ev.ticket = ctx.find_ticket(msg);
     ev
 }
 
@@ -228,76 +210,14 @@ fn dispatch(program: &str, sub: Option<&str>, msg: &str, ev: &mut Event) {
     }
 }
 
-/// The first ticket quoted in `msg`. With the default pattern, a line without `-19` or `-20`
-/// cannot hold one, so the regular expression is not run on it.
-fn find_ticket(ctx: &ParseContext, msg: &str) -> Option<String> {
-    if ctx.ticket.as_str() == DEFAULT_TICKET_PATTERN {
-        let b = msg.as_bytes();
-        let maybe = memchr::memchr_iter(b'-', b).any(|i| {
-            matches!(
-                (b.get(i + 1), b.get(i + 2)),
-                (Some(b'1'), Some(b'9')) | (Some(b'2'), Some(b'0'))
-            )
-        });
-        if !maybe {
-            return None;
-        }
-    }
-    ctx.find_ticket(msg)
-}
-
 // --- helpers shared by the program readers -------------------------------------------------
 
 /// Sets the action (and its category) and the outcome.
 pub(super) fn set(ev: &mut Event, action: &'static str, outcome: Outcome) {
     ev.action.clear();
     ev.action.push_str(action);
-    ev.category = category_of(action);
+    ev.category = vocab::category_of(action).unwrap_or(Category::Other);
     ev.outcome = outcome;
-}
-
-/// The vocabulary's category of an action this parser gives, without scanning the vocabulary.
-fn category_of(action: &str) -> Category {
-    match action {
-        vocab::LOGIN_SUCCESS
-        | vocab::LOGIN_FAILURE
-        | vocab::LOGIN_INVALID_USER
-        | vocab::LOGOUT
-        | vocab::SESSION_OPEN
-        | vocab::SESSION_CLOSE => Category::Login,
-        vocab::SUDO_COMMAND | vocab::SUDO_DENIED | vocab::SU_SUCCESS | vocab::SU_FAILURE => {
-            Category::Admin
-        }
-        vocab::ACCOUNT_CREATE
-        | vocab::ACCOUNT_MODIFY
-        | vocab::ACCOUNT_DELETE
-        | vocab::ACCOUNT_LOCK
-        | vocab::GROUP_MODIFY
-        | vocab::PASSWORD_CHANGE => Category::Account,
-        vocab::SERVICE_START
-        | vocab::SERVICE_STOP
-        | vocab::SERVICE_FAIL
-        | vocab::SYSTEM_BOOT
-        | vocab::SYSTEM_MESSAGE
-        | vocab::CRON_RUN => Category::System,
-        _ => vocab::category_of(action).unwrap_or(Category::Other),
-    }
-}
-
-/// [`Event::make_id`] without the formatting machinery.
-fn event_id(file_id: u64, offset: u64) -> String {
-    if offset >> 48 != 0 {
-        return Event::make_id(file_id, offset);
-    }
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(28);
-    for i in (0..16).rev() {
-        s.push(HEX[((file_id >> (i * 4)) & 0xf) as usize] as char);
-    }
-    for i in (0..12).rev() {
-        s.push(HEX[((offset >> (i * 4)) & 0xf) as usize] as char);
-    }
-    s
 }
 
 /// `Some(s)` unless `s` is empty.
@@ -1568,12 +1488,6 @@ mod tests {
 
     #[test]
     fn the_event_is_built_as_event_new_would() {
-        for (file_id, offset) in [(0, 0), (1, 2), (u64::MAX, 0xffff_ffff_ffff), (7, 1 << 50)] {
-            assert_eq!(event_id(file_id, offset), Event::make_id(file_id, offset));
-        }
-        for (action, category) in vocab::ACTIONS {
-            assert_eq!(category_of(action), *category, "{action}");
-        }
         let c = ctx();
         let line = "Mar  2 10:00:00 h kernel: x";
         let raw = RawLine::text(line).at(77, 3);
