@@ -94,10 +94,10 @@ fn rank(f: &str) -> usize {
 
 fn sniff_line(l: &str) -> Option<&'static str> {
     let b = l.as_bytes();
-    if l.starts_with("type=") || (l.starts_with("node=") && l.contains(" type=")) {
-        if l.contains("msg=audit(") {
-            return Some("auditd");
-        }
+    if (l.starts_with("type=") || (l.starts_with("node=") && l.contains(" type=")))
+        && l.contains("msg=audit(")
+    {
+        return Some("auditd");
     }
     if b.first() == Some(&b'{') && b.last() == Some(&b'}') {
         if l.contains("\"message_type\"") {
@@ -192,16 +192,19 @@ fn is_mysql_general(l: &str) -> bool {
     };
     let b = l.as_bytes();
     // 5.7+: 2016-06-07T19:07:02.558338Z    3 Connect
-    if is_date(b) && b.get(10) == Some(&b'T') {
-        if let Some(sp) = l.find([' ', '\t']) {
-            return has_cmd(&l[sp..]);
-        }
+    if is_date(b)
+        && b.get(10) == Some(&b'T')
+        && let Some(sp) = l.find([' ', '\t'])
+    {
+        return has_cmd(&l[sp..]);
     }
     // 5.0: 051007 21:55:24\t     42 Connect  (or a tab-led line without a time)
-    if b.len() > 7 && b[..6].iter().all(u8::is_ascii_digit) && b[6] == b' ' {
-        if let Some(tab) = l.find('\t') {
-            return has_cmd(&l[tab..]);
-        }
+    if b.len() > 7
+        && b[..6].iter().all(u8::is_ascii_digit)
+        && b[6] == b' '
+        && let Some(tab) = l.find('\t')
+    {
+        return has_cmd(&l[tab..]);
     }
     if l.starts_with('\t') {
         return has_cmd(l);
