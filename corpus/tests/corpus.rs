@@ -409,3 +409,52 @@ fn other_months_work() {
         }
     }
 }
+
+#[test]
+fn only_the_planted_sudo_is_off_hours() {
+    for kind in [Kind::AuthLog, Kind::Rfc5424] {
+        let s = spec(3_000_000, 4, 0);
+        let (data, m) = gen_kind(kind, &s);
+        let off: Vec<u64> = lines(&data)
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| {
+                after(l, b" sudo").is_some()
+                    && after(l, b"COMMAND=").is_some()
+                    && after(l, b"NOT in sudoers").is_none()
+            })
+            .filter(|(_, l)| {
+                !vigil_corpus::clock::is_work_hours(line_time(kind, l, &s.month).unwrap())
+            })
+            .map(|(i, _)| i as u64 + 1)
+            .collect();
+        let planted: Vec<u64> = m
+            .planted
+            .iter()
+            .filter(|p| p.event == "offhours_sudo")
+            .flat_map(|p| p.lines.clone())
+            .collect();
+        assert_eq!(off, planted, "{kind:?}");
+    }
+}
+
+#[test]
+fn only_planted_exports_and_no_departed_user_otherwise() {
+    let (data, m) = gen_kind(Kind::AppJson, &spec(3_000_000, 8, 0));
+    let exports = lines(&data)
+        .iter()
+        .filter(|l| after(l, b"\"action\":\"export.request\"").is_some())
+        .count();
+    let planted = m.planted.iter().filter(|p| p.event == "export").count();
+    assert_eq!(exports, planted);
+    assert!(
+        m.planted
+            .iter()
+            .any(|p| p.event == "export" && p.ticket.is_some())
+    );
+    assert!(
+        m.planted
+            .iter()
+            .any(|p| p.event == "export" && p.ticket.is_none())
+    );
+}
