@@ -225,7 +225,7 @@ impl App {
 
 impl Gen for App {
     type Ev = Ev;
-    const BASE_UNITS: u64 = 100_000;
+    const BASE_UNITS: u64 = 60_000;
 
     fn init(&mut self, c: &mut Core, q: &mut Queue<Ev>) {
         let m = c.month;

@@ -205,7 +205,9 @@ impl Auth {
                 } else {
                     o.c(b'-');
                 }
-                o.s(" - - ");
+                // rsyslog keeps the space that follows the RFC 3164 tag at the start of
+                // %msg%, so this template writes two spaces before the message.
+                o.s(" - -  ");
             }
         }
     }
@@ -687,7 +689,7 @@ fn fingerprint(o: &mut Out, uid: u32) {
 
 impl Gen for Auth {
     type Ev = Ev;
-    const BASE_UNITS: u64 = 40_000;
+    const BASE_UNITS: u64 = 25_000;
 
     fn init(&mut self, c: &mut Core, q: &mut Queue<Ev>) {
         let m = c.month;
@@ -912,7 +914,7 @@ impl Gen for Auth {
             (Style::Rfc5424, 1) => {
                 o.s("<38>1 2026-11-31T25:61:00+08:00 ")
                     .s(host)
-                    .s(" sshd 1 - - Accepted")
+                    .s(" sshd 1 - -  Accepted")
                     .nl();
             }
             (Style::Rfc5424, _) => {
