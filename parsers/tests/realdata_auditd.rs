@@ -344,3 +344,41 @@ fn spot_checks() {
     assert_eq!(ua[0].src_ip.as_deref(), Some("127.0.0.1"));
     assert_eq!(ua[0].ts.to_rfc3339(), "2021-01-17T17:12:33.686+00:00");
 }
+
+/// Throughput on a mix of real records (run with `--release --ignored --nocapture`).
+#[test]
+#[ignore]
+fn throughput() {
+    let mut one = Vec::new();
+    for rel in [
+        "threathunters-io_laurel/record-execve.txt",
+        "threathunters-io_laurel/record-connect.txt",
+        "elastic_beats/filebeat_module_auditd_log_test_useradd.log",
+        "threathunters-io_laurel/record-perl-reverse-shell.txt",
+    ] {
+        one.extend(std::fs::read(root().join(rel)).unwrap());
+        if one.last() != Some(&b'\n') {
+            one.push(b'\n');
+        }
+    }
+    let text = one.repeat(20_000);
+    let (c, mut p, mut out, mut events) = (ctx(), AuditdParser::new(), Vec::new(), 0);
+    let start = std::time::Instant::now();
+    for (n, l) in text.split(|b| *b == b'\n').enumerate() {
+        let line = vigil_parsers::RawLine {
+            bytes: l,
+            path: "x",
+            file_id: 0,
+            offset: 0,
+            line: n as u64,
+        };
+        vigil_parsers::Parser::feed(&mut p, &line, &c, &mut out);
+        events += out.len();
+        out.clear();
+    }
+    let secs = start.elapsed().as_secs_f64();
+    println!(
+        "{events} events, {:.1} MB/s",
+        text.len() as f64 / secs / 1e6
+    );
+}

@@ -36,6 +36,8 @@
 
 use std::borrow::Cow;
 
+use std::collections::BTreeMap;
+
 use serde_json::{Map, Value};
 
 use super::kernel;
@@ -46,6 +48,9 @@ use crate::context::ParseContext;
 use crate::event::{Event, Outcome};
 use crate::line::RawLine;
 use crate::vocab;
+
+/// The event's fields, as [`Event::fields`] holds them.
+type Fields = BTreeMap<String, Value>;
 
 /// Whose name is the actor.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -156,11 +161,9 @@ fn outcome_of(b: &Body<'_>) -> Outcome {
         .map_or(Outcome::Unknown, |v| Outcome::from_word(v.as_str()))
 }
 
-/// Keys whose value is stored as a JSON number when it is one.
-const NUMERIC: [&str; 6] = ["pid", "ppid", "ses", "exit", "items", "argc"];
-
+/// Stores a value; `pid`, `ppid`, `ses`, `exit`, `items` and `argc` as JSON numbers.
 fn value(key: &str, text: Cow<'_, str>) -> Value {
-    if NUMERIC.contains(&key)
+    if matches!(key, "pid" | "ppid" | "ses" | "exit" | "items" | "argc")
         && let Ok(n) = text.parse::<i64>()
     {
         return Value::from(n);
@@ -169,14 +172,14 @@ fn value(key: &str, text: Cow<'_, str>) -> Value {
 }
 
 /// Inserts `key` unless it is there already.
-fn put(f: &mut Map<String, Value>, key: &str, v: Value) {
+fn put(f: &mut Fields, key: &str, v: Value) {
     if !f.contains_key(key) {
         f.insert(key.to_string(), v);
     }
 }
 
 /// Adds a record's pairs (decoded) to the fields, first writer wins.
-fn put_pairs(f: &mut Map<String, Value>, pairs: &[(&str, KvValue<'_>)], syscall: bool) {
+fn put_pairs(f: &mut Fields, pairs: &[(&str, KvValue<'_>)], syscall: bool) {
     for (k, v) in pairs {
         let k = *k;
         if k == "msg" || (syscall && matches!(k, "a0" | "a1" | "a2" | "a3")) {
@@ -235,7 +238,7 @@ fn is_special(t: &str) -> bool {
 }
 
 /// `avc:  denied  { read } for` as `denied { read }`.
-fn put_avc(f: &mut Map<String, Value>, b: &Body<'_>) {
+fn put_avc(f: &mut Fields, b: &Body<'_>) {
     let text = collapse(b.prefix.trim_start_matches("avc:").trim_end_matches("for"));
     if !text.is_empty() {
         put(f, "avc", Value::from(text));
@@ -247,12 +250,12 @@ fn collapse(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-fn str_field<'f>(f: &'f Map<String, Value>, k: &str) -> Option<&'f str> {
+fn str_field<'f>(f: &'f Fields, k: &str) -> Option<&'f str> {
     f.get(k).and_then(Value::as_str)
 }
 
 /// A name for an id: the enriched name (`AUID="alice"`), else the number, unless unset.
-fn id_name(f: &Map<String, Value>, upper: &str, lower: &str) -> Option<String> {
+fn id_name(f: &Fields, upper: &str, lower: &str) -> Option<String> {
     let set = |s: &&str| !matches!(*s, "unset" | "?" | "" | "4294967295" | "-1" | "(none)");
     str_field(f, upper)
         .filter(set)
@@ -260,7 +263,7 @@ fn id_name(f: &Map<String, Value>, upper: &str, lower: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-fn acct(f: &Map<String, Value>) -> Option<String> {
+fn acct(f: &Fields) -> Option<String> {
     str_field(f, "acct")
         .filter(|a| !matches!(*a, "?" | "" | "(unknown)" | "(invalid user)" | "unknown"))
         .map(str::to_string)
@@ -297,13 +300,14 @@ fn argv(b: &Body<'_>) -> String {
 }
 
 /// Builds the event of a closed group.
-pub(super) fn build(ctx: &ParseContext, g: &Group) -> Event {
+pub(super) fn build(ctx: &ParseContext, mut g: Group) -> Event {
+    let raw = std::mem::take(&mut g.raw);
     let recs: Vec<(&str, Body<'_>)> = g
         .recs
         .iter()
         .map(|r| {
-            let t = g.raw.get(r.rtype.0..r.rtype.1).unwrap_or_default();
-            let body = g.raw.get(r.body..r.end).unwrap_or_default();
+            let t = raw.get(r.rtype.0..r.rtype.1).unwrap_or_default();
+            let body = raw.get(r.body..r.end).unwrap_or_default();
             (t, parse_body(body))
         })
         .collect();
@@ -318,7 +322,7 @@ pub(super) fn build(ctx: &ParseContext, g: &Group) -> Event {
         .get(msg_idx.or(kind_idx).or(sys_idx).unwrap_or(0))
         .map_or("", |(t, _)| *t);
 
-    let mut f = Map::new();
+    let mut f = Fields::new();
     f.insert("type".into(), Value::from(kind));
     f.insert(
         "types".into(),
@@ -566,7 +570,8 @@ pub(super) fn build(ctx: &ParseContext, g: &Group) -> Event {
         offset: g.offset,
         line: g.line,
     };
-    let mut ev = Event::new(ctx, &line, FORMAT, g.ts, action, g.raw.clone());
+    drop(recs);
+    let mut ev = Event::new(ctx, &line, FORMAT, g.ts, action, raw);
     if let Some(n) = &g.node {
         ev.host = n.clone();
     }
@@ -578,7 +583,7 @@ pub(super) fn build(ctx: &ParseContext, g: &Group) -> Event {
         .map(str::to_string);
     ev.ticket = ctx.find_ticket(&message);
     ev.message = message;
-    ev.fields = f.into_iter().collect();
+    ev.fields = f;
     for fl in &g.flags {
         ev.flag(*fl);
     }
@@ -586,7 +591,7 @@ pub(super) fn build(ctx: &ParseContext, g: &Group) -> Event {
 }
 
 /// What a CONFIG_CHANGE changed: the watched path, the rule key, the operation, or the setting.
-fn config_target(f: &Map<String, Value>, b: Option<&Body<'_>>) -> Option<String> {
+fn config_target(f: &Fields, b: Option<&Body<'_>>) -> Option<String> {
     if let Some(p) = str_field(f, "path") {
         return Some(p.to_string());
     }

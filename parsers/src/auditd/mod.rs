@@ -220,7 +220,7 @@ impl AuditdParser {
         if incomplete {
             g.flags.push(Flag::Incomplete);
         }
-        out.push(Ok(mapping::build(ctx, &g)));
+        out.push(Ok(mapping::build(ctx, g)));
     }
 
     /// Whether a group closed without its EOE lacks records.

@@ -271,25 +271,28 @@ fn enriched(s: &str) -> Vec<(&str, &str)> {
 }
 
 /// Keys whose unquoted value auditd writes in hex (it quotes them when they are plain text).
-const ENCODED: [&str; 17] = [
-    "acct",
-    "cmd",
-    "comm",
-    "cwd",
-    "data",
-    "dir",
-    "exe",
-    "file",
-    "grp",
-    "key",
-    "name",
-    "new_group",
-    "ocomm",
-    "path",
-    "proctitle",
-    "root_dir",
-    "watch",
-];
+fn is_encoded(key: &str) -> bool {
+    matches!(
+        key,
+        "acct"
+            | "cmd"
+            | "comm"
+            | "cwd"
+            | "data"
+            | "dir"
+            | "exe"
+            | "file"
+            | "grp"
+            | "key"
+            | "name"
+            | "new_group"
+            | "ocomm"
+            | "path"
+            | "proctitle"
+            | "root_dir"
+            | "watch"
+    )
+}
 
 /// Whether `key` is an argument of an EXECVE record: `a0`, `a12`, `a3[0]`.
 pub fn is_arg_key(key: &str) -> bool {
@@ -307,7 +310,7 @@ pub fn decode<'a>(key: &str, v: KvValue<'a>) -> Cow<'a, str> {
     match v {
         KvValue::Double(s) | KvValue::Single(s) => Cow::Borrowed(s),
         KvValue::Bare(s) => {
-            if !(ENCODED.contains(&key) || is_arg_key(key)) {
+            if !(is_encoded(key) || is_arg_key(key)) {
                 return Cow::Borrowed(s);
             }
             match hex_decode(s) {
