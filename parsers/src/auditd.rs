@@ -1,1 +1,0 @@
-//! Linux auditd: `type=X msg=audit(EPOCH:SERIAL): k=v ...` records, joined per serial into events.
