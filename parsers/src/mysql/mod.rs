@@ -12,3 +12,6 @@ pub use mariadb_audit::{AuditRecord, MariadbAuditParser, parse_audit_record};
 pub const FORMAT_MARIADB_AUDIT: &str = "mariadb_audit";
 /// Format name of the MySQL general query log.
 pub const FORMAT_GENERAL: &str = "mysql_general";
+
+#[cfg(test)]
+mod tests;

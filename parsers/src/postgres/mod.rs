@@ -312,23 +312,22 @@ impl Entry {
 
     /// The event of a complete message.
     fn into_event(self, ctx: &ParseContext, format: &str) -> Event {
-        let line = RawLine {
-            bytes: &[],
-            path: &self.path,
-            file_id: self.file_id,
-            offset: self.offset,
-            line: self.line,
-        };
-        let mut ev = Event::new(ctx, &line, format, self.ts, vocab::OTHER, self.raw);
-        if let Some(h) = self.host {
-            ev.host = h;
-        }
-        for f in self.flags {
-            ev.flag(f);
-        }
-        let meta = self.meta;
-        let level = self.level;
-        let mut msg = self.message.as_str();
+        let Entry {
+            path,
+            file_id,
+            offset,
+            line,
+            ts,
+            flags,
+            host,
+            meta,
+            level,
+            message,
+            parts,
+            raw,
+            ..
+        } = self;
+        let mut msg = message.as_str();
         let mut sqlstate = meta.sqlstate;
         // log_error_verbosity = verbose writes the SQLSTATE first: `ERROR:  42P01: ...`.
         if let Some((code, rest)) = msg.split_once(": ")
@@ -341,40 +340,58 @@ impl Entry {
             sqlstate.get_or_insert_with(|| code.to_string());
             msg = rest;
         }
-        ev.field("level", level.as_str());
+        let mut d = Draft::default();
+        d.field("level", level.as_str());
         if let Some(pid) = &meta.pid {
-            ev.field("pid", num_or_text(pid));
+            d.field("pid", num_or_text(pid));
         }
         if let Some(v) = &meta.session_line {
-            ev.field("session_line", num_or_text(v));
+            d.field("session_line", num_or_text(v));
         }
-        let texts: [(&str, &Option<String>); 10] = [
-            ("database", &meta.database),
-            ("application", &meta.application),
-            ("remote_host", &meta.remote_host),
-            ("remote_port", &meta.remote_port),
-            ("session_id", &meta.session_id),
-            ("session_start", &meta.session_start),
-            ("vxid", &meta.vxid),
-            ("backend_type", &meta.backend_type),
-            ("command_tag", &meta.command_tag),
-            ("query_id", &meta.query_id),
+        if let Some(h) = meta.remote_host.as_deref().filter(|h| is_remote(h)) {
+            d.src_ip = Some(h.to_string());
+        }
+        let texts: [(&str, Option<String>); 10] = [
+            ("database", meta.database),
+            ("application", meta.application),
+            ("remote_host", meta.remote_host),
+            ("remote_port", meta.remote_port),
+            ("session_id", meta.session_id),
+            ("session_start", meta.session_start),
+            ("vxid", meta.vxid),
+            ("backend_type", meta.backend_type),
+            ("command_tag", meta.command_tag),
+            ("query_id", meta.query_id),
         ];
         for (k, v) in texts {
             if let Some(v) = v {
-                ev.field(k, v.as_str());
+                d.field(k, v);
             }
         }
-        if let Some(x) = meta.xid.as_deref().filter(|x| *x != "0") {
-            ev.field("xid", x);
+        if let Some(x) = meta.xid.filter(|x| x != "0") {
+            d.field("xid", x);
         }
         if let Some(x) = meta.leader_pid.as_deref().filter(|x| *x != "0") {
-            ev.field("leader_pid", num_or_text(x));
+            d.field("leader_pid", num_or_text(x));
         }
         if let Some(s) = sqlstate {
-            ev.field("sqlstate", s);
+            d.field("sqlstate", s);
         }
-        for (l, text) in &self.parts {
+        d.actor = meta.user;
+        if level.is_failure() {
+            d.outcome = Outcome::Failure;
+        }
+        let statement_part = parts
+            .iter()
+            .find(|(l, _)| *l == Level::Statement)
+            .map(|(_, s)| s.as_str());
+        classify_message(&mut d, ctx, level, msg, statement_part);
+        let msg_owned = if msg.len() == message.len() {
+            message
+        } else {
+            msg.to_string()
+        };
+        for (l, text) in parts {
             let key = match l {
                 Level::Detail => "detail",
                 Level::Hint => "hint",
@@ -383,27 +400,67 @@ impl Entry {
                 Level::Query => "query",
                 _ => "location",
             };
-            ev.field(key, text.as_str());
+            d.field(key, text);
         }
-        ev.actor = meta.user;
-        if let Some(h) = meta.remote_host.as_deref().filter(|h| is_remote(h)) {
-            ev.src_ip = Some(h.to_string());
+        let rl = RawLine {
+            bytes: &[],
+            path: &path,
+            file_id,
+            offset,
+            line,
+        };
+        let mut ev = Event::new(ctx, &rl, format, ts, d.action, raw);
+        if let Some(h) = host {
+            ev.host = h;
         }
-        ev.message = msg.to_string();
-        if level.is_failure() {
-            ev.outcome = Outcome::Failure;
+        for f in flags {
+            ev.flag(f);
         }
-        classify_message(
-            &mut ev,
-            ctx,
-            level,
-            msg,
-            self.parts
-                .iter()
-                .find(|(l, _)| *l == Level::Statement)
-                .map(|(_, s)| s.as_str()),
-        );
+        ev.outcome = d.outcome;
+        ev.actor = d.actor;
+        ev.src_ip = d.src_ip;
+        ev.target = d.target;
+        ev.ticket = d.ticket;
+        ev.fields = d.fields;
+        ev.message = msg_owned;
         ev
+    }
+}
+
+/// What an event will say, gathered before the event is made (so that its action, and the
+/// category that follows, is looked up once).
+#[derive(Debug)]
+struct Draft {
+    action: &'static str,
+    outcome: Outcome,
+    actor: Option<String>,
+    src_ip: Option<String>,
+    target: Option<String>,
+    ticket: Option<String>,
+    fields: std::collections::BTreeMap<String, serde_json::Value>,
+}
+
+impl Default for Draft {
+    fn default() -> Draft {
+        Draft {
+            action: vocab::OTHER,
+            outcome: Outcome::Unknown,
+            actor: None,
+            src_ip: None,
+            target: None,
+            ticket: None,
+            fields: Default::default(),
+        }
+    }
+}
+
+impl Draft {
+    fn set_action(&mut self, action: &'static str) {
+        self.action = action;
+    }
+
+    fn field(&mut self, key: &str, value: impl Into<serde_json::Value>) {
+        self.fields.insert(key.to_string(), value.into());
     }
 }
 
@@ -429,7 +486,7 @@ fn quoted_after<'a>(s: &'a str, key: &str) -> Option<&'a str> {
 
 /// Sets action, outcome, actor, target, ticket and the message's own fields.
 fn classify_message(
-    ev: &mut Event,
+    ev: &mut Draft,
     ctx: &ParseContext,
     level: Level,
     msg: &str,
@@ -439,7 +496,7 @@ fn classify_message(
         match parse_pgaudit(body) {
             Ok(a) => {
                 ev.set_action(a.action());
-                ev.target = a.target();
+                ev.target = pgaudit::fast_target(&a).unwrap_or_else(|| a.target());
                 ev.ticket = ticket_in_sql_comments(ctx, &a.statement, false);
                 ev.field("audit_type", a.audit_type.as_ref());
                 ev.field("statement_id", a.statement_id);

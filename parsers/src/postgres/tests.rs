@@ -356,3 +356,250 @@ fn stderr_cst_in_shanghai_with_continuations_and_a_failed_statement() {
     ];
     assert_eq!(got, want);
 }
+#[test]
+fn rejections_name_the_problem() {
+    let c = ctx(chrono_tz::Europe::Paris, "2026-11-10T00:00:00Z");
+    // CST is not used by Europe/Paris: the rejection names the abbreviation.
+    let out = run(&mut PostgresParser::new(None).unwrap(), &c, PGAUDIT_UPDATE);
+    let r = out[0].as_ref().unwrap_err();
+    assert_eq!(
+        r.error.kind,
+        ErrorKind::ZoneMismatch {
+            abbrev: "CST".into(),
+            zone: "Europe/Paris".into()
+        }
+    );
+    assert_eq!(r.error.at, 0);
+    // A line that does not follow the configured prefix.
+    let mut p = PostgresParser::new(Some("%m [%p] ")).unwrap();
+    let out = run(&mut p, &c, "2026-11-03 09:15:02.123 UTC 4711 LOG:  x");
+    let r = out[0].as_ref().unwrap_err();
+    assert_eq!(
+        r.error.kind,
+        ErrorKind::Expected("the literal text of log_line_prefix")
+    );
+    assert_eq!(r.error.at, 27);
+    // A continuation with nothing before it; an empty line.
+    let out = run(&mut p, &c, "\tFROM t\n");
+    assert_eq!(out.len(), 1);
+    assert!(matches!(
+        out[0].as_ref().unwrap_err().error.kind,
+        ErrorKind::Expected(_)
+    ));
+    // Bad prefixes are refused when the parser is built.
+    assert!(
+        PostgresParser::new(Some("%m %y "))
+            .unwrap_err()
+            .contains("%y")
+    );
+    assert!(
+        PostgresParser::new(Some("[%p] "))
+            .unwrap_err()
+            .contains("no time")
+    );
+    assert!(PostgresSyslogParser::new(Some("[%p] ")).is_ok());
+}
+
+#[test]
+fn times_offsets_and_epochs() {
+    let c = ctx(SHANGHAI, "2026-11-10T00:00:00Z");
+    let mut p = PostgresParser::new(Some("%n [%p] ")).unwrap();
+    let out = run(
+        &mut p,
+        &c,
+        "1793690102.123 [7] LOG:  checkpoint starting: time",
+    );
+    let e = out[0].as_ref().unwrap();
+    assert_eq!(e.ts.to_rfc3339(), "2026-11-03T07:15:02.123+00:00");
+    assert!(e.flags.is_empty());
+    assert_eq!(e.action, "system.message");
+    let mut p = PostgresParser::new(None).unwrap();
+    let out = run(
+        &mut p,
+        &c,
+        "2026-11-03 09:15:02.123 +08 [7] LOG:  x\n2026-11-03 09:15:02.5 UTC [8] LOG:  y",
+    );
+    let ts: Vec<String> = out
+        .iter()
+        .map(|o| o.as_ref().unwrap().ts.to_rfc3339())
+        .collect();
+    assert_eq!(
+        ts,
+        [
+            "2026-11-03T01:15:02.123+00:00",
+            "2026-11-03T09:15:02.500+00:00"
+        ]
+    );
+    // The hour cache does not leak across zones or hours.
+    let out = run(
+        &mut p,
+        &c,
+        "2026-11-03 09:15:02 CST [7] LOG:  x\n2026-11-03 09:15:02 UTC [7] LOG:  y\n2026-11-03 10:15:02 CST [7] LOG:  z",
+    );
+    let ts: Vec<String> = out
+        .iter()
+        .map(|o| o.as_ref().unwrap().ts.to_rfc3339())
+        .collect();
+    assert_eq!(
+        ts,
+        [
+            "2026-11-03T01:15:02+00:00",
+            "2026-11-03T09:15:02+00:00",
+            "2026-11-03T02:15:02+00:00"
+        ]
+    );
+}
+
+#[test]
+fn interleaved_processes_and_pending_offset() {
+    let c = ctx(SHANGHAI, "2026-11-10T00:00:00Z");
+    let mut p = PostgresParser::new(Some("%m [%p] ")).unwrap();
+    let mut out = Vec::new();
+    let lines = [
+        "2026-11-03 09:15:02.000 CST [1] ERROR:  relation \"x\" does not exist",
+        "2026-11-03 09:15:02.001 CST [2] LOG:  connection received: host=10.0.0.9 port=5000",
+        "2026-11-03 09:15:02.002 CST [1] STATEMENT:  SELECT * FROM x",
+        "2026-11-03 09:15:02.003 CST [2] LOG:  connection authorized: user=bob database=archive application_name=psql",
+    ];
+    let mut offset = 0;
+    for (n, l) in lines.iter().enumerate() {
+        let line = RawLine::text(l).at(offset, n as u64 + 1);
+        p.feed(&line, &c, &mut out);
+        offset += l.len() as u64 + 1;
+    }
+    // pid 2's first message was closed by its second; pid 1's is still open.
+    assert_eq!(out.len(), 1);
+    assert_eq!(p.pending_offset(), Some(0));
+    p.flush(&c, &mut out);
+    assert_eq!(p.pending_offset(), None);
+    let got: Vec<(&str, Option<&str>, Outcome)> = out
+        .iter()
+        .map(|o| {
+            let e = o.as_ref().unwrap();
+            (e.action.as_str(), e.src_ip.as_deref(), e.outcome)
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("other", Some("10.0.0.9"), Outcome::Unknown),
+            ("db.read", None, Outcome::Failure),
+            ("db.connect", None, Outcome::Success)
+        ]
+    );
+    let e = out[1].as_ref().unwrap();
+    assert_eq!(e.target.as_deref(), Some("x"));
+    assert_eq!(e.raw.lines().count(), 2);
+    let e = out[2].as_ref().unwrap();
+    assert_eq!(e.actor.as_deref(), Some("bob"));
+    assert_eq!(e.fields["application"], serde_json::json!("psql"));
+}
+
+#[test]
+fn pg_hba_and_disconnection_messages() {
+    let c = ctx(SHANGHAI, "2026-11-10T00:00:00Z");
+    let text = "2026-11-03 09:15:02.123 CST [9] FATAL:  no pg_hba.conf entry for host \"10.8.0.4\", user \"etl\", database \"archive\", no encryption
+2026-11-03 09:16:00.000 CST [9] LOG:  disconnection: session time: 0:00:58.100 user=bob database=archive host=10.8.0.5 port=51234";
+    let out = run(&mut PostgresParser::new(None).unwrap(), &c, text);
+    let e = out[0].as_ref().unwrap();
+    assert_eq!(
+        (
+            e.action.as_str(),
+            e.actor.as_deref(),
+            e.src_ip.as_deref(),
+            e.target.as_deref(),
+            e.outcome
+        ),
+        (
+            "db.auth_failure",
+            Some("etl"),
+            Some("10.8.0.4"),
+            Some("archive"),
+            Outcome::Failure
+        )
+    );
+    let e = out[1].as_ref().unwrap();
+    assert_eq!(
+        (
+            e.action.as_str(),
+            e.actor.as_deref(),
+            e.src_ip.as_deref(),
+            e.target.as_deref()
+        ),
+        (
+            "db.disconnect",
+            Some("bob"),
+            Some("10.8.0.5"),
+            Some("archive")
+        )
+    );
+    assert_eq!(e.fields["session_time"], serde_json::json!("0:00:58.100"));
+}
+
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    const REAL: &[&str] = &[
+        PGAUDIT_UPDATE,
+        PG_SYSLOG_STATEMENT,
+        PG_CONNECTION_AUTHORIZED,
+        PG_AUTH_FAILED,
+        PG_CSV,
+        PG_STDERR_MULTI,
+    ];
+
+    fn parsers() -> Vec<Box<dyn Parser>> {
+        vec![
+            Box::new(PostgresParser::new(None).unwrap()),
+            Box::new(PostgresParser::new(Some("%m [%p] %u@%d ")).unwrap()),
+            Box::new(PostgresSyslogParser::new(None).unwrap()),
+            Box::new(PostgresCsvParser::new()),
+        ]
+    }
+
+    /// No panic, and every line fed is in exactly one output (after flush).
+    fn check(bytes: &[u8]) {
+        let c = ctx(SHANGHAI, "2026-11-10T00:00:00Z");
+        let lines = bytes.split(|b| *b == b'\n').count()
+            - usize::from(bytes.last() == Some(&b'\n') || bytes.is_empty());
+        for mut p in parsers() {
+            let out = parse_text(p.as_mut(), &c, "p", bytes);
+            let covered: usize = out
+                .iter()
+                .map(|o| match o {
+                    Ok(e) => e.raw.split('\n').count(),
+                    Err(r) => r.raw.split('\n').count(),
+                })
+                .sum();
+            assert_eq!(covered, lines, "{}", p.name());
+            assert_eq!(p.pending_offset(), None);
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn random_bytes(b in proptest::collection::vec(any::<u8>(), 0..400)) {
+            check(&b);
+        }
+
+        #[test]
+        fn random_text(s in "\\PC{0,300}") {
+            check(s.as_bytes());
+        }
+
+        #[test]
+        fn pg_like_text(s in "([\\t ]|LOG:  |DETAIL:  |AUDIT: |SESSION,|\"|,|\\[[0-9]-[0-9]\\] |#011|2026-11-03 09:15:02(\\.123)? (CST|UTC|\\+08|XYZ) |\\[42\\] |[a-z=@]{1,5}|\n){0,40}") {
+            check(s.as_bytes());
+        }
+
+        #[test]
+        fn truncated_real_lines(k in 0usize..6, cut in 0usize..600) {
+            let s = REAL[k];
+            let end = cut.min(s.len());
+            // Cut at any byte, even inside a character.
+            check(&s.as_bytes()[..end]);
+            check(&s.as_bytes()[end..]);
+        }
+    }
+}
