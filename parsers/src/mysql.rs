@@ -1,1 +1,0 @@
-//! MariaDB server_audit plugin lines and the MySQL general query log.

@@ -1,0 +1,1430 @@
+//! PostgreSQL: stderr logs with a configurable `log_line_prefix` (format `postgres`), logs carried
+//! by syslog (`postgres_syslog`), csvlog (`postgres_csv`), and the pgaudit `AUDIT:` messages in
+//! any of them.
+//!
+//! A PostgreSQL message spans lines: continuation lines (a tab first in stderr, `[N-2]`, `[N-3]`...
+//! in syslog) and the DETAIL, HINT, CONTEXT, STATEMENT, QUERY and LOCATION lines of the same
+//! process belong to the message before them. The stderr and syslog parsers hold each process's
+//! latest message until that process starts another one (or [`crate::Parser::flush`], or it has
+//! been quiet for [`MAX_AGE`] lines), then emit one event for it. The csvlog parser holds a record
+//! while a quoted field is open.
+//!
+//! | message | action |
+//! |---|---|
+//! | `AUDIT: ...` (pgaudit) | by class and command, see [`PgAudit::action`] |
+//! | `connection authorized: user=X database=Y` | `db.connect` success |
+//! | `password authentication failed for user "x"` (any method), `no pg_hba.conf entry for ...`, `pg_hba.conf rejects ...`, FATAL `role "x" does not exist` | `db.auth_failure` failure |
+//! | `disconnection: session time: ...` | `db.disconnect` success |
+//! | `statement: SQL`, `execute NAME: SQL` (with or without `duration: N ms  `) | [`crate::sql::classify`] |
+//! | an ERROR/FATAL with a STATEMENT line | the statement's action, failure |
+//! | `connection received`, `connection authenticated`, `parse`/`bind` durations, bare `duration:` | `other` |
+//! | anything else | `system.message` (failure for ERROR, FATAL, PANIC) |
+
+pub mod csvlog;
+mod level;
+pub mod pgaudit;
+pub mod prefix;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+
+use crate::atoms::kv_pairs;
+use crate::context::ParseContext;
+use crate::error::{ErrorKind, ParseError};
+use crate::event::{Event, Flag, Outcome};
+use crate::line::RawLine;
+use crate::{Output, Parser, reject, time, vocab};
+
+pub use level::{Level, find_level, parse_level};
+pub use pgaudit::{PgAudit, parse_pgaudit};
+pub use prefix::{PgPrefix, PrefixValues};
+
+/// Format name of stderr logs.
+pub const FORMAT: &str = "postgres";
+/// Format name of PostgreSQL lines carried by syslog.
+pub const FORMAT_SYSLOG: &str = "postgres_syslog";
+/// Format name of csvlog files.
+pub const FORMAT_CSV: &str = "postgres_csv";
+
+/// The prefixes tried, in turn, when a stderr source configures none: PostgreSQL's default
+/// since version 10, the Debian/Ubuntu default, and pgBadger's recommended one.
+pub const DEFAULT_PREFIXES: [&str; 3] = [
+    "%m [%p] ",
+    "%m [%p] %u@%d ",
+    "%t [%p]: [%l-1] user=%u,db=%d,app=%a,client=%h",
+];
+
+/// The prefixes tried for syslog-carried lines when none is configured: the stderr defaults,
+/// none at all, and pgBadger's recommended syslog prefixes.
+pub const DEFAULT_SYSLOG_PREFIXES: [&str; 6] = [
+    "%m [%p] ",
+    "%m [%p] %u@%d ",
+    "%t [%p]: [%l-1] user=%u,db=%d,app=%a,client=%h",
+    "",
+    "user=%u,db=%d,app=%a,client=%h ",
+    "db=%d,user=%u,app=%a,client=%h ",
+];
+
+/// A held message is emitted once its process has been silent for this many lines.
+pub const MAX_AGE: u64 = 256;
+/// At most this many messages are held at once (one per process); the oldest goes first.
+pub const MAX_OPEN: usize = 64;
+/// A message longer than this many lines is emitted, flagged incomplete.
+pub const MAX_LINES: usize = 10_000;
+/// A message longer than this many bytes is emitted, flagged incomplete.
+pub const MAX_BYTES: usize = 4 << 20;
+
+// ---------------------------------------------------------------------------------------------
+// Shared pieces
+// ---------------------------------------------------------------------------------------------
+
+/// The first ticket number quoted in a comment (`-- ...`, `/* ... */`, and `# ...` when
+/// `hash_comments`) of an SQL statement. String literals are skipped.
+pub fn ticket_in_sql_comments(
+    ctx: &ParseContext,
+    sql: &str,
+    hash_comments: bool,
+) -> Option<String> {
+    let b = sql.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\'' => {
+                i += 1;
+                while i < b.len() && b[i] != b'\'' {
+                    i += 1 + usize::from(b[i] == b'\\');
+                }
+                i += 1;
+            }
+            b'-' if b.get(i + 1) == Some(&b'-') => {
+                let end = memchr::memchr(b'\n', &b[i..]).map_or(b.len(), |p| i + p);
+                if let Some(t) = sql.get(i + 2..end).and_then(|c| ctx.find_ticket(c)) {
+                    return Some(t);
+                }
+                i = end;
+            }
+            b'#' if hash_comments => {
+                let end = memchr::memchr(b'\n', &b[i..]).map_or(b.len(), |p| i + p);
+                if let Some(t) = sql.get(i + 1..end).and_then(|c| ctx.find_ticket(c)) {
+                    return Some(t);
+                }
+                i = end;
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                let end = memchr::memmem::find(&b[i + 2..], b"*/").map_or(b.len(), |p| i + 2 + p);
+                if let Some(t) = sql.get(i + 2..end).and_then(|c| ctx.find_ticket(c)) {
+                    return Some(t);
+                }
+                i = end + 2;
+            }
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// Reads PostgreSQL times (`2026-11-03 09:15:02.123 CST`, `... +08`, epoch `1699000000.123`),
+/// remembering the offset of the last local hour and zone so that most lines skip the zone
+/// lookup. An abbreviation is resolved through the source's zone ([`time::resolve_abbrev`]).
+#[derive(Debug, Default, Clone)]
+struct TsCache {
+    hour: [u8; 13],
+    zone: String,
+    /// Seconds to subtract from the local time to get UTC.
+    offset: i64,
+    from_source: bool,
+    valid: bool,
+}
+
+impl TsCache {
+    /// The instant of `raw` and whether its zone came from the source.
+    fn resolve(
+        &mut self,
+        raw: &str,
+        ctx: &ParseContext,
+    ) -> Result<(DateTime<Utc>, bool), ErrorKind> {
+        let bad = || ErrorKind::BadTimestamp(raw.to_string());
+        let b = raw.as_bytes();
+        if b.len() < 19 || b[4] != b'-' {
+            // %n: seconds since the epoch.
+            return time::parse_epoch(raw).map(|t| (t, false)).ok_or_else(bad);
+        }
+        let naive = naive_time(raw).ok_or_else(bad)?;
+        let rest = &raw[19..];
+        let zone = match rest.find(' ') {
+            Some(p) => &rest[p + 1..],
+            None => "",
+        };
+        if self.valid && b[..13] == self.hour && self.zone == zone {
+            return Ok((
+                naive.and_utc() - chrono::Duration::seconds(self.offset),
+                self.from_source,
+            ));
+        }
+        let (t, from_source) = if zone.is_empty() {
+            (time::local_to_utc(naive, ctx.zone)?, true)
+        } else {
+            let exact = zone.eq_ignore_ascii_case("utc")
+                || zone.eq_ignore_ascii_case("gmt")
+                || time::numeric_offset(zone).is_some();
+            (time::resolve_abbrev(naive, zone, ctx.zone)?, !exact)
+        };
+        self.hour.copy_from_slice(&b[..13]);
+        self.zone.clear();
+        self.zone.push_str(zone);
+        self.offset = (naive.and_utc() - t).num_seconds();
+        self.from_source = from_source;
+        self.valid = true;
+        Ok((t, from_source))
+    }
+}
+
+fn digits(b: &[u8]) -> Option<u32> {
+    b.iter().try_fold(0u32, |acc, c| {
+        c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+    })
+}
+
+/// `YYYY-MM-DD HH:MM:SS[.fff...]` at the start of `s`.
+fn naive_time(s: &str) -> Option<NaiveDateTime> {
+    let b = s.as_bytes();
+    let date = NaiveDate::from_ymd_opt(
+        digits(b.get(0..4)?)? as i32,
+        digits(b.get(5..7)?)?,
+        digits(b.get(8..10)?)?,
+    )?;
+    let mut nanos = 0u32;
+    if b.get(19) == Some(&b'.') {
+        let frac: Vec<u8> = b[20..]
+            .iter()
+            .copied()
+            .take_while(u8::is_ascii_digit)
+            .take(9)
+            .collect();
+        nanos = digits(&frac)? * 10u32.pow(9 - frac.len() as u32);
+    }
+    let t = NaiveTime::from_hms_nano_opt(
+        digits(b.get(11..13)?)?,
+        digits(b.get(14..16)?)?,
+        digits(b.get(17..19)?)?,
+        nanos,
+    )?;
+    Some(date.and_time(t))
+}
+
+/// What the prefix (or the csvlog columns) said about a message, owned.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Meta {
+    user: Option<String>,
+    database: Option<String>,
+    application: Option<String>,
+    remote_host: Option<String>,
+    remote_port: Option<String>,
+    pid: Option<String>,
+    leader_pid: Option<String>,
+    session_line: Option<String>,
+    session_id: Option<String>,
+    session_start: Option<String>,
+    vxid: Option<String>,
+    xid: Option<String>,
+    sqlstate: Option<String>,
+    backend_type: Option<String>,
+    command_tag: Option<String>,
+    query_id: Option<String>,
+}
+
+impl Meta {
+    fn from_prefix(v: &PrefixValues<'_>) -> Meta {
+        let o = |s: Option<&str>| s.map(str::to_string);
+        Meta {
+            user: o(v.user),
+            database: o(v.database),
+            application: o(v.application),
+            remote_host: o(v.remote_host),
+            remote_port: o(v.remote_port),
+            pid: o(v.pid),
+            leader_pid: o(v.leader_pid),
+            session_line: o(v.session_line),
+            session_id: o(v.session_id),
+            session_start: o(v.session_start),
+            vxid: o(v.vxid),
+            xid: o(v.xid),
+            sqlstate: o(v.sqlstate),
+            backend_type: o(v.backend_type),
+            command_tag: o(v.command_tag),
+            query_id: o(v.query_id),
+        }
+    }
+}
+
+/// One PostgreSQL message being assembled from its lines.
+#[derive(Debug, Clone)]
+struct Entry {
+    path: Arc<str>,
+    file_id: u64,
+    offset: u64,
+    line: u64,
+    ts: DateTime<Utc>,
+    flags: Vec<Flag>,
+    /// The host a syslog envelope names.
+    host: Option<String>,
+    meta: Meta,
+    level: Level,
+    message: String,
+    /// DETAIL, HINT, CONTEXT, STATEMENT, QUERY, LOCATION lines.
+    parts: Vec<(Level, String)>,
+    raw: String,
+    lines: usize,
+    /// The syslog message number `N` of `[N-M]`.
+    seq: Option<u64>,
+    /// When it was last added to, in lines fed.
+    touched: u64,
+}
+
+impl Entry {
+    /// Adds a continuation line's text (its leading tab removed) to the last part.
+    fn continue_with(&mut self, text: &str) {
+        let text = text.strip_prefix('\t').unwrap_or(text);
+        let target = match self.parts.last_mut() {
+            Some((_, s)) => s,
+            None => &mut self.message,
+        };
+        target.push('\n');
+        target.push_str(text);
+    }
+
+    fn add_raw(&mut self, raw: &str, flag: Option<Flag>, clock: u64) {
+        self.raw.push('\n');
+        self.raw.push_str(raw);
+        self.lines += 1;
+        self.touched = clock;
+        if let Some(f) = flag
+            && !self.flags.contains(&f)
+        {
+            self.flags.push(f);
+        }
+    }
+
+    fn too_big(&self) -> bool {
+        self.lines >= MAX_LINES || self.raw.len() >= MAX_BYTES
+    }
+
+    /// The event of a complete message.
+    fn into_event(self, ctx: &ParseContext, format: &str) -> Event {
+        let Entry {
+            path,
+            file_id,
+            offset,
+            line,
+            ts,
+            flags,
+            host,
+            meta,
+            level,
+            message,
+            parts,
+            raw,
+            ..
+        } = self;
+        let mut msg = message.as_str();
+        let mut sqlstate = meta.sqlstate;
+        // log_error_verbosity = verbose writes the SQLSTATE first: `ERROR:  42P01: ...`.
+        if let Some((code, rest)) = msg.split_once(": ")
+            && code.len() == 5
+            && code
+                .bytes()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+            && code.bytes().any(|c| c.is_ascii_digit())
+        {
+            sqlstate.get_or_insert_with(|| code.to_string());
+            msg = rest;
+        }
+        let mut d = Draft::default();
+        d.field("level", level.as_str());
+        if let Some(pid) = &meta.pid {
+            d.field("pid", num_or_text(pid));
+        }
+        if let Some(v) = &meta.session_line {
+            d.field("session_line", num_or_text(v));
+        }
+        if let Some(h) = meta.remote_host.as_deref().filter(|h| is_remote(h)) {
+            d.src_ip = Some(h.to_string());
+        }
+        let texts: [(&str, Option<String>); 10] = [
+            ("database", meta.database),
+            ("application", meta.application),
+            ("remote_host", meta.remote_host),
+            ("remote_port", meta.remote_port),
+            ("session_id", meta.session_id),
+            ("session_start", meta.session_start),
+            ("vxid", meta.vxid),
+            ("backend_type", meta.backend_type),
+            ("command_tag", meta.command_tag),
+            ("query_id", meta.query_id),
+        ];
+        for (k, v) in texts {
+            if let Some(v) = v {
+                d.field(k, v);
+            }
+        }
+        if let Some(x) = meta.xid.filter(|x| x != "0") {
+            d.field("xid", x);
+        }
+        if let Some(x) = meta.leader_pid.as_deref().filter(|x| *x != "0") {
+            d.field("leader_pid", num_or_text(x));
+        }
+        if let Some(s) = sqlstate {
+            d.field("sqlstate", s);
+        }
+        d.actor = meta.user;
+        if level.is_failure() {
+            d.outcome = Outcome::Failure;
+        }
+        let statement_part = parts
+            .iter()
+            .find(|(l, _)| *l == Level::Statement)
+            .map(|(_, s)| s.as_str());
+        classify_message(&mut d, ctx, level, msg, statement_part);
+        let msg_owned = if msg.len() == message.len() {
+            message
+        } else {
+            msg.to_string()
+        };
+        for (l, text) in parts {
+            let key = match l {
+                Level::Detail => "detail",
+                Level::Hint => "hint",
+                Level::Context => "context",
+                Level::Statement => "statement",
+                Level::Query => "query",
+                _ => "location",
+            };
+            d.field(key, text);
+        }
+        let rl = RawLine {
+            bytes: &[],
+            path: &path,
+            file_id,
+            offset,
+            line,
+        };
+        let mut ev = Event::new(ctx, &rl, format, ts, d.action, raw);
+        if let Some(h) = host {
+            ev.host = h;
+        }
+        for f in flags {
+            ev.flag(f);
+        }
+        ev.outcome = d.outcome;
+        ev.actor = d.actor;
+        ev.src_ip = d.src_ip;
+        ev.target = d.target;
+        ev.ticket = d.ticket;
+        ev.fields = d.fields;
+        ev.message = msg_owned;
+        ev
+    }
+}
+
+/// What an event will say, gathered before the event is made (so that its action, and the
+/// category that follows, is looked up once).
+#[derive(Debug)]
+struct Draft {
+    action: &'static str,
+    outcome: Outcome,
+    actor: Option<String>,
+    src_ip: Option<String>,
+    target: Option<String>,
+    ticket: Option<String>,
+    fields: std::collections::BTreeMap<String, serde_json::Value>,
+}
+
+impl Default for Draft {
+    fn default() -> Draft {
+        Draft {
+            action: vocab::OTHER,
+            outcome: Outcome::Unknown,
+            actor: None,
+            src_ip: None,
+            target: None,
+            ticket: None,
+            fields: Default::default(),
+        }
+    }
+}
+
+impl Draft {
+    fn set_action(&mut self, action: &'static str) {
+        self.action = action;
+    }
+
+    fn field(&mut self, key: &str, value: impl Into<serde_json::Value>) {
+        self.fields.insert(key.to_string(), value.into());
+    }
+}
+
+/// A remote end worth naming as `src_ip`: an address or host name, not `[local]` (a Unix socket).
+fn is_remote(h: &str) -> bool {
+    !h.is_empty() && h != "[local]"
+}
+
+fn num_or_text(s: &str) -> serde_json::Value {
+    match s.parse::<u64>() {
+        Ok(n) => n.into(),
+        Err(_) => s.into(),
+    }
+}
+
+/// The value of `key="value"` (PostgreSQL quotes names in its messages) in `s`.
+fn quoted_after<'a>(s: &'a str, key: &str) -> Option<&'a str> {
+    let p = memchr::memmem::find(s.as_bytes(), key.as_bytes())?;
+    let r = s.get(p + key.len()..)?.strip_prefix('"')?;
+    let end = r.find('"')?;
+    Some(&r[..end])
+}
+
+/// Sets action, outcome, actor, target, ticket and the message's own fields.
+fn classify_message(
+    ev: &mut Draft,
+    ctx: &ParseContext,
+    level: Level,
+    msg: &str,
+    statement_part: Option<&str>,
+) {
+    if let Some(body) = msg.strip_prefix("AUDIT: ") {
+        match parse_pgaudit(body) {
+            Ok(a) => {
+                ev.set_action(a.action());
+                ev.target = pgaudit::fast_target(&a).unwrap_or_else(|| a.target());
+                ev.ticket = ticket_in_sql_comments(ctx, &a.statement, false);
+                ev.field("audit_type", a.audit_type.as_ref());
+                ev.field("statement_id", a.statement_id);
+                ev.field("substatement_id", a.substatement_id);
+                ev.field("class", a.class.as_ref());
+                ev.field("command", a.command.as_ref());
+                if !a.object_type.is_empty() {
+                    ev.field("object_type", a.object_type.as_ref());
+                }
+                ev.field("statement", a.statement.as_ref());
+                ev.field("parameter", a.parameter.as_ref());
+                if let Some(r) = a.rows {
+                    ev.field("rows", r);
+                }
+            }
+            Err(e) => {
+                // The message is kept as a system message; the reason says why it is not audit.
+                ev.set_action(vocab::SYSTEM_MESSAGE);
+                ev.field("pgaudit_error", e.to_string());
+            }
+        }
+        return;
+    }
+    if let Some(rest) = msg
+        .strip_prefix("connection authorized: ")
+        .or_else(|| msg.strip_prefix("replication connection authorized: "))
+    {
+        ev.set_action(vocab::DB_CONNECT);
+        ev.outcome = Outcome::Success;
+        if msg.starts_with("replication") {
+            ev.field("replication", true);
+        }
+        for (k, v) in kv_pairs(rest) {
+            match k {
+                "user" => ev.actor = Some(v.as_str().to_string()),
+                "database" => {
+                    ev.target = Some(v.as_str().to_string());
+                    ev.field("database", v.as_str());
+                }
+                "application_name" => ev.field("application", v.as_str()),
+                _ => {}
+            }
+        }
+        if let Some(p) = rest.find("SSL enabled") {
+            ev.field("ssl", rest[p..].trim_end());
+        }
+        return;
+    }
+    if let Some(rest) = msg.strip_prefix("disconnection: session time: ") {
+        ev.set_action(vocab::DB_DISCONNECT);
+        ev.outcome = Outcome::Success;
+        if let Some(t) = rest.split(' ').next() {
+            ev.field("session_time", t);
+        }
+        for (k, v) in kv_pairs(rest) {
+            let v = v.as_str();
+            match k {
+                "user" => ev.actor = Some(v.to_string()),
+                "database" => {
+                    ev.target = Some(v.to_string());
+                    ev.field("database", v);
+                }
+                "host" => {
+                    ev.field("remote_host", v);
+                    if is_remote(v) {
+                        ev.src_ip = Some(v.to_string());
+                    }
+                }
+                "port" => ev.field("remote_port", v),
+                _ => {}
+            }
+        }
+        return;
+    }
+    if let Some(rest) = msg.strip_prefix("connection received: ") {
+        ev.set_action(vocab::OTHER);
+        for (k, v) in kv_pairs(rest) {
+            let v = v.as_str();
+            match k {
+                "host" => {
+                    ev.field("remote_host", v);
+                    if is_remote(v) {
+                        ev.src_ip = Some(v.to_string());
+                    }
+                }
+                "port" => ev.field("remote_port", v),
+                _ => {}
+            }
+        }
+        return;
+    }
+    if let Some(rest) = msg.strip_prefix("connection authenticated: ") {
+        ev.set_action(vocab::OTHER);
+        if let Some(id) = quoted_after(rest, "identity=") {
+            ev.field("identity", id);
+        }
+        for (k, v) in kv_pairs(rest) {
+            if k == "method" {
+                ev.field("auth_method", v.as_str());
+            }
+        }
+        return;
+    }
+    if let Some(p) = msg.find("authentication failed for user \"") {
+        ev.set_action(vocab::DB_AUTH_FAILURE);
+        ev.outcome = Outcome::Failure;
+        ev.actor = quoted_after(msg, "for user ").map(str::to_string);
+        ev.target = ev
+            .fields
+            .get("database")
+            .and_then(|d| d.as_str())
+            .map(str::to_string);
+        let method = msg[..p].trim_end();
+        if !method.is_empty() {
+            ev.field("auth_method", method);
+        }
+        return;
+    }
+    if msg.starts_with("no pg_hba.conf entry for ") || msg.starts_with("pg_hba.conf rejects ") {
+        ev.set_action(vocab::DB_AUTH_FAILURE);
+        ev.outcome = Outcome::Failure;
+        if let Some(h) = quoted_after(msg, "host ") {
+            ev.field("remote_host", h);
+            if is_remote(h) {
+                ev.src_ip = Some(h.to_string());
+            }
+        }
+        ev.actor = quoted_after(msg, "user ").map(str::to_string);
+        if let Some(d) = quoted_after(msg, "database ") {
+            ev.target = Some(d.to_string());
+            ev.field("database", d);
+        }
+        return;
+    }
+    if level == Level::Fatal
+        && let Some(role) = msg
+            .strip_prefix("role \"")
+            .and_then(|r| r.strip_suffix("\" does not exist"))
+    {
+        ev.set_action(vocab::DB_AUTH_FAILURE);
+        ev.outcome = Outcome::Failure;
+        ev.actor = Some(role.to_string());
+        return;
+    }
+    // Statements, with or without a duration.
+    let mut rest = msg;
+    let mut timed = false;
+    if let Some(r) = msg.strip_prefix("duration: ") {
+        let end = r.find(" ms").unwrap_or(r.len());
+        if let Ok(ms) = r[..end].parse::<f64>() {
+            ev.field("duration_ms", ms);
+        }
+        timed = true;
+        rest = r.get(end + 3..).unwrap_or("").trim_start_matches(' ');
+    }
+    let (kind, sql) = if let Some(sql) = rest.strip_prefix("statement: ") {
+        ("statement", Some(sql))
+    } else if let Some((head, sql)) = rest.split_once(": ")
+        && let Some((verb, name)) = head.split_once(' ')
+        && matches!(verb, "execute" | "parse" | "bind")
+    {
+        ev.field("prepared", name);
+        (verb, Some(sql))
+    } else {
+        ("", None)
+    };
+    match (kind, sql) {
+        ("statement" | "execute", Some(sql)) => {
+            let (action, target) = crate::sql::classify(sql);
+            ev.set_action(action);
+            ev.target = target;
+            ev.ticket = ticket_in_sql_comments(ctx, sql, false);
+            ev.field("statement", sql);
+            if timed && !level.is_failure() {
+                ev.outcome = Outcome::Success;
+            }
+        }
+        ("parse" | "bind", Some(sql)) => {
+            ev.set_action(vocab::OTHER);
+            ev.field("phase", kind);
+            ev.field("statement", sql);
+        }
+        _ if timed && rest.is_empty() => ev.set_action(vocab::OTHER),
+        _ => match statement_part.filter(|_| level.is_failure()) {
+            // A failed statement: what it tried to do, and that it failed.
+            Some(sql) => {
+                let (action, target) = crate::sql::classify(sql);
+                ev.set_action(action);
+                ev.target = target;
+                ev.ticket = ticket_in_sql_comments(ctx, sql, false);
+            }
+            None => ev.set_action(vocab::SYSTEM_MESSAGE),
+        },
+    }
+}
+
+/// The messages held open, one per process at most.
+#[derive(Debug, Default)]
+struct Holder {
+    /// Most recently touched last.
+    open: Vec<Entry>,
+    clock: u64,
+    path: Option<Arc<str>>,
+}
+
+impl Holder {
+    fn path(&mut self, p: &str) -> Arc<str> {
+        match &self.path {
+            Some(a) if &**a == p => a.clone(),
+            _ => {
+                let a: Arc<str> = Arc::from(p);
+                self.path = Some(a.clone());
+                a
+            }
+        }
+    }
+
+    fn position(&self, pid: Option<&str>) -> Option<usize> {
+        self.open.iter().rposition(|e| e.meta.pid.as_deref() == pid)
+    }
+
+    /// The open message of `pid`, moved to the end (most recent).
+    fn touch(&mut self, pid: Option<&str>) -> Option<&mut Entry> {
+        let p = self.position(pid)?;
+        let e = self.open.remove(p);
+        self.open.push(e);
+        self.open.last_mut()
+    }
+
+    fn emit(e: Entry, ctx: &ParseContext, format: &str, out: &mut Vec<Output>) {
+        out.push(Ok(e.into_event(ctx, format)));
+    }
+
+    /// Closes `pid`'s open message, then opens `e`; emits messages quiet for too long.
+    fn open(&mut self, e: Entry, ctx: &ParseContext, format: &str, out: &mut Vec<Output>) {
+        if let Some(p) = self.position(e.meta.pid.as_deref()) {
+            let old = self.open.remove(p);
+            Self::emit(old, ctx, format, out);
+        }
+        let clock = self.clock;
+        let mut k = 0;
+        while k < self.open.len() {
+            if clock.saturating_sub(self.open[k].touched) > MAX_AGE || self.open.len() >= MAX_OPEN {
+                let old = self.open.remove(k);
+                Self::emit(old, ctx, format, out);
+            } else {
+                k += 1;
+            }
+        }
+        self.open.push(e);
+    }
+
+    /// Emits a message that has grown too big, flagged incomplete.
+    fn check_size(&mut self, ctx: &ParseContext, format: &str, out: &mut Vec<Output>) {
+        if self.open.last().is_some_and(Entry::too_big)
+            && let Some(mut e) = self.open.pop()
+        {
+            e.flags.push(Flag::Incomplete);
+            Self::emit(e, ctx, format, out);
+        }
+    }
+
+    fn flush(&mut self, ctx: &ParseContext, format: &str, out: &mut Vec<Output>) {
+        let mut all = std::mem::take(&mut self.open);
+        all.sort_by_key(|e| e.offset);
+        for e in all {
+            Self::emit(e, ctx, format, out);
+        }
+    }
+
+    fn pending_offset(&self) -> Option<u64> {
+        self.open.iter().map(|e| e.offset).min()
+    }
+}
+
+/// The prefixes a parser tries: the configured one, or the defaults (the last one that matched
+/// first), then a lenient reading of whatever comes before the level.
+#[derive(Debug, Clone)]
+struct Prefixes {
+    list: Vec<PgPrefix>,
+    last: usize,
+    configured: bool,
+}
+
+impl Prefixes {
+    fn new(configured: Option<&str>, defaults: &[&str]) -> Result<Prefixes, String> {
+        Ok(match configured {
+            Some(p) => Prefixes {
+                list: vec![PgPrefix::new(p)?],
+                last: 0,
+                configured: true,
+            },
+            None => Prefixes {
+                list: defaults
+                    .iter()
+                    .map(|p| PgPrefix::new(p))
+                    .collect::<Result<_, _>>()?,
+                last: 0,
+                configured: false,
+            },
+        })
+    }
+
+    /// The prefix values, the level and the message of `text`.
+    fn read<'a>(
+        &mut self,
+        text: &'a str,
+    ) -> Result<(PrefixValues<'a>, Level, &'a str), ParseError> {
+        let n = self.list.len();
+        let mut first_err = None;
+        for k in 0..n {
+            let i = (self.last + k) % n;
+            match self.list[i].matches(text) {
+                Ok((v, rest)) => {
+                    match parse_level(rest) {
+                        Some((level, msg)) => {
+                            self.last = i;
+                            return Ok((v, level, msg));
+                        }
+                        None => {
+                            first_err.get_or_insert(ParseError::new(
+                            ErrorKind::Expected("a level such as LOG:, ERROR: or DETAIL: after the log_line_prefix"),
+                            text.len() - rest.len(),
+                        ));
+                        }
+                    }
+                }
+                Err((at, what)) => {
+                    first_err.get_or_insert(ParseError::new(ErrorKind::Expected(what), at));
+                }
+            }
+        }
+        if !self.configured
+            && let Some(p) = find_level(text)
+            && let Some((level, msg)) = parse_level(&text[p..])
+        {
+            return Ok((lenient_prefix(&text[..p]), level, msg));
+        }
+        Err(first_err.unwrap_or_else(|| {
+            ParseError::new(
+                ErrorKind::Expected("a log_line_prefix followed by a level such as LOG: or ERROR:"),
+                0,
+            )
+        }))
+    }
+}
+
+/// Reads an unknown prefix: a time at its start, a `[pid]`, and `key=value` words.
+fn lenient_prefix(pre: &str) -> PrefixValues<'_> {
+    let mut v = PrefixValues::default();
+    let mut rest = pre;
+    if let Some((t, r)) = prefix::take_time(pre) {
+        v.time = Some(t);
+        rest = r;
+    }
+    if let Some(open) = rest.find('[')
+        && let Some(len) = rest[open + 1..].find(']')
+    {
+        let inner = &rest[open + 1..open + 1 + len];
+        if !inner.is_empty() && inner.bytes().all(|c| c.is_ascii_digit()) {
+            v.pid = Some(inner);
+        }
+    }
+    for word in rest.split([' ', ',']) {
+        let Some((k, val)) = word.split_once('=') else {
+            continue;
+        };
+        let val = (!val.is_empty() && val != "[unknown]").then_some(val);
+        match k {
+            "user" | "usr" | "u" => v.user = val,
+            "db" | "database" | "d" => v.database = val,
+            "app" | "application" | "application_name" | "a" => v.application = val,
+            "client" | "host" | "remote" | "h" => v.remote_host = val,
+            _ => {}
+        }
+    }
+    v
+}
+
+fn owned_opt(s: Option<&str>) -> Option<String> {
+    s.map(str::to_string)
+}
+
+// ---------------------------------------------------------------------------------------------
+// stderr
+// ---------------------------------------------------------------------------------------------
+
+/// PostgreSQL stderr logs (`log_destination = 'stderr'`, with or without the logging collector).
+#[derive(Debug)]
+pub struct PostgresParser {
+    prefixes: Prefixes,
+    ts: TsCache,
+    held: Holder,
+}
+
+impl PostgresParser {
+    /// A parser for lines written with `prefix` as `log_line_prefix`, or, without one, with any
+    /// of [`DEFAULT_PREFIXES`]. An unknown escape, or a prefix without a time (`%m`, `%t`, `%n`),
+    /// is an error that says so.
+    pub fn new(prefix: Option<&str>) -> Result<PostgresParser, String> {
+        let prefixes = Prefixes::new(prefix, &DEFAULT_PREFIXES)?;
+        if let Some(p) = prefix
+            && !prefixes.list[0].has_time()
+        {
+            return Err(format!(
+                "log_line_prefix {p:?} has no time (%m, %t or %n): stderr lines could not be dated"
+            ));
+        }
+        Ok(PostgresParser {
+            prefixes,
+            ts: TsCache::default(),
+            held: Holder::default(),
+        })
+    }
+}
+
+impl Parser for PostgresParser {
+    fn name(&self) -> &'static str {
+        FORMAT
+    }
+
+    fn feed(&mut self, line: &RawLine<'_>, ctx: &ParseContext, out: &mut Vec<Output>) {
+        let (text, flag) = line.decode(ctx);
+        self.held.clock += 1;
+        let clock = self.held.clock;
+        if text.starts_with('\t') {
+            // A continuation of the most recent message.
+            match self.held.open.last_mut() {
+                Some(e) => {
+                    e.continue_with(&text);
+                    e.add_raw(&text, flag, clock);
+                    self.held.check_size(ctx, FORMAT, out);
+                }
+                None => out.push(Err(reject(
+                    line,
+                    text.into_owned(),
+                    ParseError::new(
+                        ErrorKind::Expected(
+                            "a message before this continuation line (it starts with a tab)",
+                        ),
+                        0,
+                    ),
+                ))),
+            }
+            return;
+        }
+        if text.trim().is_empty() {
+            out.push(Err(reject(
+                line,
+                text.into_owned(),
+                ParseError::new(ErrorKind::Empty, 0),
+            )));
+            return;
+        }
+        let (v, level, msg) = match self.prefixes.read(&text) {
+            Ok(x) => x,
+            Err(e) => {
+                out.push(Err(reject(line, text.to_string(), e)));
+                return;
+            }
+        };
+        if level.is_part()
+            && let Some(e) = self.held.touch(v.pid)
+        {
+            e.parts.push((level, msg.to_string()));
+            e.add_raw(&text, flag, clock);
+            self.held.check_size(ctx, FORMAT, out);
+            return;
+        }
+        let Some(raw_ts) = v.time else {
+            out.push(Err(reject(
+                line,
+                text.to_string(),
+                ParseError::new(
+                    ErrorKind::Expected("a time in the log_line_prefix (%m, %t or %n)"),
+                    0,
+                ),
+            )));
+            return;
+        };
+        let (ts, from_source) = match self.ts.resolve(raw_ts, ctx) {
+            Ok(x) => x,
+            Err(k) => {
+                let at = crate::error::offset_in(&text, raw_ts);
+                out.push(Err(reject(line, text.to_string(), ParseError::new(k, at))));
+                return;
+            }
+        };
+        let mut flags = Vec::new();
+        flags.extend(flag);
+        if from_source {
+            flags.push(Flag::ZoneFromSource);
+        }
+        let meta = Meta::from_prefix(&v);
+        let e = Entry {
+            path: self.held.path(line.path),
+            file_id: line.file_id,
+            offset: line.offset,
+            line: line.line,
+            ts,
+            flags,
+            host: None,
+            meta,
+            level,
+            message: msg.to_string(),
+            parts: Vec::new(),
+            raw: text.into_owned(),
+            lines: 1,
+            seq: None,
+            touched: clock,
+        };
+        self.held.open(e, ctx, FORMAT, out);
+    }
+
+    fn flush(&mut self, ctx: &ParseContext, out: &mut Vec<Output>) {
+        self.held.flush(ctx, FORMAT, out);
+    }
+
+    fn pending_offset(&self) -> Option<u64> {
+        self.held.pending_offset()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// syslog
+// ---------------------------------------------------------------------------------------------
+
+/// PostgreSQL lines carried by syslog: `Feb 11 13:15:39 host postgres[10808]: [1-1] PREFIX
+/// LEVEL:  message`. `[N-M]` with `M` > 1 continues message `N` of the same process; rsyslog's
+/// `#011` (an escaped tab) is decoded.
+#[derive(Debug)]
+pub struct PostgresSyslogParser {
+    prefixes: Prefixes,
+    ts: TsCache,
+    held: Holder,
+}
+
+impl PostgresSyslogParser {
+    /// A parser for syslog-carried lines written with `prefix` as `log_line_prefix`, or, without
+    /// one, with any of [`DEFAULT_SYSLOG_PREFIXES`].
+    pub fn new(prefix: Option<&str>) -> Result<PostgresSyslogParser, String> {
+        Ok(PostgresSyslogParser {
+            prefixes: Prefixes::new(prefix, &DEFAULT_SYSLOG_PREFIXES)?,
+            ts: TsCache::default(),
+            held: Holder::default(),
+        })
+    }
+}
+
+/// rsyslog writes control characters as `#` and three octal digits (`#011` is a tab).
+fn decode_octal_escapes(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.contains('#') {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let b = s.as_bytes();
+    let mut out = String::with_capacity(s.len());
+    let mut last = 0;
+    let mut i = 0;
+    while let Some(p) = memchr::memchr(b'#', &b[i..]) {
+        let h = i + p;
+        let oct = b.get(h + 1..h + 4);
+        match oct {
+            Some(&[a @ b'0', c @ b'0'..=b'3', d @ b'0'..=b'7']) => {
+                let v = (a - b'0') * 64 + (c - b'0') * 8 + (d - b'0');
+                out.push_str(&s[last..h]);
+                out.push(char::from(v));
+                last = h + 4;
+                i = h + 4;
+            }
+            _ => i = h + 1,
+        }
+    }
+    out.push_str(&s[last..]);
+    std::borrow::Cow::Owned(out)
+}
+
+/// `[N-M] ` at the start of a syslog message.
+fn syslog_seq(s: &str) -> Option<(u64, u64, &str)> {
+    use nom::Parser as _;
+    use nom::character::complete::{char, u64 as dec};
+    let r: nom::IResult<&str, (char, u64, char, u64, char)> =
+        (char('['), dec, char('-'), dec, char(']')).parse(s);
+    let (rest, (_, n, _, m, _)) = r.ok()?;
+    Some((n, m, rest.strip_prefix(' ').unwrap_or(rest)))
+}
+
+impl Parser for PostgresSyslogParser {
+    fn name(&self) -> &'static str {
+        FORMAT_SYSLOG
+    }
+
+    fn feed(&mut self, line: &RawLine<'_>, ctx: &ParseContext, out: &mut Vec<Output>) {
+        let (text, flag) = line.decode(ctx);
+        self.held.clock += 1;
+        let clock = self.held.clock;
+        let env = match crate::syslog::envelope(&text, ctx) {
+            Ok(e) => e,
+            Err(e) => {
+                out.push(Err(reject(line, text.to_string(), e)));
+                return;
+            }
+        };
+        let Some((n, m, body)) = syslog_seq(env.msg) else {
+            out.push(Err(reject(
+                line,
+                text.to_string(),
+                ParseError::new(
+                    ErrorKind::Other(format!(
+                        "not a PostgreSQL syslog line: no [N-M] sequence after the tag of {}",
+                        env.app.unwrap_or("(no program)")
+                    )),
+                    env.msg_at,
+                ),
+            )));
+            return;
+        };
+        let pid = env.pid;
+        let body = decode_octal_escapes(body);
+        if m > 1 {
+            // A continuation line of message N: a DETAIL/HINT... line with its prefix, or text.
+            let part = if body.starts_with('\t') {
+                None
+            } else {
+                self.prefixes
+                    .read(&body)
+                    .ok()
+                    .filter(|(_, l, _)| l.is_part())
+                    .map(|(_, l, msg)| (l, msg.to_string()))
+            };
+            let open = self.held.touch(pid).filter(|e| e.seq == Some(n));
+            match open {
+                Some(e) => {
+                    match part {
+                        Some(p) => e.parts.push(p),
+                        None => e.continue_with(&body),
+                    }
+                    e.add_raw(&text, flag, clock);
+                    self.held.check_size(ctx, FORMAT_SYSLOG, out);
+                }
+                None => out.push(Err(reject(
+                    line,
+                    text.to_string(),
+                    ParseError::new(
+                        ErrorKind::Other(format!(
+                            "continuation [{n}-{m}] of a message whose first line was not seen"
+                        )),
+                        env.msg_at,
+                    ),
+                ))),
+            }
+            return;
+        }
+        let (v, level, msg) = match self.prefixes.read(&body) {
+            Ok(x) => x,
+            Err(mut e) => {
+                // Point at the byte in the line (the body follows `[N-M] `).
+                e.at += match &body {
+                    std::borrow::Cow::Borrowed(b) => crate::error::offset_in(&text, b),
+                    std::borrow::Cow::Owned(_) => env.msg_at,
+                };
+                out.push(Err(reject(line, text.to_string(), e)));
+                return;
+            }
+        };
+        let mut flags = Vec::new();
+        flags.extend(flag);
+        let mut ts = env.ts;
+        let mut from_source = env.zone_from_source;
+        if let Some(raw_ts) = v.time
+            && let Ok((t, fs)) = self.ts.resolve(raw_ts, ctx)
+        {
+            ts = t;
+            from_source = fs;
+        } else if env.year_inferred {
+            flags.push(Flag::YearInferred);
+        }
+        if from_source {
+            flags.push(Flag::ZoneFromSource);
+        }
+        let mut meta = Meta::from_prefix(&v);
+        if meta.pid.is_none() {
+            meta.pid = owned_opt(pid);
+        }
+        if level.is_part()
+            && let Some(e) = self.held.touch(meta.pid.as_deref())
+        {
+            e.parts.push((level, msg.to_string()));
+            e.add_raw(&text, flag, clock);
+            e.seq = Some(n);
+            self.held.check_size(ctx, FORMAT_SYSLOG, out);
+            return;
+        }
+        let e = Entry {
+            path: self.held.path(line.path),
+            file_id: line.file_id,
+            offset: line.offset,
+            line: line.line,
+            ts,
+            flags,
+            host: env.host.map(str::to_string),
+            meta,
+            level,
+            message: msg.to_string(),
+            parts: Vec::new(),
+            raw: text.to_string(),
+            lines: 1,
+            seq: Some(n),
+            touched: clock,
+        };
+        self.held.open(e, ctx, FORMAT_SYSLOG, out);
+    }
+
+    fn flush(&mut self, ctx: &ParseContext, out: &mut Vec<Output>) {
+        self.held.flush(ctx, FORMAT_SYSLOG, out);
+    }
+
+    fn pending_offset(&self) -> Option<u64> {
+        self.held.pending_offset()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// csvlog
+// ---------------------------------------------------------------------------------------------
+
+/// PostgreSQL csvlog files.
+#[derive(Debug, Default)]
+pub struct PostgresCsvParser {
+    ts: TsCache,
+    /// The record so far while a quoted field is open: first line's place, text, lines, flag.
+    open: Option<(RawOrigin, String, usize, Option<Flag>)>,
+}
+
+#[derive(Debug, Clone)]
+struct RawOrigin {
+    path: String,
+    file_id: u64,
+    offset: u64,
+    line: u64,
+}
+
+impl PostgresCsvParser {
+    pub fn new() -> PostgresCsvParser {
+        PostgresCsvParser::default()
+    }
+
+    fn record(
+        &mut self,
+        origin: &RawOrigin,
+        text: String,
+        flag: Option<Flag>,
+        ctx: &ParseContext,
+        out: &mut Vec<Output>,
+    ) {
+        let line = RawLine {
+            bytes: &[],
+            path: &origin.path,
+            file_id: origin.file_id,
+            offset: origin.offset,
+            line: origin.line,
+        };
+        if text.trim().is_empty() {
+            out.push(Err(reject(
+                &line,
+                text,
+                ParseError::new(ErrorKind::Empty, 0),
+            )));
+            return;
+        }
+        let fields = match csvlog::split_record(&text) {
+            Ok(f) => f,
+            Err(at) => {
+                let e = ParseError::new(ErrorKind::Expected("',' after a quoted csvlog field"), at);
+                out.push(Err(reject(&line, text, e)));
+                return;
+            }
+        };
+        if !(23..=26).contains(&fields.len()) {
+            let e = ParseError::new(
+                ErrorKind::Other(format!(
+                    "a csvlog record has 23 to 26 columns (PostgreSQL 9.0 to 16), this one has {}",
+                    fields.len()
+                )),
+                0,
+            );
+            out.push(Err(reject(&line, text, e)));
+            return;
+        }
+        use csvlog::col;
+        let f = |i: usize| fields.get(i).map(|s| s.as_ref()).filter(|s| !s.is_empty());
+        let (ts, from_source) = match f(col::LOG_TIME).map(|t| self.ts.resolve(t, ctx)) {
+            Some(Ok(x)) => x,
+            Some(Err(k)) => {
+                out.push(Err(reject(&line, text.clone(), ParseError::new(k, 1))));
+                return;
+            }
+            None => {
+                let e = ParseError::new(ErrorKind::Expected("a log_time in the first column"), 0);
+                out.push(Err(reject(&line, text.clone(), e)));
+                return;
+            }
+        };
+        let sev = fields[col::ERROR_SEVERITY].as_ref();
+        let Some(level) = Level::from_word(sev) else {
+            let e = ParseError::new(
+                ErrorKind::BadValue {
+                    what: "csvlog error_severity",
+                    value: sev.to_string(),
+                },
+                0,
+            );
+            out.push(Err(reject(&line, text.clone(), e)));
+            return;
+        };
+        let (remote_host, remote_port) = match f(col::CONNECTION_FROM) {
+            Some(c) => match c.rsplit_once(':') {
+                Some((h, p)) if p.bytes().all(|b| b.is_ascii_digit()) && !p.is_empty() => {
+                    (Some(h.to_string()), Some(p.to_string()))
+                }
+                _ => (Some(c.to_string()), None),
+            },
+            None => (None, None),
+        };
+        let o = |i: usize| f(i).map(str::to_string);
+        let meta = Meta {
+            user: o(col::USER_NAME),
+            database: o(col::DATABASE_NAME),
+            application: o(col::APPLICATION_NAME),
+            remote_host,
+            remote_port,
+            pid: o(col::PROCESS_ID),
+            leader_pid: o(col::LEADER_PID),
+            session_line: o(col::SESSION_LINE_NUM),
+            session_id: o(col::SESSION_ID),
+            session_start: o(col::SESSION_START_TIME),
+            vxid: o(col::VIRTUAL_TRANSACTION_ID),
+            xid: o(col::TRANSACTION_ID),
+            sqlstate: o(col::SQL_STATE_CODE).filter(|s| s != "00000"),
+            backend_type: o(col::BACKEND_TYPE),
+            command_tag: o(col::COMMAND_TAG),
+            query_id: o(col::QUERY_ID).filter(|q| q != "0"),
+        };
+        let mut parts = Vec::new();
+        for (c, l) in [
+            (col::DETAIL, Level::Detail),
+            (col::HINT, Level::Hint),
+            (col::CONTEXT, Level::Context),
+            (col::QUERY, Level::Statement),
+            (col::INTERNAL_QUERY, Level::Query),
+            (col::LOCATION, Level::Location),
+        ] {
+            if let Some(s) = f(c) {
+                parts.push((l, s.to_string()));
+            }
+        }
+        let message = f(col::MESSAGE).unwrap_or("").to_string();
+        let mut flags = Vec::new();
+        flags.extend(flag);
+        if from_source {
+            flags.push(Flag::ZoneFromSource);
+        }
+        drop(fields);
+        let e = Entry {
+            path: Arc::from(origin.path.as_str()),
+            file_id: origin.file_id,
+            offset: origin.offset,
+            line: origin.line,
+            ts,
+            flags,
+            host: None,
+            meta,
+            level,
+            message,
+            parts,
+            raw: text,
+            lines: 1,
+            seq: None,
+            touched: 0,
+        };
+        out.push(Ok(e.into_event(ctx, FORMAT_CSV)));
+    }
+}
+
+impl Parser for PostgresCsvParser {
+    fn name(&self) -> &'static str {
+        FORMAT_CSV
+    }
+
+    fn feed(&mut self, line: &RawLine<'_>, ctx: &ParseContext, out: &mut Vec<Output>) {
+        let (text, flag) = line.decode(ctx);
+        let (origin, mut acc, lines, f0) = match self.open.take() {
+            Some((o, mut acc, n, f)) => {
+                acc.push('\n');
+                acc.push_str(&text);
+                (o, acc, n + 1, f.or(flag))
+            }
+            None => (
+                RawOrigin {
+                    path: line.path.to_string(),
+                    file_id: line.file_id,
+                    offset: line.offset,
+                    line: line.line,
+                },
+                text.into_owned(),
+                1,
+                flag,
+            ),
+        };
+        if csvlog::quote_open(&acc) && lines < MAX_LINES && acc.len() < MAX_BYTES {
+            self.open = Some((origin, acc, lines, f0));
+            return;
+        }
+        if csvlog::quote_open(&acc) {
+            acc.shrink_to_fit();
+        }
+        self.record(&origin, acc, f0, ctx, out);
+    }
+
+    fn flush(&mut self, ctx: &ParseContext, out: &mut Vec<Output>) {
+        if let Some((origin, acc, _, f)) = self.open.take() {
+            self.record(&origin, acc, f, ctx, out);
+        }
+    }
+
+    fn pending_offset(&self) -> Option<u64> {
+        self.open.as_ref().map(|(o, ..)| o.offset)
+    }
+}
+
+#[cfg(test)]
+mod tests;
