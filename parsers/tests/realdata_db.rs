@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use vigil_parsers::mysql::MysqlGeneralParser;
 use vigil_parsers::postgres::{PostgresCsvParser, PostgresSyslogParser, parse_pgaudit};
-use vigil_parsers::{Event, Output, ParseContext, Parser, parse_text};
+use vigil_parsers::{Event, Output, ParseContext, parse_text};
 
 const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/realdata/");
 
@@ -325,82 +325,4 @@ fn percona_general_logs() {
     assert_eq!(set.src_ip.as_deref(), Some("127.0.0.1"));
     assert_eq!(set.ts.to_rfc3339(), "2018-09-07T10:45:40.098511+00:00");
     assert!(set.flags.is_empty());
-}
-
-/// Throughput of the stderr parser on pgaudit lines (run with `--release --ignored`).
-#[test]
-#[ignore]
-fn pgaudit_throughput() {
-    let c = ctx(chrono_tz::Asia::Shanghai, "2026-11-10T00:00:00Z");
-    let mut text = String::new();
-    for i in 0..200_000 {
-        text.push_str(&format!(
-            "2026-11-03 09:15:{:02}.{:03} CST [{}] archivist@archive LOG:  AUDIT: SESSION,{},1,WRITE,UPDATE,,,\"UPDATE public.archive_item SET title = 'x', grade = 2 WHERE id = {} -- CHG-2026-0012\",<not logged>\n",
-            i % 60,
-            i % 1000,
-            4000 + i % 7,
-            i,
-            i
-        ));
-    }
-    let mut p = vigil_parsers::postgres::PostgresParser::new(None).unwrap();
-    let mut out = Vec::new();
-    let mut n = 0;
-    let cpu0 = thread_cpu_secs();
-    let t = std::time::Instant::now();
-    // As a reader would: line by line, handing the events on (here: counting them) as it goes.
-    let mut offset = 0;
-    for (k, l) in text.lines().enumerate() {
-        let line = vigil_parsers::RawLine {
-            bytes: l.as_bytes(),
-            path: "bench",
-            file_id: 0,
-            offset,
-            line: k as u64 + 1,
-        };
-        offset += l.len() as u64 + 1;
-        p.feed(&line, &c, &mut out);
-        for o in out.drain(..) {
-            n += usize::from(o.is_ok_and(|e| e.action == "db.update"));
-        }
-    }
-    p.flush(&c, &mut out);
-    n += out.len();
-    let secs = t.elapsed().as_secs_f64();
-    let cpu = thread_cpu_secs() - cpu0;
-    assert_eq!(n, 200_000);
-    // The machine is shared: CPU time of this thread is the fairer measure.
-    println!(
-        "pgaudit: {:.0} MB/s of wall time, {:.0} MB/s of CPU time ({} bytes in {secs:.3}s, {cpu:.2}s CPU)",
-        text.len() as f64 / secs / 1e6,
-        text.len() as f64 / cpu / 1e6,
-        text.len()
-    );
-    // The reading alone (prefix, level, pgaudit fields), without making events.
-    let prefix = vigil_parsers::postgres::PgPrefix::new("%m [%p] %u@%d ").unwrap();
-    let cpu0 = thread_cpu_secs();
-    let mut ok = 0usize;
-    for l in text.lines() {
-        let (_, rest) = prefix.matches(l).unwrap();
-        let (_, msg) = vigil_parsers::postgres::parse_level(rest).unwrap();
-        ok += usize::from(parse_pgaudit(msg).is_ok());
-    }
-    let cpu = thread_cpu_secs() - cpu0;
-    assert_eq!(ok, 200_000);
-    println!(
-        "pgaudit reading alone: {:.0} MB/s of CPU time",
-        text.len() as f64 / cpu / 1e6
-    );
-}
-
-/// User plus system CPU time of the calling thread, from /proc (Linux), in seconds.
-fn thread_cpu_secs() -> f64 {
-    let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap_or_default();
-    let after = stat.rsplit(')').next().unwrap_or("");
-    let f: Vec<f64> = after
-        .split_whitespace()
-        .map(|x| x.parse().unwrap_or(0.0))
-        .collect();
-    // Fields 14 and 15 of stat; `after` starts at field 3.
-    (f.get(11).copied().unwrap_or(0.0) + f.get(12).copied().unwrap_or(0.0)) / 100.0
 }
