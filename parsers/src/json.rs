@@ -33,13 +33,18 @@
 //!
 //! Rejections: invalid JSON (serde_json's reason, at the byte where it stopped), a JSON value that
 //! is not an object, a missing or unreadable time.
+//!
+//! Speed: each line is parsed once by serde_json into a value that borrows its strings from the
+//! line (no allocation for keys, nor for values without escapes); only what becomes the event is
+//! copied. When a key appears twice in a line, the first is used.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
-use serde::de::{self, Deserializer, SeqAccess, Visitor};
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
 use crate::context::ParseContext;
@@ -213,41 +218,185 @@ impl KeyPath {
             .collect()
     }
 
-    /// The value at this key: the whole key first, then the dotted path.
-    fn get<'a>(&self, obj: &'a Map<String, Value>) -> Option<&'a Value> {
-        if let Some(v) = obj.get(&self.full) {
+    /// The value at this key: the whole key first, then the dotted path. Values already taken
+    /// are not found.
+    fn get<'v, 'a>(&self, obj: &'v Obj<'a>) -> Option<&'v Val<'a>> {
+        if let Some(v) = lookup(obj, &self.full) {
             return Some(v);
         }
         let (first, rest) = self.parts.split_first()?;
-        let mut v = obj.get(first)?;
+        let mut v = lookup(obj, first)?;
         for p in rest {
-            v = v.as_object()?.get(p)?;
+            match v {
+                Val::Obj(o) => v = lookup(o, p)?,
+                _ => return None,
+            }
         }
         Some(v)
     }
 
-    /// Removes the value at this key (as found by [`KeyPath::get`]), and the objects the removal
-    /// left empty.
-    fn remove(&self, obj: &mut Map<String, Value>) -> Option<Value> {
-        if let Some(v) = obj.remove(&self.full) {
-            return Some(v);
+    /// Takes the value at this key (as found by [`KeyPath::get`]), leaving [`Val::Taken`].
+    fn take<'a>(&self, obj: &mut Obj<'a>) -> Option<Val<'a>> {
+        if let Some(v) = lookup_mut(obj, &self.full) {
+            return Some(std::mem::replace(v, Val::Taken));
         }
-        remove_path(obj, &self.parts)
+        let (first, rest) = self.parts.split_first()?;
+        let mut v = lookup_mut(obj, first)?;
+        for p in rest {
+            match v {
+                Val::Obj(o) => v = lookup_mut(o, p)?,
+                _ => return None,
+            }
+        }
+        Some(std::mem::replace(v, Val::Taken))
     }
 }
 
-fn remove_path(obj: &mut Map<String, Value>, parts: &[String]) -> Option<Value> {
-    match parts {
-        [] => None,
-        [last] => obj.remove(last),
-        [first, rest @ ..] => {
-            let inner = obj.get_mut(first)?.as_object_mut()?;
-            let v = remove_path(inner, rest);
-            if inner.is_empty() {
-                obj.remove(first);
+fn lookup<'v, 'a>(obj: &'v Obj<'a>, key: &str) -> Option<&'v Val<'a>> {
+    obj.iter()
+        .find(|(k, v)| k == key && !matches!(v, Val::Taken))
+        .map(|(_, v)| v)
+}
+
+fn lookup_mut<'v, 'a>(obj: &'v mut Obj<'a>, key: &str) -> Option<&'v mut Val<'a>> {
+    obj.iter_mut()
+        .find(|(k, v)| k == key && !matches!(v, Val::Taken))
+        .map(|(_, v)| v)
+}
+
+/// The members of a JSON object, in the order written.
+type Obj<'a> = Vec<(Cow<'a, str>, Val<'a>)>;
+
+/// A JSON value that borrows its strings from the line where it can (strings without escapes):
+/// a line is parsed once, without allocating for keys and values that become event fields.
+#[derive(Debug)]
+enum Val<'a> {
+    Null,
+    Bool(bool),
+    Num(serde_json::Number),
+    Str(Cow<'a, str>),
+    Arr(Vec<Val<'a>>),
+    Obj(Obj<'a>),
+    /// A value moved into an event field.
+    Taken,
+}
+
+impl<'a> Val<'a> {
+    /// As a `serde_json::Value` for `fields`: taken values are left out, and objects left empty
+    /// by taking are dropped (`None`).
+    fn into_value(self) -> Option<Value> {
+        Some(match self {
+            Val::Null => Value::Null,
+            Val::Bool(b) => Value::Bool(b),
+            Val::Num(n) => Value::Number(n),
+            Val::Str(s) => Value::String(s.into_owned()),
+            Val::Arr(a) => Value::Array(a.into_iter().filter_map(Val::into_value).collect()),
+            Val::Obj(o) => {
+                let had = o.len();
+                let m: Map<String, Value> = o
+                    .into_iter()
+                    .filter_map(|(k, v)| Some((k.into_owned(), v.into_value()?)))
+                    .collect();
+                if m.is_empty() && had > 0 {
+                    return None;
+                }
+                Value::Object(m)
             }
-            v
+            Val::Taken => return None,
+        })
+    }
+
+    fn as_str(&self) -> Option<&str> {
+        match self {
+            Val::Str(s) => Some(s),
+            _ => None,
         }
+    }
+
+    fn is_scalar(&self) -> bool {
+        matches!(self, Val::Bool(_) | Val::Num(_) | Val::Str(_))
+    }
+}
+
+impl<'de> Deserialize<'de> for Val<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Val<'de>, D::Error> {
+        d.deserialize_any(ValVisitor)
+    }
+}
+
+struct ValVisitor;
+
+impl<'de> Visitor<'de> for ValVisitor {
+    type Value = Val<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Val<'de>, E> {
+        Ok(Val::Bool(v))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Val<'de>, E> {
+        Ok(Val::Num(v.into()))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Val<'de>, E> {
+        Ok(Val::Num(v.into()))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Val<'de>, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(Val::Null, Val::Num))
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Val<'de>, E> {
+        Ok(Val::Str(Cow::Borrowed(v)))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Val<'de>, E> {
+        Ok(Val::Str(Cow::Owned(v.to_string())))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Val<'de>, E> {
+        Ok(Val::Str(Cow::Owned(v)))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Val<'de>, E> {
+        Ok(Val::Null)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Val<'de>, E> {
+        Ok(Val::Null)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Val<'de>, A::Error> {
+        let mut v = Vec::new();
+        while let Some(x) = seq.next_element::<Val<'de>>()? {
+            v.push(x);
+        }
+        Ok(Val::Arr(v))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Val<'de>, A::Error> {
+        let mut o = Vec::with_capacity(map.size_hint().unwrap_or(16));
+        while let Some(Key(k)) = map.next_key::<Key<'de>>()? {
+            let v = map.next_value::<Val<'de>>()?;
+            o.push((k, v));
+        }
+        Ok(Val::Obj(o))
+    }
+}
+
+/// An object key, borrowed from the line when it has no escapes.
+struct Key<'a>(Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Key<'de>, D::Error> {
+        struct KV;
+        impl<'de> Visitor<'de> for KV {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v.to_string())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(KV)
     }
 }
 
@@ -306,8 +455,8 @@ impl JsonParser {
         text: &str,
         ctx: &ParseContext,
     ) -> Result<Event, ParseError> {
-        let value: Value = serde_json::from_str(text).map_err(|e| json_error(&e, text))?;
-        let Value::Object(mut obj) = value else {
+        let value: Val<'_> = serde_json::from_str(text).map_err(|e| json_error(&e, text))?;
+        let Val::Obj(mut obj) = value else {
             let at = text.len() - text.trim_start().len();
             return Err(ParseError::new(
                 ErrorKind::Expected("a JSON object {...} on each line"),
@@ -320,7 +469,7 @@ impl JsonParser {
         let mut ts = None;
         for key in &k.ts {
             let Some(v) = key.get(&obj) else { continue };
-            if v.is_null() || v.as_str() == Some("") {
+            if matches!(v, Val::Null) || v.as_str() == Some("") {
                 continue;
             }
             match read_time(v, ctx) {
@@ -350,7 +499,7 @@ impl JsonParser {
                 0,
             ));
         };
-        ts_key.remove(&mut obj);
+        ts_key.take(&mut obj);
 
         let raw_action = take_text(&mut obj, &k.action);
         let (action, category) = match &raw_action {
@@ -399,7 +548,9 @@ impl JsonParser {
             v.as_str().and_then(ActorRole::parse)
         });
         for (key, v) in obj {
-            ev.fields.insert(key, v);
+            if let Some(v) = v.into_value() {
+                ev.fields.insert(key.into_owned(), v);
+            }
         }
         Ok(ev)
     }
@@ -460,8 +611,16 @@ fn key_position(text: &str, key: &str) -> usize {
 }
 
 /// A value for an error message, cut short.
-fn short(v: &Value) -> String {
-    let s = v.to_string();
+fn short(v: &Val<'_>) -> String {
+    let s = match v {
+        Val::Str(s) => Value::String(s.to_string()).to_string(),
+        Val::Num(n) => n.to_string(),
+        Val::Bool(b) => b.to_string(),
+        Val::Null => "null".to_string(),
+        Val::Arr(_) => "an array".to_string(),
+        Val::Obj(_) => "an object".to_string(),
+        Val::Taken => String::new(),
+    };
     if s.chars().count() > 60 {
         let cut: String = s.chars().take(60).collect();
         format!("{cut}...")
@@ -470,53 +629,56 @@ fn short(v: &Value) -> String {
     }
 }
 
-/// The first candidate holding a usable scalar, removed from the object, as text.
-fn take_text(obj: &mut Map<String, Value>, keys: &[KeyPath]) -> Option<String> {
+/// The first candidate holding a usable scalar (non-empty string, number, boolean), taken from
+/// the object, as text.
+fn take_text(obj: &mut Obj<'_>, keys: &[KeyPath]) -> Option<String> {
     for key in keys {
         let usable = match key.get(obj) {
-            Some(Value::String(s)) => !s.is_empty(),
-            Some(Value::Number(_) | Value::Bool(_)) => true,
+            Some(Val::Str(s)) => !s.is_empty(),
+            Some(Val::Num(_) | Val::Bool(_)) => true,
             _ => false,
         };
         if usable {
-            return match key.remove(obj)? {
-                Value::String(s) => Some(s),
-                other => Some(other.to_string()),
+            return match key.take(obj)? {
+                Val::Str(s) => Some(s.into_owned()),
+                Val::Num(n) => Some(n.to_string()),
+                Val::Bool(b) => Some(b.to_string()),
+                _ => None,
             };
         }
     }
     None
 }
 
-/// The first candidate whose value `read` accepts, removed from the object. The first candidate
+/// The first candidate whose value `read` accepts, taken from the object. The first candidate
 /// present with a scalar value decides: if `read` refuses it, the value stays and `None` is
 /// returned.
 fn take_if<T>(
-    obj: &mut Map<String, Value>,
+    obj: &mut Obj<'_>,
     keys: &[KeyPath],
-    read: impl Fn(&Value) -> Option<T>,
+    read: impl Fn(&Val<'_>) -> Option<T>,
 ) -> Option<T> {
     for key in keys {
         match key.get(obj) {
-            None | Some(Value::Null | Value::Object(_) | Value::Array(_)) => continue,
-            Some(v) => {
+            Some(v) if v.is_scalar() => {
                 let r = read(v);
                 if r.is_some() {
-                    key.remove(obj);
+                    key.take(obj);
                 }
                 return r;
             }
+            _ => continue,
         }
     }
     None
 }
 
-fn read_outcome(v: &Value) -> Option<Outcome> {
+fn read_outcome(v: &Val<'_>) -> Option<Outcome> {
     let o = match v {
-        Value::String(s) => Outcome::from_word(s),
-        Value::Bool(true) => Outcome::Success,
-        Value::Bool(false) => Outcome::Failure,
-        Value::Number(n) => match n.as_i64() {
+        Val::Str(s) => Outcome::from_word(s),
+        Val::Bool(true) => Outcome::Success,
+        Val::Bool(false) => Outcome::Failure,
+        Val::Num(n) => match n.as_i64() {
             Some(0) => Outcome::Failure,
             Some(1) => Outcome::Success,
             Some(200..=399) => Outcome::Success,
@@ -530,10 +692,10 @@ fn read_outcome(v: &Value) -> Option<Outcome> {
 
 /// A JSON time value: an ISO string (zone from the source if it has none) or an epoch number.
 /// The bool says whether the source's zone was used.
-fn read_time(v: &Value, ctx: &ParseContext) -> Result<(DateTime<Utc>, bool), ErrorKind> {
-    let bad = || ErrorKind::BadTimestamp(v.to_string());
+fn read_time(v: &Val<'_>, ctx: &ParseContext) -> Result<(DateTime<Utc>, bool), ErrorKind> {
+    let bad = || ErrorKind::BadTimestamp(short(v));
     match v {
-        Value::String(s) => {
+        Val::Str(s) => {
             let s = s.trim();
             if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
                 if let Ok(i) = s.parse::<i64>() {
@@ -546,7 +708,7 @@ fn read_time(v: &Value, ctx: &ParseContext) -> Result<(DateTime<Utc>, bool), Err
             }
             crate::time::parse_iso(s, ctx.zone)
         }
-        Value::Number(n) => {
+        Val::Num(n) => {
             let t = match n.as_i64() {
                 Some(i) => epoch_int(i),
                 None => n.as_f64().and_then(epoch_float),
