@@ -28,6 +28,60 @@ pub const BUILTIN: &[&str] = &[
     "borg",
 ];
 
+/// What building a parser needs beyond the format's name.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// The PostgreSQL `log_line_prefix` of `postgres` and `postgres_syslog` sources; `None` tries
+    /// the common ones.
+    pub pg_prefix: Option<String>,
+    /// The field mapping of `json` sources.
+    pub json: crate::json::JsonMapping,
+    /// The regex formats defined in the config, found by their names.
+    pub regex: Vec<crate::regex_format::RegexFormat>,
+}
+
+/// Why a parser could not be built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BuildError {
+    #[error("unknown format {name:?}: use one of {} or a regex format defined in the config", BUILTIN.join(", "))]
+    Unknown { name: String },
+    #[error("bad PostgreSQL log_line_prefix {prefix:?}: {reason}")]
+    PgPrefix { prefix: String, reason: String },
+}
+
+/// A parser for the format called `name`: a built-in one, or a regex format of `opts`.
+pub fn build(name: &str, opts: &Options) -> Result<Box<dyn crate::Parser>, BuildError> {
+    use crate::{auditd, backup, json, mysql, postgres, syslog};
+    let prefix_err = |reason: String| BuildError::PgPrefix {
+        prefix: opts.pg_prefix.clone().unwrap_or_default(),
+        reason,
+    };
+    Ok(match name {
+        "syslog" => Box::new(syslog::SyslogParser::new()),
+        "auditd" => Box::new(auditd::AuditdParser::new()),
+        "postgres" => {
+            Box::new(postgres::PostgresParser::new(opts.pg_prefix.as_deref()).map_err(prefix_err)?)
+        }
+        "postgres_syslog" => Box::new(
+            postgres::PostgresSyslogParser::new(opts.pg_prefix.as_deref()).map_err(prefix_err)?,
+        ),
+        "postgres_csv" => Box::new(postgres::PostgresCsvParser::new()),
+        "mariadb_audit" => Box::new(mysql::MariadbAuditParser::new()),
+        "mysql_general" => Box::new(mysql::MysqlGeneralParser::new()),
+        "json" => Box::new(json::JsonParser::new(opts.json.clone())),
+        "restic" => Box::new(backup::ResticParser::new()),
+        "borg" => Box::new(backup::BorgParser::new()),
+        other => match opts.regex.iter().find(|r| r.name() == other) {
+            Some(r) => Box::new(crate::regex_format::RegexParser::new(r.clone())),
+            None => {
+                return Err(BuildError::Unknown {
+                    name: other.to_string(),
+                });
+            }
+        },
+    })
+}
+
 /// What the sniffer decided about a file from its first bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Sniffed {
@@ -198,13 +252,14 @@ fn is_mysql_general(l: &str) -> bool {
     {
         return has_cmd(&l[sp..]);
     }
-    // 5.0: 051007 21:55:24\t     42 Connect  (or a tab-led line without a time)
-    if b.len() > 7
-        && b[..6].iter().all(u8::is_ascii_digit)
-        && b[6] == b' '
-        && let Some(tab) = l.find('\t')
-    {
-        return has_cmd(&l[tab..]);
+    // 5.0: `051007 21:55:24\t     42 Connect`, also `100211  0:55:24      51 Query` (space-padded).
+    if b.len() > 7 && b[..6].iter().all(u8::is_ascii_digit) && b[6] == b' ' {
+        let rest = l[7..].trim_start();
+        if let Some(sp) = rest.find([' ', '\t'])
+            && rest[..sp].bytes().filter(|c| *c == b':').count() == 2
+        {
+            return has_cmd(&rest[sp..]);
+        }
     }
     if l.starts_with('\t') {
         return has_cmd(l);

@@ -67,6 +67,13 @@ pub trait Parser: Send {
     fn pending_offset(&self) -> Option<u64> {
         None
     }
+
+    /// How many lines were read into no event and no rejection (progress output such as restic's
+    /// `status` lines), so far. With it a reader accounts for every line: the lines of all events'
+    /// `raw` plus the rejected lines plus these are the lines fed.
+    fn consumed_lines(&self) -> u64 {
+        0
+    }
 }
 
 /// A rejection of `line`, with its decoded text.
@@ -105,4 +112,18 @@ pub fn parse_text(
     }
     parser.flush(ctx, &mut out);
     out
+}
+
+/// How many input lines an output stands for: the lines of its `raw` (an event derived from
+/// others, such as a backup run's finish made at its end, has an empty `raw` and stands for none).
+pub fn lines_of(o: &Output) -> u64 {
+    let raw = match o {
+        Ok(e) => &e.raw,
+        Err(r) => &r.raw,
+    };
+    if raw.is_empty() && o.is_ok() {
+        0
+    } else {
+        raw.split('\n').count() as u64
+    }
 }

@@ -37,6 +37,7 @@
 //! | `backup.start` | backup | a backup run started |
 //! | `backup.finish` | backup | a backup run ended (outcome success or failure) |
 //! | `backup.error` | backup | an error reported during a backup run |
+//! | `backup.info` | backup | a backup tool's report or message that is neither a run nor an error (borg check, info, list) |
 //! | `service.start` | system | a service (systemd unit) started |
 //! | `service.stop` | system | a service stopped |
 //! | `service.fail` | system | a service failed |
@@ -110,6 +111,7 @@ vocabulary! {
     BACKUP_START = "backup.start" => Backup,
     BACKUP_FINISH = "backup.finish" => Backup,
     BACKUP_ERROR = "backup.error" => Backup,
+    BACKUP_INFO = "backup.info" => Backup,
     SERVICE_START = "service.start" => System,
     SERVICE_STOP = "service.stop" => System,
     SERVICE_FAIL = "service.fail" => System,

@@ -184,8 +184,8 @@ fn restic_fatal_error_and_failed_finish() {
             "origin": {"path": name, "offset": 0, "line": 1}
         })
     );
-    // The finish has no line of its own: origin is the run's last line (offset 151, 21 bytes),
-    // the id the offset of that line's end.
+    // The finish has no line of its own (its raw is empty): origin is the run's last line
+    // (offset 151, 21 bytes), the id the offset of that line's end.
     assert_eq!(
         v(&r.events[1]),
         json!({
@@ -195,7 +195,7 @@ fn restic_fatal_error_and_failed_finish() {
             "category": "backup", "action": "backup.finish", "outcome": "failure",
             "actor": null, "actor_role": null, "src_ip": null, "target": null, "ticket": null,
             "message": "restic backup failed: unable to open config file: Stat: stat /Volumes/RAMDisk/self/config: no such file or directory",
-            "raw": "/Volumes/RAMDisk/self",
+            "raw": "",
             "fields": {"errors": 1, "progress_lines": 0, "run_lines": 3, "time_source": "reference"},
             "origin": {"path": name, "offset": 151, "line": 3}
         })
@@ -316,13 +316,13 @@ fn borg_every_line() {
             .map(|e| (e.action.as_str(), e.outcome.as_str()))
             .collect();
         let (want, consumed): (Vec<(&str, &str)>, u64) = match name.as_str() {
-            "check_stderr.json" => (vec![("other", "unknown"); 6], 0),
+            "check_stderr.json" => (vec![("backup.info", "unknown"); 6], 0),
             "create_lock_stderr.json" => (vec![("backup.error", "failure")], 0),
             "create_perm_stderr.json" => (vec![("backup.error", "failure"); 2], 0),
-            "create_stderr.json" => (vec![("other", "unknown"); 2], 30),
+            "create_stderr.json" => (vec![("backup.info", "unknown"); 2], 30),
             "create_stdout.json" => (vec![("backup.finish", "success")], 0),
-            "info_stdout.json" => (vec![("other", "unknown")], 0),
-            "list_stdout.json" => (vec![("other", "unknown")], 0),
+            "info_stdout.json" => (vec![("backup.info", "unknown")], 0),
+            "list_stdout.json" => (vec![("backup.info", "unknown")], 0),
             other => panic!("unexpected fixture {other}"),
         };
         assert_eq!((summary, p.consumed_lines()), (want, consumed), "{name}");
@@ -430,7 +430,7 @@ fn borg_list_and_info_documents() {
             "id": "0000000000000000000000000000",
             "ts": "2026-11-04T00:00:00Z",
             "host": "arch-bk01", "source": "backup", "format": "borg",
-            "category": "backup", "action": "other", "outcome": "unknown",
+            "category": "backup", "action": "backup.info", "outcome": "unknown",
             "actor": null, "actor_role": null, "src_ip": null,
             "target": "ssh://i0fis593@i0fis593.repo.borgbase.com/./repo", "ticket": null,
             "message": "borg repository ssh://i0fis593@i0fis593.repo.borgbase.com/./repo holds 6 archives, the latest nyx2.local-2018-11-06T12:35:00.087922 of 2018-11-06T12:35:09.000000",
@@ -479,8 +479,8 @@ fn borg_stderr_and_stdout_in_one_file() {
     assert_eq!(
         evs,
         [
-            ("other", 13),
-            ("other", 24),
+            ("backup.info", 13),
+            ("backup.info", 24),
             ("backup.finish", 33),
             ("backup.error", 81)
         ]

@@ -1,7 +1,9 @@
 //! borg: `--log-json` lines on stderr and the `--json` document on stdout.
 //!
-//! - `log_message` lines: level `ERROR` or `CRITICAL` is a `backup.error` event, outcome failure;
-//!   other levels are events with action `other` in category `backup`, outcome unknown (borg's
+//! - `log_message` lines: `--show-rc`'s closing line (`terminating with success status, rc 0`) is
+//!   `backup.finish`, outcome success for rc 0 and 1 (warnings), failure for rc 2 and above, with
+//!   `fields.rc`; otherwise level `ERROR` or `CRITICAL` is a `backup.error` event, outcome failure;
+//!   other levels are `backup.info` events, outcome unknown (borg's
 //!   informational lines: "Archive consistency check complete, no problems found."). The logger
 //!   (`name`), `levelname` and `msgid` (`LockTimeout`, `LockFailed`, ...) go to `fields`; a long
 //!   message (a Python traceback) is kept whole.
@@ -18,7 +20,7 @@
 //!     archive's `end` time (local time, read in the source's zone), with the archive's name,
 //!     id, duration, file count and sizes. The target is the repository location.
 //!   - `borg list --json` (an `archives` list) and `borg info --json` (a `repository` object
-//!     only): action `other`, category `backup`, at the reference time
+//!     only): action `backup.info`, at the reference time
 //!     (`fields.time_source = "reference"`), with the archive count, the latest archive, and
 //!     the repository's location, id and last change.
 //!
@@ -34,7 +36,7 @@ use serde_json::{Map, Value};
 use super::{Anchor, num};
 use crate::context::ParseContext;
 use crate::error::{ErrorKind, ParseError};
-use crate::event::{Category, Event, Flag, Outcome};
+use crate::event::{Event, Flag, Outcome};
 use crate::line::RawLine;
 use crate::{Output, Parser, reject, vocab};
 
@@ -94,11 +96,6 @@ impl Doc {
 impl BorgParser {
     pub fn new() -> BorgParser {
         BorgParser::default()
-    }
-
-    /// Progress lines taken without an event and without a rejection so far.
-    pub fn consumed_lines(&self) -> u64 {
-        self.consumed
     }
 
     fn start(
@@ -189,7 +186,7 @@ fn log_message(ctx: &ParseContext, line: &RawLine<'_>, mut obj: Map<String, Valu
     let action = if error {
         vocab::BACKUP_ERROR
     } else {
-        vocab::OTHER
+        vocab::BACKUP_INFO
     };
     let mut ev = Event::new(
         ctx,
@@ -199,7 +196,6 @@ fn log_message(ctx: &ParseContext, line: &RawLine<'_>, mut obj: Map<String, Valu
         action,
         String::new(),
     );
-    ev.category = Category::Backup;
     ev.outcome = if error {
         Outcome::Failure
     } else {
@@ -213,6 +209,17 @@ fn log_message(ctx: &ParseContext, line: &RawLine<'_>, mut obj: Map<String, Valu
     if let Some(Value::String(m)) = obj.remove("message") {
         ev.message = m;
     }
+    if let Some(rc) = terminating_rc(&ev.message) {
+        // `--show-rc`'s last line ends the run: rc 0 success, 1 warnings (the backup was made),
+        // 2 and above an error.
+        ev.set_action(vocab::BACKUP_FINISH);
+        ev.outcome = if rc <= 1 {
+            Outcome::Success
+        } else {
+            Outcome::Failure
+        };
+        ev.field("rc", rc);
+    }
     ev.ticket = ctx.find_ticket(&ev.message);
     obj.remove("type");
     if let Some(v) = obj.remove("name") {
@@ -225,6 +232,14 @@ fn log_message(ctx: &ParseContext, line: &RawLine<'_>, mut obj: Map<String, Valu
         ev.fields.insert(k, v);
     }
     ev
+}
+
+/// The return code of borg's `--show-rc` line: `terminating with success status, rc 0`,
+/// `terminating with warning status, rc 1`, `terminating with error status, rc 2`.
+fn terminating_rc(msg: &str) -> Option<u64> {
+    let rest = msg.strip_prefix("terminating with ")?;
+    let (_, rc) = rest.split_once(" status, rc ")?;
+    rc.trim().parse().ok()
 }
 
 /// A local time without zone as borg writes it (`2018-11-06T14:24:09.000000`), in the source's
@@ -341,10 +356,9 @@ fn document(
             line,
             FORMAT,
             ctx.reference,
-            vocab::OTHER,
+            vocab::BACKUP_INFO,
             String::new(),
         );
-        ev.category = Category::Backup;
         ev.field("time_source", "reference");
         ev.field("command", "list");
         put_repo(&mut ev);
@@ -386,10 +400,9 @@ fn document(
             line,
             FORMAT,
             ctx.reference,
-            vocab::OTHER,
+            vocab::BACKUP_INFO,
             String::new(),
         );
-        ev.category = Category::Backup;
         ev.field("time_source", "reference");
         ev.field("command", "info");
         put_repo(&mut ev);
@@ -420,6 +433,10 @@ fn document(
 }
 
 impl Parser for BorgParser {
+    fn consumed_lines(&self) -> u64 {
+        self.consumed
+    }
+
     fn name(&self) -> &'static str {
         FORMAT
     }
@@ -523,6 +540,44 @@ mod tests {
     }
 
     #[test]
+    fn show_rc_line_ends_the_run() {
+        let text = r#"{"type": "log_message", "time": 1793728900.5, "message": "terminating with success status, rc 0", "levelname": "INFO", "name": "borg.archiver"}
+{"type": "log_message", "time": 1793728901.0, "message": "terminating with warning status, rc 1", "levelname": "WARNING", "name": "borg.archiver"}
+{"type": "log_message", "time": 1793728902.0, "message": "terminating with error status, rc 2", "levelname": "ERROR", "name": "borg.archiver"}
+"#;
+        let (out, _) = run(text);
+        let got: Vec<(String, Outcome, Value)> = out
+            .iter()
+            .map(|o| {
+                let e = o.as_ref().unwrap();
+                (e.action.clone(), e.outcome, e.fields["rc"].clone())
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("backup.finish".to_string(), Outcome::Success, json!(0)),
+                ("backup.finish".to_string(), Outcome::Success, json!(1)),
+                ("backup.finish".to_string(), Outcome::Failure, json!(2)),
+            ]
+        );
+        let first = serde_json::to_value(out[0].as_ref().unwrap()).unwrap();
+        assert_eq!(
+            first,
+            json!({
+                "id": "0000000000000000000000000000", "ts": "2026-11-03T18:01:40.500Z",
+                "host": "arch-bk01", "source": "borg-archive", "format": "borg",
+                "category": "backup", "action": "backup.finish", "outcome": "success",
+                "actor": null, "actor_role": null, "src_ip": null, "target": null, "ticket": null,
+                "message": "terminating with success status, rc 0",
+                "raw": text.lines().next().unwrap(),
+                "fields": {"level": "INFO", "logger": "borg.archiver", "rc": 0},
+                "origin": {"path": "borg.log", "offset": 0, "line": 1}
+            })
+        );
+    }
+
+    #[test]
     fn warning_with_chinese_and_braces_in_strings() {
         let text = r#"{"type": "log_message", "time": 1793728800.25, "message": "归档 {档案室} 文件 [2019] 已变更: /srv/archive/扫描件", "levelname": "WARNING", "name": "borg.archiver", "msgid": "FileChangedWarning"}
 {
@@ -544,7 +599,7 @@ mod tests {
             json!({
                 "id": "0000000000000000000000000000", "ts": "2026-11-03T18:00:00.250Z",
                 "host": "arch-bk01", "source": "borg-archive", "format": "borg",
-                "category": "backup", "action": "other", "outcome": "unknown",
+                "category": "backup", "action": "backup.info", "outcome": "unknown",
                 "actor": null, "actor_role": null, "src_ip": null, "target": null, "ticket": null,
                 "message": "归档 {档案室} 文件 [2019] 已变更: /srv/archive/扫描件",
                 "raw": text.lines().next().unwrap(),

@@ -16,7 +16,7 @@
 //! A finish event made at the end of a run that had no summary has no line of its own: its origin
 //! is the run's last line, and its id is made from the offset of that line's end (the byte of its
 //! line ending) so that it never equals the id of an event made from the line itself. Its `raw` is
-//! that last line.
+//! empty: every line of the run is already in another event or consumed.
 //!
 //! `error` and `exit_error` lines, `Fatal:` lines (with the lines that continue the message, such
 //! as restic's "Is there a repository at the following location?") and plain `error:` lines are
@@ -234,12 +234,6 @@ impl ResticParser {
         ResticParser::default()
     }
 
-    /// Lines taken without an event of their own and without a rejection so far: `status`
-    /// lines, blank lines inside a run, plain-text chatter.
-    pub fn consumed_lines(&self) -> u64 {
-        self.consumed
-    }
-
     fn run(&mut self, line: &RawLine<'_>) -> &mut Run {
         self.run.get_or_insert_with(|| Run::new(line))
     }
@@ -259,7 +253,8 @@ impl ResticParser {
             FORMAT,
             ctx.reference,
             vocab::BACKUP_FINISH,
-            std::mem::take(&mut run.last_text),
+            // No line of its own: the run's lines are in the events before it or consumed.
+            String::new(),
         );
         ev.id = Event::make_id(a.file_id, a.offset + a.len);
         if run.errors > 0 {
@@ -579,6 +574,10 @@ fn success(ev: &mut Event, run: &Run, ctx: &ParseContext) {
 }
 
 impl Parser for ResticParser {
+    fn consumed_lines(&self) -> u64 {
+        self.consumed
+    }
+
     fn name(&self) -> &'static str {
         FORMAT
     }
@@ -748,7 +747,7 @@ mod tests {
                 "category": "backup", "action": "backup.finish", "outcome": "failure",
                 "actor": null, "actor_role": null, "src_ip": null, "target": null, "ticket": null,
                 "message": "restic backup failed: Fatal: unable to save snapshot: 存储空间不足",
-                "raw": text.lines().nth(1).unwrap(),
+                "raw": "",
                 "fields": {"errors": 1, "progress_lines": 1, "run_lines": 2, "time_source": "reference",
                            "percent_done": 0.1, "total_files": 10, "files_done": 1, "total_bytes": 1000, "bytes_done": 100},
                 "origin": {"path": "restic.log", "offset": 113, "line": 2}

@@ -120,7 +120,8 @@ fn build(env: &Envelope<'_>, text: &str, line: &RawLine<'_>, ctx: &ParseContext)
     if !program.is_empty() {
         ev.field("program", program);
     }
-    let body = strip_solaris_id(msg);
+    // rsyslog's RFC 5424 template keeps the space after a 3164 tag: `- -  Accepted ...`.
+    let body = strip_solaris_id(msg.trim_start_matches(' '));
     let body = strip_repeated(body, &mut ev);
     dispatch(program, sub, body, &mut ev);
 
