@@ -1,0 +1,17 @@
+//! vigil: a log and backup audit pipeline for a records system run under an operations regulation.
+//!
+//! The binary (`src/main.rs`) is glue; the work is in the library crates and in these modules:
+//!
+//! | module | what it is for |
+//! |---|---|
+//! | [`exit`] | exit codes as a type: 0 all well, 1 findings or problems, 2 could not run |
+//! | [`formats_file`] | `--formats FILE`: regex formats and the JSON mapping from TOML |
+//! | [`sanitize`] | log text made safe for a terminal (control sequences stripped) |
+//! | [`read`] | reading a log file (plain or gzip) into parser lines, with its fingerprint |
+//! | [`parse_cmd`] | `vigil parse`: run the parsers over files and print events |
+
+pub mod exit;
+pub mod formats_file;
+pub mod parse_cmd;
+pub mod read;
+pub mod sanitize;
