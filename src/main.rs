@@ -10,6 +10,11 @@ use vigil::exit::ExitCode;
 use vigil::parse_cmd::{self, ParseArgs};
 use vigil_parsers::Encoding;
 
+/// Parsing makes and drops millions of small strings: mimalloc does that several times faster
+/// than the system allocator (measured in the parse benchmark).
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "vigil",

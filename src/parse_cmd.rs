@@ -74,7 +74,7 @@ pub struct FileSummary {
     pub bytes: u64,
     pub events: u64,
     pub by_action: BTreeMap<String, u64>,
-    pub rejected: BTreeMap<String, u64>,
+    pub rejected: BTreeMap<&'static str, u64>,
     /// Progress lines read into no event and no rejection (restic status lines...).
     pub consumed: u64,
     pub seconds: f64,
@@ -211,17 +211,19 @@ impl Sink<'_> {
         match o {
             Ok(e) => {
                 summary.events += 1;
-                *summary.by_action.entry(e.action.clone()).or_default() += 1;
+                match summary.by_action.get_mut(e.action.as_ref()) {
+                    Some(n) => *n += 1,
+                    None => {
+                        summary.by_action.insert(e.action.to_string(), 1);
+                    }
+                }
                 if self.events {
                     serde_json::to_writer(&mut *self.stdout, &e)?;
                     self.stdout.write_all(b"\n")?;
                 }
             }
             Err(r) => {
-                *summary
-                    .rejected
-                    .entry(r.error.class().to_string())
-                    .or_default() += 1;
+                *summary.rejected.entry(r.error.class()).or_default() += 1;
                 if let Some(d) = self.dead.as_mut() {
                     let rec = serde_json::json!({
                         "path": r.path,

@@ -5,9 +5,14 @@
 //! testable. The caller sets `reference` to the file's mtime for a backfill and to the current time
 //! when tailing live logs.
 
-use chrono::{DateTime, Utc};
+use std::cell::Cell;
+
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Utc};
 use chrono_tz::Tz;
 use regex::Regex;
+
+use crate::error::ErrorKind;
+use crate::time;
 
 /// How a source's bytes are encoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -49,6 +54,22 @@ pub struct ParseContext {
     pub encoding: Encoding,
     /// What a ticket number looks like in this source's lines.
     pub ticket: Regex,
+    /// The last local hour read and its UTC start: most lines of a log fall in the hour of the
+    /// line before, so most times skip the zone's transition tables and the year inference.
+    hour_cache: Cell<Option<(HourKey, DateTime<Utc>)>>,
+}
+
+/// A local hour, in a zone, read with a year or (with the reference) without one.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct HourKey {
+    zone: Tz,
+    /// `Some(reference)` when the year was inferred.
+    reference: Option<DateTime<Utc>>,
+    /// The year as written; 0 when inferred.
+    year: i32,
+    month: u32,
+    day: u32,
+    hour: u32,
 }
 
 impl ParseContext {
@@ -61,7 +82,93 @@ impl ParseContext {
             reference,
             encoding: Encoding::Utf8,
             ticket: default_ticket_regex(),
+            hour_cache: Cell::new(None),
         }
+    }
+
+    /// A local time of the source's zone as UTC: [`time::local_to_utc`], with the hour cached.
+    pub fn local_to_utc(&self, naive: NaiveDateTime) -> Result<DateTime<Utc>, ErrorKind> {
+        let key = HourKey {
+            zone: self.zone,
+            reference: None,
+            year: naive.year(),
+            month: naive.month(),
+            day: naive.day(),
+            hour: naive.hour(),
+        };
+        if let Some(t) = self.cached(key, naive.time()) {
+            return Ok(t);
+        }
+        let t = time::local_to_utc(naive, self.zone)?;
+        self.remember(key, naive, t, None);
+        Ok(t)
+    }
+
+    /// A month, day and time without a year, in the source's zone, as UTC:
+    /// [`time::infer_year`] against the reference time, with the hour cached.
+    pub fn infer_year(&self, month: u32, day: u32, t: NaiveTime) -> Option<DateTime<Utc>> {
+        let key = HourKey {
+            zone: self.zone,
+            reference: Some(self.reference),
+            year: 0,
+            month,
+            day,
+            hour: t.hour(),
+        };
+        if let Some(hit) = self.cached(key, t) {
+            return Some(hit);
+        }
+        let utc = time::infer_year(month, day, t, self.zone, self.reference)?;
+        let naive = utc.with_timezone(&self.zone).naive_local();
+        let limit = self.reference + chrono::Duration::hours(time::YEAR_SLACK_HOURS);
+        self.remember(key, naive, utc, Some(limit));
+        Some(utc)
+    }
+
+    fn cached(&self, key: HourKey, t: NaiveTime) -> Option<DateTime<Utc>> {
+        let (k, start) = self.hour_cache.get()?;
+        if k != key {
+            return None;
+        }
+        let secs = i64::from(t.minute() * 60 + t.second());
+        Some(
+            start
+                + chrono::Duration::seconds(secs)
+                + chrono::Duration::nanoseconds(i64::from(t.nanosecond())),
+        )
+    }
+
+    /// Caches the hour of `naive` (read as `utc`) when the whole hour has one offset and, for an
+    /// inferred year, lies wholly before `limit`: otherwise every time in it is worked out anew.
+    fn remember(
+        &self,
+        key: HourKey,
+        naive: NaiveDateTime,
+        utc: DateTime<Utc>,
+        limit: Option<DateTime<Utc>>,
+    ) {
+        let offset = naive.and_utc() - utc;
+        let Some(start_naive) = naive.date().and_hms_opt(naive.hour(), 0, 0) else {
+            return;
+        };
+        let Some(end_naive) = NaiveDate::from_ymd_opt(naive.year(), naive.month(), naive.day())
+            .and_then(|d| d.and_hms_nano_opt(naive.hour(), 59, 59, 999_999_999))
+        else {
+            return;
+        };
+        let (Ok(start), Ok(end)) = (
+            time::local_to_utc(start_naive, self.zone),
+            time::local_to_utc(end_naive, self.zone),
+        ) else {
+            return;
+        };
+        if start_naive.and_utc() - start != offset || end_naive.and_utc() - end != offset {
+            return;
+        }
+        if limit.is_some_and(|l| end > l) {
+            return;
+        }
+        self.hour_cache.set(Some((key, start)));
     }
 
     /// The first ticket number quoted in `text`, if any.
@@ -99,6 +206,49 @@ fn never_matching_regex() -> Regex {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn utc(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    /// The cached path gives what the uncached functions give, hour after hour, across New
+    /// Year, the inference limit and both daylight-saving changes.
+    #[test]
+    fn hour_cache_agrees_with_the_time_functions() {
+        for (zone, reference) in [
+            (chrono_tz::Asia::Shanghai, "2026-12-31T16:30:00Z"),
+            (chrono_tz::America::New_York, "2026-11-02T12:00:00Z"),
+            (chrono_tz::America::New_York, "2026-03-09T12:00:00Z"),
+            (chrono_tz::UTC, "2027-01-01T00:30:00Z"),
+        ] {
+            let mut ctx = ParseContext::new("s", "h", zone, utc(reference));
+            let start = utc(reference) - chrono::Duration::hours(60);
+            for step in 0..(100 * 60 / 7) {
+                // Local times every 7 minutes from 60 h before to 40 h after the reference.
+                let local = (start + chrono::Duration::minutes(7 * step))
+                    .with_timezone(&zone)
+                    .naive_local();
+                let t = local.time();
+                assert_eq!(
+                    ctx.infer_year(local.month(), local.day(), t),
+                    time::infer_year(local.month(), local.day(), t, zone, ctx.reference),
+                    "{zone} {local}"
+                );
+                assert_eq!(
+                    ctx.local_to_utc(local),
+                    time::local_to_utc(local, zone),
+                    "{zone} {local}"
+                );
+            }
+            // A changed zone or reference is a different hour.
+            ctx.zone = chrono_tz::Europe::Paris;
+            let n = NaiveDate::from_ymd_opt(2026, 11, 3)
+                .unwrap()
+                .and_hms_opt(9, 0, 0)
+                .unwrap();
+            assert_eq!(ctx.local_to_utc(n).unwrap(), utc("2026-11-03T08:00:00Z"));
+        }
+    }
 
     #[test]
     fn default_ticket_pattern_compiles_and_finds_tickets() {

@@ -4,6 +4,7 @@
 //! checks, report) reads events of this type and nothing else. The vocabulary of `category` and
 //! `action` lives in [`crate::vocab`].
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -191,10 +192,11 @@ pub struct Event {
     pub ts: DateTime<Utc>,
     pub host: String,
     pub source: String,
-    pub format: String,
+    /// The format's name (a constant for built-in formats: no allocation per event).
+    pub format: Cow<'static, str>,
     pub category: Category,
-    /// Dotted verb from [`crate::vocab`].
-    pub action: String,
+    /// Dotted verb from [`crate::vocab`] (a constant for vocabulary actions).
+    pub action: Cow<'static, str>,
     pub outcome: Outcome,
     pub actor: Option<String>,
     pub actor_role: Option<ActorRole>,
@@ -205,8 +207,9 @@ pub struct Event {
     pub message: String,
     /// The original line(s), verbatim (decoded to text).
     pub raw: String,
-    /// Everything else the parser found.
-    pub fields: BTreeMap<String, Value>,
+    /// Everything else the parser found. Keys are mostly constants: a `Cow` spares an allocation
+    /// per key per event.
+    pub fields: BTreeMap<Cow<'static, str>, Value>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub flags: Vec<Flag>,
     pub origin: Origin,
@@ -237,20 +240,21 @@ impl Event {
     pub fn new(
         ctx: &ParseContext,
         line: &RawLine<'_>,
-        format: &str,
+        format: impl Into<Cow<'static, str>>,
         ts: DateTime<Utc>,
-        action: &str,
+        action: impl Into<Cow<'static, str>>,
         raw: String,
     ) -> Event {
-        let category = crate::vocab::category_of(action).unwrap_or(Category::Other);
+        let action = action.into();
+        let category = crate::vocab::category_of(&action).unwrap_or(Category::Other);
         Event {
             id: Event::make_id(line.file_id, line.offset),
             ts,
             host: ctx.host.clone(),
             source: ctx.source.clone(),
-            format: format.to_string(),
+            format: format.into(),
             category,
-            action: action.to_string(),
+            action,
             outcome: Outcome::Unknown,
             actor: None,
             actor_role: None,
@@ -270,9 +274,9 @@ impl Event {
     }
 
     /// Sets `action` and the category the vocabulary gives it.
-    pub fn set_action(&mut self, action: &str) {
-        self.action = action.to_string();
-        self.category = crate::vocab::category_of(action).unwrap_or(Category::Other);
+    pub fn set_action(&mut self, action: impl Into<Cow<'static, str>>) {
+        self.action = action.into();
+        self.category = crate::vocab::category_of(&self.action).unwrap_or(Category::Other);
     }
 
     /// Adds a flag once.
@@ -284,8 +288,8 @@ impl Event {
     }
 
     /// Stores `value` under `key` in `fields`.
-    pub fn field(&mut self, key: &str, value: impl Into<Value>) {
-        self.fields.insert(key.to_string(), value.into());
+    pub fn field(&mut self, key: impl Into<Cow<'static, str>>, value: impl Into<Value>) {
+        self.fields.insert(key.into(), value.into());
     }
 }
 

@@ -519,7 +519,14 @@ impl JsonParser {
             None => (vocab::OTHER.to_string(), None),
         };
 
-        let mut ev = Event::new(ctx, line, FORMAT, ts, &action, text.to_string());
+        let mut ev = Event::new(
+            ctx,
+            line,
+            FORMAT,
+            ts,
+            vocab::intern(&action),
+            text.to_string(),
+        );
         if let Some(c) = category {
             ev.category = c;
         }
@@ -549,7 +556,7 @@ impl JsonParser {
         });
         for (key, v) in obj {
             if let Some(v) = v.into_value() {
-                ev.fields.insert(key.into_owned(), v);
+                ev.fields.insert((key.into_owned()).into(), v);
             }
         }
         Ok(ev)

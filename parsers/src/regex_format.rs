@@ -362,7 +362,7 @@ impl Parser for RegexParser {
 }
 
 fn build(
-    format: &str,
+    format: &'static str,
     p: &Pattern,
     locs: &CaptureLocations,
     line: &RawLine<'_>,
@@ -395,7 +395,7 @@ fn build(
         line,
         format,
         ts.unwrap_or(ctx.reference),
-        &p.action,
+        vocab::intern(&p.action),
         text.to_string(),
     );
     ev.category = p.category;
@@ -423,7 +423,7 @@ fn build(
             },
             Slot::Outcome => ev.outcome = Outcome::from_word(s),
             Slot::Field => {
-                ev.fields.insert(name.clone(), field_value(s));
+                ev.fields.insert((name.clone()).into(), field_value(s));
             }
         }
     }
@@ -479,14 +479,14 @@ fn read_with_format(
         let naive: NaiveDateTime = parsed
             .to_naive_datetime_with_offset(0)
             .map_err(|e| bad(&e.to_string()))?;
-        return crate::time::local_to_utc(naive, ctx.zone);
+        return ctx.local_to_utc(naive);
     }
     let (Some(month), Some(day)) = (parsed.month(), parsed.day()) else {
         return Err(bad("no month and day"));
     };
     let time = parsed.to_naive_time().map_err(|e| bad(&e.to_string()))?;
     flags.push(Flag::YearInferred);
-    crate::time::infer_year(month, day, time, ctx.zone, ctx.reference)
+    ctx.infer_year(month, day, time)
         .ok_or_else(|| bad("no such date in recent years"))
 }
 

@@ -135,6 +135,14 @@ vocabulary! {
     OTHER = "other" => Other,
 }
 
+/// `action` as a constant when it is in the vocabulary (no allocation), else as an owned string.
+pub fn intern(action: &str) -> std::borrow::Cow<'static, str> {
+    match ACTIONS.iter().find(|(a, _)| *a == action) {
+        Some((a, _)) => std::borrow::Cow::Borrowed(a),
+        None => std::borrow::Cow::Owned(action.to_string()),
+    }
+}
+
 /// Whether `action` is in the vocabulary.
 pub fn is_known(action: &str) -> bool {
     category_of(action).is_some()

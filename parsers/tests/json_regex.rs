@@ -60,7 +60,7 @@ fn archive_audit_log() {
         .map(|e| {
             (
                 e.origin.line,
-                e.action.as_str(),
+                e.action.as_ref(),
                 e.outcome.as_str(),
                 e.ticket.as_deref(),
             )

@@ -56,7 +56,7 @@ fn tally(rel: &str) -> (BTreeMap<String, usize>, BTreeMap<&'static str, usize>) 
     for o in &out {
         match o {
             Ok(e) => {
-                *actions.entry(e.action.clone()).or_insert(0) += 1;
+                *actions.entry(e.action.to_string()).or_insert(0) += 1;
                 accounted += e.fields["types"].as_array().map_or(0, Vec::len);
                 assert_eq!(e.format, "auditd");
             }

@@ -106,7 +106,7 @@ fn restic_every_line() {
         let summary: Vec<(&str, &str)> = r
             .events
             .iter()
-            .map(|e| (e.action.as_str(), e.outcome.as_str()))
+            .map(|e| (e.action.as_ref(), e.outcome.as_str()))
             .collect();
         match name.as_str() {
             "json_summary_test__TestScanJsonError.txt" => {
@@ -249,7 +249,7 @@ fn restic_runs_in_one_file() {
         .iter()
         .map(|o| {
             let e = o.as_ref().unwrap();
-            (e.action.clone(), e.outcome.as_str(), e.origin.line)
+            (e.action.to_string(), e.outcome.as_str(), e.origin.line)
         })
         .collect();
     assert_eq!(
@@ -313,7 +313,7 @@ fn borg_every_line() {
         let summary: Vec<(&str, &str)> = r
             .events
             .iter()
-            .map(|e| (e.action.as_str(), e.outcome.as_str()))
+            .map(|e| (e.action.as_ref(), e.outcome.as_str()))
             .collect();
         let (want, consumed): (Vec<(&str, &str)>, u64) = match name.as_str() {
             "check_stderr.json" => (vec![("backup.info", "unknown"); 6], 0),
@@ -473,7 +473,7 @@ fn borg_stderr_and_stdout_in_one_file() {
         .iter()
         .map(|o| {
             let e = o.as_ref().unwrap();
-            (e.action.as_str(), e.origin.line)
+            (e.action.as_ref(), e.origin.line)
         })
         .collect();
     assert_eq!(
@@ -520,7 +520,7 @@ fn pgbackrest_every_line() {
         let r = read(&mut p, &path);
         let mut actions: BTreeMap<&str, usize> = BTreeMap::new();
         for e in &r.events {
-            *actions.entry(e.action.as_str()).or_insert(0) += 1;
+            *actions.entry(e.action.as_ref()).or_insert(0) += 1;
             assert_eq!(e.fields["time_source"], "reference");
             assert_eq!(e.format, "pgbackrest");
         }

@@ -31,7 +31,7 @@ fn tally(out: &[Output]) -> (Counts, Counts) {
     let mut rej = Counts::new();
     for o in out {
         match o {
-            Ok(e) => *ev.entry(e.action.clone()).or_default() += 1,
+            Ok(e) => *ev.entry(e.action.to_string()).or_default() += 1,
             Err(r) => *rej.entry(r.error.kind.to_string()).or_default() += 1,
         }
     }

@@ -42,7 +42,7 @@ fn read(file: &str) -> Read {
             Ok(e) => {
                 assert_eq!(e.format, "syslog");
                 assert!(!e.raw.is_empty());
-                *r.actions.entry(e.action.clone()).or_default() += 1;
+                *r.actions.entry(e.action.to_string()).or_default() += 1;
                 r.events.push(e);
             }
             Err(rej) => *r.rejections.entry(rej.error.class()).or_default() += 1,
@@ -113,7 +113,7 @@ fn wazuh_sshd() {
     // Solaris message ids do not hide the message.
     let e = &r.events[25];
     assert_eq!(
-        (e.action.as_str(), e.actor.as_deref()),
+        (e.action.as_ref(), e.actor.as_deref()),
         ("login.failure", Some("root"))
     );
     assert_eq!(r.events[27].fields["too_many"], true);

@@ -50,7 +50,7 @@ use crate::line::RawLine;
 use crate::vocab;
 
 /// The event's fields, as [`Event::fields`] holds them.
-type Fields = BTreeMap<String, Value>;
+type Fields = BTreeMap<std::borrow::Cow<'static, str>, Value>;
 
 /// Whose name is the actor.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -174,7 +174,7 @@ fn value(key: &str, text: Cow<'_, str>) -> Value {
 /// Inserts `key` unless it is there already.
 fn put(f: &mut Fields, key: &str, v: Value) {
     if !f.contains_key(key) {
-        f.insert(key.to_string(), v);
+        f.insert(key.to_string().into(), v);
     }
 }
 

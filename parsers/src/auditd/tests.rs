@@ -404,7 +404,7 @@ fn message_then_its_syscall_records() {
     let evs: Vec<Event> = out.into_iter().map(|o| o.unwrap()).collect();
     assert_eq!(evs.len(), 2);
     assert_eq!(
-        (evs[0].action.as_str(), evs[0].target.as_deref()),
+        (evs[0].action.as_ref(), evs[0].target.as_deref()),
         ("service.start", Some("apt-daily"))
     );
     assert_eq!(evs[0].fields["UID"], json!("root"));
@@ -506,7 +506,7 @@ fn time_closes_events_without_eoe() {
     assert_eq!(out.len(), 1);
     let e = out.remove(0).unwrap();
     assert_eq!(
-        (e.action.as_str(), e.target.as_deref(), e.flags.len()),
+        (e.action.as_ref(), e.target.as_deref(), e.flags.len()),
         ("file.access", Some("/etc/shadow"), 0)
     );
     assert_eq!(e.message, "open /etc/shadow by /bin/cat [key=shadow]");
@@ -578,7 +578,7 @@ fn invalid_utf8_is_flagged() {
     );
     let e = out.remove(0).unwrap();
     assert_eq!(
-        (e.action.as_str(), e.actor.as_deref(), e.flags),
+        (e.action.as_ref(), e.actor.as_deref(), e.flags),
         ("session.open", Some("b\u{fffd}b"), vec![Flag::InvalidUtf8])
     );
 }

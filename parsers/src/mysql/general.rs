@@ -120,7 +120,7 @@ fn old_time<'a>(
         n(&r[colon + 1..colon + 3])?,
         n(&r[colon + 4..end])?,
     )?;
-    Some(time::local_to_utc(date.and_time(t), ctx.zone).map(|ts| (ts, &r[end..])))
+    Some(ctx.local_to_utc(date.and_time(t)).map(|ts| (ts, &r[end..])))
 }
 
 /// A time, whether it was local, and the rest of the line.

@@ -25,7 +25,7 @@ use crate::context::ParseContext;
 use crate::error::{ErrorKind, ParseError, offset_in};
 use crate::event::{Event, Flag, Outcome};
 use crate::line::RawLine;
-use crate::{Output, Parser, reject, time, vocab};
+use crate::{Output, Parser, reject, vocab};
 
 /// One server_audit record (after the time or the syslog envelope).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -354,7 +354,7 @@ impl Parser for MariadbAuditParser {
                     out.push(Err(reject(line, text.to_string(), e)));
                     return;
                 };
-                match time::local_to_utc(naive, ctx.zone) {
+                match ctx.local_to_utc(naive) {
                     Ok(t) => (t, vec![Flag::ZoneFromSource], body, None),
                     Err(k) => {
                         out.push(Err(reject(line, text.to_string(), ParseError::new(k, 0))));

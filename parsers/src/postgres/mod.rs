@@ -311,7 +311,7 @@ impl Entry {
     }
 
     /// The event of a complete message.
-    fn into_event(self, ctx: &ParseContext, format: &str) -> Event {
+    fn into_event(self, ctx: &ParseContext, format: &'static str) -> Event {
         let Entry {
             path,
             file_id,
@@ -437,7 +437,7 @@ struct Draft {
     src_ip: Option<String>,
     target: Option<String>,
     ticket: Option<String>,
-    fields: std::collections::BTreeMap<String, serde_json::Value>,
+    fields: std::collections::BTreeMap<std::borrow::Cow<'static, str>, serde_json::Value>,
 }
 
 impl Default for Draft {
@@ -459,8 +459,8 @@ impl Draft {
         self.action = action;
     }
 
-    fn field(&mut self, key: &str, value: impl Into<serde_json::Value>) {
-        self.fields.insert(key.to_string(), value.into());
+    fn field(&mut self, key: &'static str, value: impl Into<serde_json::Value>) {
+        self.fields.insert(key.into(), value.into());
     }
 }
 
@@ -726,12 +726,12 @@ impl Holder {
         self.open.last_mut()
     }
 
-    fn emit(e: Entry, ctx: &ParseContext, format: &str, out: &mut Vec<Output>) {
+    fn emit(e: Entry, ctx: &ParseContext, format: &'static str, out: &mut Vec<Output>) {
         out.push(Ok(e.into_event(ctx, format)));
     }
 
     /// Closes `pid`'s open message, then opens `e`; emits messages quiet for too long.
-    fn open(&mut self, e: Entry, ctx: &ParseContext, format: &str, out: &mut Vec<Output>) {
+    fn open(&mut self, e: Entry, ctx: &ParseContext, format: &'static str, out: &mut Vec<Output>) {
         if let Some(p) = self.position(e.meta.pid.as_deref()) {
             let old = self.open.remove(p);
             Self::emit(old, ctx, format, out);
@@ -750,7 +750,7 @@ impl Holder {
     }
 
     /// Emits a message that has grown too big, flagged incomplete.
-    fn check_size(&mut self, ctx: &ParseContext, format: &str, out: &mut Vec<Output>) {
+    fn check_size(&mut self, ctx: &ParseContext, format: &'static str, out: &mut Vec<Output>) {
         if self.open.last().is_some_and(Entry::too_big)
             && let Some(mut e) = self.open.pop()
         {
@@ -759,7 +759,7 @@ impl Holder {
         }
     }
 
-    fn flush(&mut self, ctx: &ParseContext, format: &str, out: &mut Vec<Output>) {
+    fn flush(&mut self, ctx: &ParseContext, format: &'static str, out: &mut Vec<Output>) {
         let mut all = std::mem::take(&mut self.open);
         all.sort_by_key(|e| e.offset);
         for e in all {

@@ -476,7 +476,7 @@ fn interleaved_processes_and_pending_offset() {
         .iter()
         .map(|o| {
             let e = o.as_ref().unwrap();
-            (e.action.as_str(), e.src_ip.as_deref(), e.outcome)
+            (e.action.as_ref(), e.src_ip.as_deref(), e.outcome)
         })
         .collect();
     assert_eq!(
@@ -504,7 +504,7 @@ fn pg_hba_and_disconnection_messages() {
     let e = out[0].as_ref().unwrap();
     assert_eq!(
         (
-            e.action.as_str(),
+            e.action.as_ref(),
             e.actor.as_deref(),
             e.src_ip.as_deref(),
             e.target.as_deref(),
@@ -521,7 +521,7 @@ fn pg_hba_and_disconnection_messages() {
     let e = out[1].as_ref().unwrap();
     assert_eq!(
         (
-            e.action.as_str(),
+            e.action.as_ref(),
             e.actor.as_deref(),
             e.src_ip.as_deref(),
             e.target.as_deref()

@@ -47,7 +47,7 @@ pub(super) fn parse(_program: &str, msg: &str, ev: &mut Event) {
             match k {
                 "name" => target(ev, v),
                 "UID" | "GID" => number(ev, &k.to_ascii_lowercase(), v),
-                "home" | "shell" | "from" => ev.field(k, v),
+                "home" | "shell" | "from" => ev.field(k.to_string(), v),
                 _ => {}
             }
         }
@@ -208,6 +208,7 @@ fn list(s: &str) -> impl Iterator<Item = (&str, &str)> {
 }
 
 fn number(ev: &mut Event, key: &str, v: &str) {
+    let key = key.to_string();
     match v.parse::<u64>() {
         Ok(n) => ev.field(key, n),
         Err(_) => ev.field(key, v),

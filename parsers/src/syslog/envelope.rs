@@ -250,11 +250,12 @@ fn stamp3164<'a>(
             let Some(d) = NaiveDate::from_ymd_opt(y, month, day) else {
                 return Err(bad(i));
             };
-            let ts = time::local_to_utc(d.and_time(t), ctx.zone)
+            let ts = ctx
+                .local_to_utc(d.and_time(t))
                 .map_err(|k| ParseError::new(k, offset_in(line, i)))?;
             (ts, false)
         }
-        None => match time::infer_year(month, day, t, ctx.zone, ctx.reference) {
+        None => match ctx.infer_year(month, day, t) {
             Some(ts) => (ts, true),
             None => return Err(bad(i)),
         },

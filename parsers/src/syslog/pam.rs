@@ -150,11 +150,15 @@ fn auth_failure(service: &str, kvs: &str, ev: &mut Event) {
             "user" => user = v,
             "ruser" => ruser = v,
             "rhost" => src_ip(ev, v),
-            "uid" | "euid" if !v.is_empty() => match v.parse::<u64>() {
-                Ok(n) => ev.field(k, n),
-                Err(_) => ev.field(k, v),
-            },
-            "logname" | "tty" if !v.is_empty() => ev.field(k, v),
+            "uid" | "euid" if !v.is_empty() => {
+                let k = if k == "uid" { "uid" } else { "euid" };
+                match v.parse::<u64>() {
+                    Ok(n) => ev.field(k, n),
+                    Err(_) => ev.field(k, v),
+                }
+            }
+            "logname" if !v.is_empty() => ev.field("logname", v),
+            "tty" if !v.is_empty() => ev.field("tty", v),
             _ => {}
         }
     }

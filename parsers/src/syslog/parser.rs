@@ -215,8 +215,7 @@ fn dispatch(program: &str, sub: Option<&str>, msg: &str, ev: &mut Event) {
 
 /// Sets the action (and its category) and the outcome.
 pub(super) fn set(ev: &mut Event, action: &'static str, outcome: Outcome) {
-    ev.action.clear();
-    ev.action.push_str(action);
+    ev.action = std::borrow::Cow::Borrowed(action);
     ev.category = vocab::category_of(action).unwrap_or(Category::Other);
     ev.outcome = outcome;
 }
