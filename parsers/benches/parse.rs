@@ -15,6 +15,10 @@ use vigil_parsers::{ParseContext, RawLine, formats};
 
 const CORPUS_BYTES: u64 = 16 << 20;
 
+/// The allocator of the `vigil` binary, so that the figures are the binary's.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn lines(data: &[u8]) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     let mut start = 0;

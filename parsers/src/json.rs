@@ -556,7 +556,7 @@ impl JsonParser {
         });
         for (key, v) in obj {
             if let Some(v) = v.into_value() {
-                ev.fields.insert((key.into_owned()).into(), v);
+                ev.fields.insert(key.into_owned(), v);
             }
         }
         Ok(ev)

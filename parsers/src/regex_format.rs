@@ -423,7 +423,7 @@ fn build(
             },
             Slot::Outcome => ev.outcome = Outcome::from_word(s),
             Slot::Field => {
-                ev.fields.insert((name.clone()).into(), field_value(s));
+                ev.fields.insert(name.clone(), field_value(s));
             }
         }
     }

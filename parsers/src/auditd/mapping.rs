@@ -36,8 +36,6 @@
 
 use std::borrow::Cow;
 
-use std::collections::BTreeMap;
-
 use serde_json::{Map, Value};
 
 use super::kernel;
@@ -50,7 +48,7 @@ use crate::line::RawLine;
 use crate::vocab;
 
 /// The event's fields, as [`Event::fields`] holds them.
-type Fields = BTreeMap<std::borrow::Cow<'static, str>, Value>;
+type Fields = crate::event::Fields;
 
 /// Whose name is the actor.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -174,7 +172,7 @@ fn value(key: &str, text: Cow<'_, str>) -> Value {
 /// Inserts `key` unless it is there already.
 fn put(f: &mut Fields, key: &str, v: Value) {
     if !f.contains_key(key) {
-        f.insert(key.to_string().into(), v);
+        f.insert(key.to_string(), v);
     }
 }
 
@@ -323,12 +321,12 @@ pub(super) fn build(ctx: &ParseContext, mut g: Group) -> Event {
         .map_or("", |(t, _)| *t);
 
     let mut f = Fields::new();
-    f.insert("type".into(), Value::from(kind));
+    f.insert("type", Value::from(kind));
     f.insert(
-        "types".into(),
+        "types",
         Value::from(recs.iter().map(|(t, _)| *t).collect::<Vec<_>>()),
     );
-    f.insert("serial".into(), Value::from(g.serial));
+    f.insert("serial", Value::from(g.serial));
 
     // The primary record, then SYSCALL, then the enriched names, then the rest.
     let mut order: Vec<usize> = vec![primary];
@@ -421,18 +419,18 @@ pub(super) fn build(ctx: &ParseContext, mut g: Group) -> Event {
         }
     }
     if !paths.is_empty() {
-        f.insert("paths".into(), Value::Array(paths));
+        f.insert("paths", Value::Array(paths));
     }
     if let Some(s) = &sock {
-        f.insert("family".into(), Value::from(s.family.as_str()));
+        f.insert("family", Value::from(s.family.as_str()));
         if let Some(a) = &s.addr {
-            f.insert("sock_addr".into(), Value::from(a.as_str()));
+            f.insert("sock_addr", Value::from(a.as_str()));
         }
         if let Some(p) = s.port {
-            f.insert("sock_port".into(), Value::from(p));
+            f.insert("sock_port", Value::from(p));
         }
         if let Some(p) = &s.path {
-            f.insert("sock_path".into(), Value::from(p.as_str()));
+            f.insert("sock_path", Value::from(p.as_str()));
         }
     }
     // Architecture and syscall by name.
@@ -445,16 +443,16 @@ pub(super) fn build(ctx: &ParseContext, mut g: Group) -> Event {
                 .map(str::to_string);
         }
         if let Some((name, _)) = kernel::arch(a) {
-            f.insert("arch".into(), Value::from(name));
+            f.insert("arch", Value::from(name));
         }
     }
     if let Some(s) = &syscall
         && f.contains_key("syscall")
     {
-        f.insert("syscall".into(), Value::from(s.as_str()));
+        f.insert("syscall", Value::from(s.as_str()));
     }
     if let Some(t) = &g.follows {
-        f.insert("follows".into(), Value::from(t.as_str()));
+        f.insert("follows", Value::from(t.as_str()));
     }
 
     // What happened.

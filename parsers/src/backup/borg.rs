@@ -223,13 +223,13 @@ fn log_message(ctx: &ParseContext, line: &RawLine<'_>, mut obj: Map<String, Valu
     ev.ticket = ctx.find_ticket(&ev.message);
     obj.remove("type");
     if let Some(v) = obj.remove("name") {
-        ev.fields.insert("logger".to_string().into(), v);
+        ev.fields.insert("logger", v);
     }
     if let Some(v) = obj.remove("levelname") {
-        ev.fields.insert("level".to_string().into(), v);
+        ev.fields.insert("level", v);
     }
     for (k, v) in obj {
-        ev.fields.insert(k.into(), v);
+        ev.fields.insert(k, v);
     }
     ev
 }
@@ -269,12 +269,12 @@ fn document(
                 ("last_modified", "repository_last_modified"),
             ] {
                 if let Some(v) = r.get(from) {
-                    ev.fields.insert(to.to_string().into(), v.clone());
+                    ev.fields.insert(to.to_string(), v.clone());
                 }
             }
         }
         if let Some(m) = obj.get("encryption").and_then(|e| e.get("mode")) {
-            ev.fields.insert("encryption".to_string().into(), m.clone());
+            ev.fields.insert("encryption", m.clone());
         }
         ev.target = location.clone();
     };
@@ -307,11 +307,11 @@ fn document(
             ("command_line", "command_line"),
         ] {
             if let Some(v) = archive.get(from) {
-                ev.fields.insert(to.to_string().into(), v.clone());
+                ev.fields.insert(to.to_string(), v.clone());
             }
         }
         if let Some(v) = num(archive.get("duration")) {
-            ev.fields.insert("duration_s".to_string().into(), v);
+            ev.fields.insert("duration_s", v);
         }
         let stats = archive.get("stats").and_then(Value::as_object);
         for k in [
@@ -321,14 +321,14 @@ fn document(
             "deduplicated_size",
         ] {
             if let Some(v) = num(stats.and_then(|s| s.get(k))) {
-                ev.fields.insert(k.to_string().into(), v);
+                ev.fields.insert(k.to_string(), v);
             }
         }
         if let Some(v) = ev.fields.get("nfiles").cloned() {
-            ev.fields.insert("files".to_string().into(), v);
+            ev.fields.insert("files", v);
         }
         if let Some(v) = ev.fields.get("original_size").cloned() {
-            ev.fields.insert("bytes".to_string().into(), v);
+            ev.fields.insert("bytes", v);
         }
         let f = |k: &str| {
             ev.fields
@@ -412,7 +412,7 @@ fn document(
             .and_then(Value::as_object)
         {
             for (k, v) in stats {
-                ev.fields.insert((k.clone()).into(), v.clone());
+                ev.fields.insert(k.clone(), v.clone());
             }
         }
         ev.message = format!(

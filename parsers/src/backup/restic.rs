@@ -270,10 +270,10 @@ impl ResticParser {
         ev.ticket = ctx.find_ticket(&ev.message);
         ev.field("time_source", "reference");
         for (k, v) in std::mem::take(&mut run.status) {
-            ev.fields.insert(k.into(), v);
+            ev.fields.insert(k, v);
         }
         for (k, v) in std::mem::take(&mut run.stats) {
-            ev.fields.insert(k.into(), v);
+            ev.fields.insert(k, v);
         }
         finish_fields(&mut ev, &run);
         out.push(Ok(ev));
@@ -360,7 +360,7 @@ impl ResticParser {
                 }
                 for (k, v) in obj {
                     if k != "message_type" {
-                        ev.fields.insert(k.into(), v);
+                        ev.fields.insert(k, v);
                     }
                 }
                 success(&mut ev, &run, ctx);
@@ -391,7 +391,7 @@ impl ResticParser {
                 ev.target = target;
                 for (k, v) in obj {
                     if !matches!(k.as_str(), "message_type" | "error" | "message") {
-                        ev.fields.insert(k.into(), v);
+                        ev.fields.insert(k, v);
                     }
                 }
                 out.push(Ok(ev));
@@ -469,7 +469,7 @@ impl ResticParser {
                 ev.field("snapshot_id", id);
                 ev.field("time_source", "reference");
                 for (k, v) in std::mem::take(&mut run.stats) {
-                    ev.fields.insert(k.into(), v);
+                    ev.fields.insert(k, v);
                 }
                 success(&mut ev, &run, ctx);
                 out.push(Ok(ev));
@@ -541,7 +541,7 @@ fn success(ev: &mut Event, run: &Run, ctx: &ParseContext) {
         ("total_duration", "duration_s"),
     ] {
         if let Some(v) = ev.fields.get(from).cloned() {
-            ev.fields.insert(to.to_string().into(), v);
+            ev.fields.insert(to.to_string(), v);
         }
     }
     finish_fields(ev, run);

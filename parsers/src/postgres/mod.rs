@@ -437,7 +437,7 @@ struct Draft {
     src_ip: Option<String>,
     target: Option<String>,
     ticket: Option<String>,
-    fields: std::collections::BTreeMap<std::borrow::Cow<'static, str>, serde_json::Value>,
+    fields: crate::event::Fields,
 }
 
 impl Default for Draft {
@@ -460,7 +460,7 @@ impl Draft {
     }
 
     fn field(&mut self, key: &'static str, value: impl Into<serde_json::Value>) {
-        self.fields.insert(key.into(), value.into());
+        self.fields.insert(key, value.into());
     }
 }
 
