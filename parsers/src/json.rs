@@ -569,15 +569,13 @@ impl Parser for JsonParser {
     }
 
     fn feed(&mut self, line: &RawLine<'_>, ctx: &ParseContext, out: &mut Vec<Output>) {
-        let (text, flag) = line.decode(ctx);
-        if text.trim().is_empty() {
-            out.push(Err(reject(
-                line,
-                text.into_owned(),
-                ParseError::new(ErrorKind::Empty, 0),
-            )));
-            return;
-        }
+        let (text, flag) = match line.decode_nonblank(ctx) {
+            Ok(t) => t,
+            Err(r) => {
+                out.push(Err(r));
+                return;
+            }
+        };
         match self.parse(line, &text, ctx) {
             Ok(mut ev) => {
                 if let Some(f) = flag {

@@ -7,6 +7,7 @@
 use std::borrow::Cow;
 
 use crate::context::{Encoding, ParseContext};
+use crate::error::{ErrorKind, ParseError, Rejected};
 use crate::event::Flag;
 
 /// One line of input, without its line ending.
@@ -61,5 +62,22 @@ impl<'a> RawLine<'a> {
                 ),
             },
         }
+    }
+
+    /// [`RawLine::decode`], rejecting a blank line (nothing but white space) as `empty`.
+    #[allow(clippy::result_large_err)] // the rejection is the line itself, as in `Output`
+    pub fn decode_nonblank(
+        &self,
+        ctx: &ParseContext,
+    ) -> Result<(Cow<'a, str>, Option<Flag>), Rejected> {
+        let (text, flag) = self.decode(ctx);
+        if text.trim().is_empty() {
+            return Err(crate::reject(
+                self,
+                text.into_owned(),
+                ParseError::new(ErrorKind::Empty, 0),
+            ));
+        }
+        Ok((text, flag))
     }
 }

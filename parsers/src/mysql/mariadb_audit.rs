@@ -337,15 +337,13 @@ impl Parser for MariadbAuditParser {
     }
 
     fn feed(&mut self, line: &RawLine<'_>, ctx: &ParseContext, out: &mut Vec<Output>) {
-        let (text, flag) = line.decode(ctx);
-        if text.trim().is_empty() {
-            out.push(Err(reject(
-                line,
-                text.into_owned(),
-                ParseError::new(ErrorKind::Empty, 0),
-            )));
-            return;
-        }
+        let (text, flag) = match line.decode_nonblank(ctx) {
+            Ok(t) => t,
+            Err(r) => {
+                out.push(Err(r));
+                return;
+            }
+        };
         // Its own file: the time first. Otherwise a syslog envelope.
         let (ts, flags, body, syslog_host): (_, Vec<Flag>, &str, Option<&str>) =
             if let Some((naive, rest)) = audit_time(&text) {
