@@ -81,3 +81,74 @@ impl<'a> RawLine<'a> {
         Ok((text, flag))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Parser;
+    use crate::json::{JsonMapping, JsonParser};
+
+    fn ctx(encoding: Encoding) -> ParseContext {
+        let mut c = ParseContext::new(
+            "app",
+            "arch-app01",
+            chrono_tz::Asia::Shanghai,
+            chrono::DateTime::UNIX_EPOCH,
+        );
+        c.encoding = encoding;
+        c
+    }
+
+    #[test]
+    fn gb18030_sources_are_decoded_and_flagged() {
+        // "档案室 张三" as an older Chinese system writes it (GBK bytes).
+        let (gbk, _, _) = encoding_rs::GB18030.encode("档案室 张三");
+        let line = RawLine::text("").at(0, 1);
+        let line = RawLine {
+            bytes: &gbk,
+            ..line
+        };
+        assert_eq!(
+            line.decode(&ctx(Encoding::Gb18030)),
+            (Cow::Owned("档案室 张三".to_string()), Some(Flag::Gb18030))
+        );
+        // The same bytes from a UTF-8 source: decoded lossily and flagged, never dropped.
+        let (text, flag) = line.decode(&ctx(Encoding::Utf8));
+        assert_eq!(flag, Some(Flag::InvalidUtf8));
+        assert!(text.contains('\u{fffd}'));
+        // Valid UTF-8 in a GB18030 source stays UTF-8.
+        let utf8 = RawLine::text("档案室");
+        assert_eq!(
+            utf8.decode(&ctx(Encoding::Gb18030)),
+            (Cow::Borrowed("档案室"), None)
+        );
+    }
+
+    #[test]
+    fn a_gbk_json_line_becomes_an_event_with_its_chinese_intact() {
+        let json = r#"{"ts":"2026-11-03T09:15:02+08:00","user":"zhangsan","action":"record.view","message":"查看档案 2019-WS-0031"}"#;
+        let (gbk, _, _) = encoding_rs::GB18030.encode(json);
+        let line = RawLine {
+            bytes: &gbk,
+            ..RawLine::text("")
+        };
+        let mut p = JsonParser::new(JsonMapping::default());
+        let mut out = Vec::new();
+        p.feed(&line, &ctx(Encoding::Gb18030), &mut out);
+        let e = out.pop().unwrap().unwrap();
+        assert_eq!(e.message, "查看档案 2019-WS-0031");
+        assert_eq!(e.flags, vec![Flag::Gb18030]);
+        assert_eq!(e.raw, json);
+    }
+
+    #[test]
+    fn blank_lines_are_rejected_as_empty() {
+        let r = RawLine::text("  \t ")
+            .decode_nonblank(&ctx(Encoding::Utf8))
+            .unwrap_err();
+        assert_eq!(
+            (r.error.kind, r.error.at, r.raw.as_str()),
+            (ErrorKind::Empty, 0, "  \t ")
+        );
+    }
+}

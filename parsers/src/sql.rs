@@ -111,6 +111,17 @@ pub fn classify(stmt: &str) -> (&'static str, Option<String>) {
     }
 }
 
+/// `table` qualified with `database` (`archive.flow_instance`) unless it is qualified already or
+/// there is no database. MySQL and MariaDB name a table without its database when the statement
+/// runs in the connection's current one.
+pub fn qualify(table: String, database: &str) -> String {
+    if database.is_empty() || table.contains('.') {
+        table
+    } else {
+        format!("{database}.{table}")
+    }
+}
+
 /// The word after the first of `keys` found at or after `from`.
 fn after(words: &[String], from: usize, keys: &[&str]) -> Option<String> {
     let p = words
@@ -249,6 +260,19 @@ fn is_sql_keyword(w: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tables_are_qualified_with_the_current_database() {
+        assert_eq!(
+            qualify("flow_instance".into(), "archive"),
+            "archive.flow_instance"
+        );
+        assert_eq!(
+            qualify("archive_rpt.flow_instance".into(), "archive"),
+            "archive_rpt.flow_instance"
+        );
+        assert_eq!(qualify("t".into(), ""), "t");
+    }
 
     #[test]
     fn statements() {

@@ -290,13 +290,14 @@ fn percona_general_logs() {
         all.extend(out);
     }
     let evs = events(&all);
-    // genlog001: a four-line query is one event; its connection's user is the actor.
+    // genlog001: a four-line query is one event; its connection's user is the actor and its
+    // database (`on db1`) qualifies the table.
     let q = evs
         .iter()
         .find(|e| e.origin.path == "genlogs_genlog001.txt" && e.action == "db.read")
         .unwrap();
     assert_eq!(q.raw.split('\n').count(), 4);
-    assert_eq!(q.target.as_deref(), Some("tbl"));
+    assert_eq!(q.target.as_deref(), Some("db1.tbl"));
     assert_eq!(q.actor.as_deref(), Some("root"));
     assert_eq!(q.ts.to_rfc3339(), "2005-10-07T13:55:24+00:00");
     // genlog004: Access denied, with no time anywhere in the file.

@@ -171,7 +171,8 @@ fn is_header(s: &str) -> bool {
 pub struct MysqlGeneralParser {
     last_ts: Option<(DateTime<Utc>, bool)>,
     held: Option<Held>,
-    users: HashMap<u64, (String, String)>,
+    /// Connection id to (user, host, current database).
+    users: HashMap<u64, (String, String, String)>,
     order: VecDeque<u64>,
 }
 
@@ -197,10 +198,10 @@ impl MysqlGeneralParser {
         MysqlGeneralParser::default()
     }
 
-    fn remember(&mut self, id: u64, user: &str, host: &str) {
+    fn remember(&mut self, id: u64, user: &str, host: &str, db: &str) {
         if self
             .users
-            .insert(id, (user.to_string(), host.to_string()))
+            .insert(id, (user.to_string(), host.to_string(), db.to_string()))
             .is_none()
         {
             self.order.push_back(id);
@@ -266,12 +267,13 @@ impl MysqlGeneralParser {
                     }
                     // `[as PROXY ]on DB[ using TYPE]`
                     let rest = format!(" {rest}");
-                    if let Some(p) = rest.find(" on ") {
-                        let db = rest[p + 4..].split(' ').next().unwrap_or("");
-                        if !db.is_empty() {
-                            ev.target = Some(db.to_string());
-                            ev.field("database", db);
-                        }
+                    let db = match rest.find(" on ") {
+                        Some(p) => rest[p + 4..].split(' ').next().unwrap_or(""),
+                        None => "",
+                    };
+                    if !db.is_empty() {
+                        ev.target = Some(db.to_string());
+                        ev.field("database", db);
                     }
                     if let Some(p) = rest.find(" using ") {
                         ev.field("connection_type", rest[p + 7..].trim());
@@ -282,13 +284,13 @@ impl MysqlGeneralParser {
                             ev.field("as_user", a);
                         }
                     }
-                    self.remember(h.id, user, host);
+                    self.remember(h.id, user, host, db);
                 }
             }
             "Quit" => {
                 ev.set_action(vocab::DB_DISCONNECT);
                 ev.outcome = Outcome::Success;
-                if let Some((u, host)) = &known {
+                if let Some((u, host, _)) = &known {
                     ev.actor = Some(u.clone());
                     ev.src_ip = Some(host.clone()).filter(|h| !h.is_empty());
                 }
@@ -299,12 +301,17 @@ impl MysqlGeneralParser {
             "Query" | "Execute" => {
                 let (action, target) = crate::sql::classify(arg);
                 ev.set_action(action);
-                ev.target = target;
+                // A table named without its database is in the connection's current one.
+                let db = known.as_ref().map_or("", |(_, _, db)| db.as_str());
+                ev.target = target.map(|t| crate::sql::qualify(t, db));
                 ev.ticket = crate::postgres::ticket_in_sql_comments(ctx, arg, true);
                 ev.field("statement", arg);
             }
             "Init DB" => {
                 ev.set_action(vocab::DB_STATEMENT);
+                if let Some(c) = self.users.get_mut(&h.id) {
+                    c.2 = arg.to_string();
+                }
                 ev.target = Some(arg.to_string()).filter(|a| !a.is_empty());
                 ev.field("database", arg);
             }
@@ -315,7 +322,7 @@ impl MysqlGeneralParser {
             }
         }
         if ev.actor.is_none()
-            && let Some((u, host)) = known
+            && let Some((u, host, _)) = known
         {
             ev.actor = Some(u).filter(|u| !u.is_empty());
             if ev.src_ip.is_none() && !host.is_empty() {

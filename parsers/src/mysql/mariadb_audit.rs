@@ -296,7 +296,7 @@ fn fill(ev: &mut Event, ctx: &ParseContext, r: &AuditRecord<'_>) {
         op if op.starts_with("QUERY") => {
             let (action, target) = crate::sql::classify(&r.object);
             ev.set_action(action);
-            ev.target = target;
+            ev.target = target.map(|t| crate::sql::qualify(t, r.database));
             ev.outcome = ok;
             ev.ticket = crate::postgres::ticket_in_sql_comments(ctx, &r.object, true);
             ev.field("statement", r.object.as_ref());

@@ -202,7 +202,7 @@ fn mariadb_audit_documented_and_realistic_lines() {
             "raw": "20261103 09:15:02,db01,archivist,10.1.2.3,12,345,QUERY,archive,'UPDATE archive_item SET title=\\'O\\\\\\'Brien, J.\\' WHERE id=7 /* CHG-2026-0012 */',0",
             "source": "mysql",
             "src_ip": "10.1.2.3",
-            "target": "archive_item",
+            "target": "archive.archive_item",
             "ticket": "CHG-2026-0012",
             "ts": "2026-11-03T01:15:02Z"
         },
@@ -298,7 +298,7 @@ fn mariadb_audit_documented_and_realistic_lines() {
             "raw": "Nov  3 09:20:00 db01 mysql-server_auditing:  db01,intruder,10.9.9.9,14,351,QUERY,archive,'DELETE FROM archive_item',1142",
             "source": "mysql",
             "src_ip": "10.9.9.9",
-            "target": "archive_item",
+            "target": "archive.archive_item",
             "ticket": null,
             "ts": "2026-11-03T01:20:00Z"
         }
@@ -367,7 +367,7 @@ fn general_log_old_and_iso_formats() {
             "raw": "\t\t                 42 Query       SELECT foo \n                         FROM tbl",
             "source": "mysql",
             "src_ip": "localhost",
-            "target": "tbl",
+            "target": "db1.tbl",
             "ticket": null,
             "ts": "2005-10-07T13:55:24Z"
         },
