@@ -40,7 +40,7 @@ pub fn load(path: &Path, opts: &mut vigil_parsers::formats::Options) -> Result<(
     let file: FormatsFile = toml::from_str(&text).map_err(|e| {
         let line = e
             .span()
-            .map(|s| text[..s.start.min(text.len())].lines().count().max(1))
+            .map(|s| text.get(..s.start).unwrap_or(&text).matches('\n').count() + 1)
             .unwrap_or(0);
         anyhow!("{}: line {line}: {}", path.display(), e.message())
     })?;
