@@ -115,6 +115,63 @@ pub fn hex_decode(s: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
+/// Substring search for the short literal needles message parsers look for (`" from "`,
+/// `"): "`): `memchr` to the needle's first byte, then a compare. `str::find` builds a two-way
+/// searcher on every call, which costs more than the search itself on a log line. A match of a
+/// UTF-8 needle in UTF-8 text starts on a character boundary, so the results slice safely.
+pub trait FastFind {
+    fn find_str(&self, needle: &str) -> Option<usize>;
+    fn rfind_str(&self, needle: &str) -> Option<usize>;
+    fn has(&self, needle: &str) -> bool {
+        self.find_str(needle).is_some()
+    }
+    fn split_once_str(&self, needle: &str) -> Option<(&str, &str)>;
+    fn rsplit_once_str(&self, needle: &str) -> Option<(&str, &str)>;
+}
+
+impl FastFind for str {
+    fn find_str(&self, needle: &str) -> Option<usize> {
+        let (h, n) = (self.as_bytes(), needle.as_bytes());
+        let Some(&first) = n.first() else {
+            return Some(0);
+        };
+        let mut start = 0;
+        while let Some(p) = memchr::memchr(first, &h[start..]) {
+            let i = start + p;
+            if h[i..].starts_with(n) {
+                return Some(i);
+            }
+            start = i + 1;
+        }
+        None
+    }
+
+    fn rfind_str(&self, needle: &str) -> Option<usize> {
+        let (h, n) = (self.as_bytes(), needle.as_bytes());
+        let Some(&first) = n.first() else {
+            return Some(h.len());
+        };
+        let mut end = h.len();
+        while let Some(i) = memchr::memrchr(first, &h[..end]) {
+            if h[i..].starts_with(n) {
+                return Some(i);
+            }
+            end = i;
+        }
+        None
+    }
+
+    fn split_once_str(&self, needle: &str) -> Option<(&str, &str)> {
+        let i = self.find_str(needle)?;
+        Some((&self[..i], &self[i + needle.len()..]))
+    }
+
+    fn rsplit_once_str(&self, needle: &str) -> Option<(&str, &str)> {
+        let i = self.rfind_str(needle)?;
+        Some((&self[..i], &self[i + needle.len()..]))
+    }
+}
+
 /// Whether `s` is an IPv4 or IPv6 address (not a host name).
 pub fn is_ip(s: &str) -> bool {
     s.parse::<std::net::IpAddr>().is_ok()
@@ -160,6 +217,17 @@ mod tests {
             kv_pairs(r#"a="x b=1"#).collect::<Vec<_>>(),
             vec![("a", KvValue::Bare("\"x")), ("b", KvValue::Bare("1"))]
         );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn fast_find_agrees_with_str(h in "[ab() :é]{0,40}", n in "[ab() :é]{0,4}") {
+            proptest::prop_assert_eq!(h.find_str(&n), h.find(n.as_str()));
+            proptest::prop_assert_eq!(h.rfind_str(&n), h.rfind(n.as_str()));
+            proptest::prop_assert_eq!(h.split_once_str(&n), h.split_once(n.as_str()));
+            proptest::prop_assert_eq!(h.rsplit_once_str(&n), h.rsplit_once(n.as_str()));
+            proptest::prop_assert_eq!(h.has(&n), h.contains(n.as_str()));
+        }
     }
 
     #[test]

@@ -19,6 +19,7 @@
 //! lock /etc/passwd`) stay `system.message`.
 
 use super::parser::{actor, set, target};
+use crate::atoms::FastFind;
 use crate::event::{Event, Outcome};
 use crate::vocab;
 
@@ -169,24 +170,24 @@ pub(super) fn parse(_program: &str, msg: &str, ev: &mut Event) {
                     .map(|x| ("remove_member", x))
             })
         && let Some((by, g)) = rest
-            .split_once(" to group ")
-            .or_else(|| rest.split_once(" from group "))
+            .split_once_str(" to group ")
+            .or_else(|| rest.split_once_str(" from group "))
     {
         group(ev, change, g);
         ev.field("member", u);
         actor(ev, by);
     } else if let Some(r) = msg.strip_prefix("group changed in ")
-        && let Some((_, inner)) = r.split_once("(group ")
+        && let Some((_, inner)) = r.split_once_str("(group ")
     {
         let name = inner.split(['/', ',', ')']).next().unwrap_or("");
         group(ev, "modify", name);
     } else if let Some(r) = msg
         .strip_prefix("members of group ")
         .or_else(|| msg.strip_prefix("administrators of group "))
-        && let Some((g, rest)) = r.split_once(" set by ")
+        && let Some((g, rest)) = r.split_once_str(" set by ")
     {
         group(ev, "modify", g);
-        let by = rest.split_once(" to ").map_or(rest, |(b, _)| b);
+        let by = rest.split_once_str(" to ").map_or(rest, |(b, _)| b);
         actor(ev, by);
     }
 }
@@ -199,7 +200,7 @@ fn group(ev: &mut Event, change: &str, name: &str) {
 
 /// `FILE: rest` -> rest
 fn after_colon(s: &str) -> &str {
-    s.split_once(": ").map_or("", |(_, r)| r)
+    s.split_once_str(": ").map_or("", |(_, r)| r)
 }
 
 /// `k=v, k=v`

@@ -6,6 +6,7 @@
 //! [`super::pam`].
 
 use super::parser::{actor, set};
+use crate::atoms::FastFind;
 use crate::event::{Event, Outcome};
 use crate::vocab;
 
@@ -14,7 +15,7 @@ pub(super) fn parse(msg: &str, ev: &mut Event) {
     let Some(r) = msg.strip_prefix('(') else {
         return;
     };
-    let Some((user, rest)) = r.split_once(") ") else {
+    let Some((user, rest)) = r.split_once_str(") ") else {
         return;
     };
     if let Some(cmd) = rest.strip_prefix("CMD ") {

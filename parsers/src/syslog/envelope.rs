@@ -214,34 +214,13 @@ fn stamp3164<'a>(
             },
         ));
     }
-    let mut r = i;
-    let mut year: Option<i32> = None;
-    if let Ok((r2, (y, _))) = (
-        take_while_m_n::<_, &str, nom::error::Error<&str>>(4, 4, |c: char| c.is_ascii_digit()),
-        char(' '),
-    )
-        .parse(r)
-    {
-        year = num(y);
-        r = r2;
-    }
-    let month_day: IResult<&str, (&str, &str, &str, &str)> = (
-        take_while_m_n(3, 3, |c: char| c.is_ascii_alphabetic()),
-        take_while1(|c| c == ' '),
-        take_while_m_n(1, 2, |c: char| c.is_ascii_digit()),
-        tag(" "),
-    )
-        .parse(r);
-    let Ok((r2, (mon, _, day, _))) = month_day else {
-        return Err(bad(i));
+    let (r3, year, month, day, (h, m, s, nanos)) = match bsd_stamp_fast(i) {
+        Some(fast) => fast,
+        None => match bsd_stamp_slow(i) {
+            Some(slow) => slow,
+            None => return Err(bad(i)),
+        },
     };
-    let Some(month) = time::month_from_abbr(mon) else {
-        return Err(bad(i));
-    };
-    let Ok((r3, (h, m, s, nanos))) = clock(r2) else {
-        return Err(bad(i));
-    };
-    let day: u32 = num(day).unwrap_or(0);
     let Some(t) = NaiveTime::from_hms_nano_opt(h, m, s, nanos) else {
         return Err(bad(i));
     };
@@ -270,12 +249,113 @@ fn stamp3164<'a>(
     ))
 }
 
+/// An RFC 3164 time with the combinators: an optional year, `Mmm`, blanks, the day, the clock
+/// with an optional fraction. The grammar [`bsd_stamp_fast`] takes a short cut through.
+#[allow(clippy::type_complexity)]
+fn bsd_stamp_slow(i: &str) -> Option<(&str, Option<i32>, u32, u32, (u32, u32, u32, u32))> {
+    let mut r = i;
+    let mut year: Option<i32> = None;
+    if let Ok((r2, (y, _))) = (
+        take_while_m_n::<_, &str, nom::error::Error<&str>>(4, 4, |c: char| c.is_ascii_digit()),
+        char(' '),
+    )
+        .parse(r)
+    {
+        year = num(y);
+        r = r2;
+    }
+    let month_day: IResult<&str, (&str, &str, &str, &str)> = (
+        take_while_m_n(3, 3, |c: char| c.is_ascii_alphabetic()),
+        take_while1(|c| c == ' '),
+        take_while_m_n(1, 2, |c: char| c.is_ascii_digit()),
+        tag(" "),
+    )
+        .parse(r);
+    let (r2, (mon, _, day, _)) = month_day.ok()?;
+    let month = time::month_from_abbr(mon)?;
+    let (r3, clock) = clock(r2).ok()?;
+    Some((r3, year, month, num(day).unwrap_or(0), clock))
+}
+
+/// The usual RFC 3164 time, `Mmm dd hh:mm:ss` followed by a blank (the day space-padded or
+/// two digits), read byte by byte: the fast path of [`stamp3164`], which reads every other shape
+/// (a year before it, a fraction, several blanks) with the combinators. Gives what they would.
+#[allow(clippy::type_complexity)]
+fn bsd_stamp_fast(i: &str) -> Option<(&str, Option<i32>, u32, u32, (u32, u32, u32, u32))> {
+    let b = i.as_bytes();
+    if b.len() < 16
+        || b[3] != b' '
+        || b[6] != b' '
+        || b[9] != b':'
+        || b[12] != b':'
+        || b[15] != b' '
+    {
+        return None;
+    }
+    let d = |c: u8| c.is_ascii_digit().then(|| u32::from(c - b'0'));
+    // b[3] is ASCII, so 3 is a character boundary.
+    let month = time::month_from_abbr(&i[..3])?;
+    let day = match b[4] {
+        b' ' => d(b[5])?,
+        c => d(c)? * 10 + d(b[5])?,
+    };
+    let h = d(b[7])? * 10 + d(b[8])?;
+    let m = d(b[10])? * 10 + d(b[11])?;
+    let s = d(b[13])? * 10 + d(b[14])?;
+    Some((&i[15..], None, month, day, (h, m, s, 0)))
+}
+
 fn first_words(s: &str, n: usize) -> String {
     s.split(' ')
         .filter(|w| !w.is_empty())
         .take(n)
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// The tag: `prog:` or `prog[pid]:`, and what follows it; `None` when the text has no tag.
+fn tag3164(r: &str) -> Option<(&str, Option<&str>, &str)> {
+    // Fast path over ASCII: the program name ends at `[` or `:`.
+    let b = r.as_bytes();
+    let mut n = 0;
+    while n < b.len() && b[n].is_ascii() && !matches!(b[n], b'\t'..=b'\r' | b' ' | b'[' | b':') {
+        n += 1;
+    }
+    if n > 0 && n < b.len() && b[n].is_ascii() {
+        // Every byte before `n` is ASCII: `n` and `n + 1` are character boundaries.
+        let app = &r[..n];
+        if b[n] == b':' {
+            return Some((app, None, &r[n + 1..]));
+        }
+        if b[n] == b'[' {
+            let rest = &r[n + 1..];
+            let close = rest.find([']', ' '])?;
+            if rest.as_bytes()[close] != b']' {
+                return None;
+            }
+            return rest[close + 1..]
+                .strip_prefix(':')
+                .map(|m| (app, Some(&rest[..close]), m));
+        }
+        return None;
+    }
+    // Anything else (an empty or non-ASCII name) with the combinators.
+    tag3164_slow(r)
+}
+
+/// [`tag3164`] with the combinators: the grammar the fast path follows.
+fn tag3164_slow(r: &str) -> Option<(&str, Option<&str>, &str)> {
+    let tagged: IResult<&str, (&str, Option<&str>, char)> = (
+        take_while1(is_tag_char),
+        opt(delimited(
+            char('['),
+            take_while(|c: char| c != ']' && c != ' '),
+            char(']'),
+        )),
+        char(':'),
+    )
+        .parse(r);
+    tagged.ok().map(|(m, (app, pid, _))| (app, pid, m))
 }
 
 fn is_tag_char(c: char) -> bool {
@@ -306,20 +386,9 @@ fn rfc3164<'a>(
             r[host_end..].strip_prefix(' ').unwrap_or(&r[host_end..]),
         )
     };
-    // The tag: `prog:`, `prog[pid]:`, or none.
-    let tagged: IResult<&str, (&str, Option<&str>, char)> = (
-        take_while1(is_tag_char),
-        opt(delimited(
-            char('['),
-            take_while(|c: char| c != ']' && c != ' '),
-            char(']'),
-        )),
-        char(':'),
-    )
-        .parse(r);
-    let (app, pid, msg) = match tagged {
-        Ok((m, (app, pid, _))) => (Some(app), pid, m.strip_prefix(' ').unwrap_or(m)),
-        Err(_) => (None, None, r),
+    let (app, pid, msg) = match tag3164(r) {
+        Some((app, pid, m)) => (Some(app), pid, m.strip_prefix(' ').unwrap_or(m)),
+        None => (None, None, r),
     };
     Ok(Envelope {
         rfc: Rfc::Rfc3164,
@@ -483,6 +552,20 @@ mod tests {
 
     fn utc(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    proptest::proptest! {
+        /// The byte-level fast paths give what the combinators give, or step aside.
+        #[test]
+        fn fast_paths_agree_with_the_grammar(
+            t in "(20[0-9]{2} )?[A-Za-z]{3} {1,2}[0-9]{1,2} [0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,3})? [a-z]{0,5}",
+            tag in "[ -~\t\u{0b}é]{0,12}(\\[[0-9 a]{0,4}\\]?)?:? ?[a-z ]{0,8}",
+        ) {
+            if let Some(fast) = bsd_stamp_fast(&t) {
+                proptest::prop_assert_eq!(Some(fast), bsd_stamp_slow(&t));
+            }
+            proptest::prop_assert_eq!(tag3164(&tag), tag3164_slow(&tag));
+        }
     }
 
     #[test]

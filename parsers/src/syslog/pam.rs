@@ -19,6 +19,7 @@
 //! `system.message`. Fields: `pam_module`, `pam_service`, `pam_type`.
 
 use super::parser::{actor, leading_number, set, src_ip, target};
+use crate::atoms::FastFind;
 use crate::atoms::kv_pairs;
 use crate::event::{Event, Outcome};
 use crate::vocab;
@@ -28,7 +29,7 @@ pub(super) fn new_form(msg: &str, ev: &mut Event) -> bool {
     let Some((module, rest)) = msg.split_once('(') else {
         return false;
     };
-    let Some((inner, text)) = rest.split_once("): ") else {
+    let Some((inner, text)) = rest.split_once_str("): ") else {
         return false;
     };
     if module.contains(' ') {
@@ -61,7 +62,7 @@ pub(super) fn handle(service: &str, module: &str, kind: Option<&str>, msg: &str,
         ev.field("pam_type", k);
     }
     if let Some(r) = msg.strip_prefix("session opened for user ") {
-        let (user, by) = match r.split_once(" by ") {
+        let (user, by) = match r.split_once_str(" by ") {
             Some((u, b)) => (u, Some(b)),
             None => (r, None),
         };
@@ -99,7 +100,7 @@ pub(super) fn handle(service: &str, module: &str, kind: Option<&str>, msg: &str,
         set(ev, vocab::PASSWORD_CHANGE, Outcome::Success);
         target(ev, u.trim_end());
     } else if let Some(r) = msg.strip_prefix("account ")
-        && let Some((u, _)) = r.split_once(" has expired")
+        && let Some((u, _)) = r.split_once_str(" has expired")
     {
         set(ev, failure_action(service), Outcome::Failure);
         actor(ev, u);
@@ -131,7 +132,7 @@ fn more_failures(msg: &str) -> Option<(u64, &str)> {
 /// `name(uid=N)`, `(uid=0)` or `name`.
 fn name_uid(s: &str) -> (&str, Option<u64>) {
     let s = s.trim();
-    match s.split_once("(uid=") {
+    match s.split_once_str("(uid=") {
         Some((name, rest)) => {
             let (uid, _) = leading_number(rest);
             (name, uid)

@@ -25,6 +25,7 @@ use serde_json::{Map, Value};
 
 use super::envelope::{Envelope, FACILITIES, SEVERITIES, envelope};
 use super::{accounts, cron, pam, sshd, su, sudo, systemd};
+use crate::atoms::FastFind;
 use crate::context::ParseContext;
 use crate::event::{Category, Event, Flag, Outcome};
 use crate::line::RawLine;
@@ -165,7 +166,7 @@ fn split_program(app: &str) -> (&str, Option<&str>) {
 /// Solaris prefixes messages with `[ID 800047 auth.notice] `.
 fn strip_solaris_id(msg: &str) -> &str {
     if let Some(r) = msg.strip_prefix("[ID ")
-        && let Some((_, after)) = r.split_once("] ")
+        && let Some((_, after)) = r.split_once_str("] ")
     {
         return after;
     }
@@ -176,7 +177,7 @@ fn strip_solaris_id(msg: &str) -> &str {
 /// with `repeated` set to the count.
 fn strip_repeated<'a>(msg: &'a str, ev: &mut Event) -> &'a str {
     if let Some(r) = msg.strip_prefix("message repeated ")
-        && let Some((n, rest)) = r.split_once(" times: [")
+        && let Some((n, rest)) = r.split_once_str(" times: [")
         && let Ok(n) = n.parse::<u64>()
     {
         ev.field("repeated", n);

@@ -22,6 +22,7 @@
 
 use super::pam;
 use super::parser::{actor, addr_port, leading_number, set, src_ip};
+use crate::atoms::FastFind;
 use crate::event::{Category, Event, Outcome};
 use crate::vocab;
 
@@ -42,7 +43,7 @@ pub(super) fn parse(msg: &str, ev: &mut Event) {
     } else if let Some(r) = m.strip_prefix("Invalid user ") {
         // `Invalid user U from IP[ port N]`; an empty user leaves "from" right after.
         let (user, from) = r
-            .rsplit_once(" from ")
+            .rsplit_once_str(" from ")
             .or_else(|| r.strip_prefix("from ").map(|f| ("", f)))
             .unwrap_or((r, ""));
         invalid(ev, user);
@@ -66,26 +67,26 @@ pub(super) fn parse(msg: &str, ev: &mut Event) {
         disconnecting(r, ev);
     } else if let Some(r) = m.strip_prefix("reverse mapping checking getaddrinfo for ") {
         // `H [IP] failed - POSSIBLE BREAK-IN ATTEMPT!`
-        let (host, rest) = r.split_once(" [").unwrap_or((r, ""));
+        let (host, rest) = r.split_once_str(" [").unwrap_or((r, ""));
         let ip = rest.split_once(']').map_or("", |(ip, _)| ip);
         break_in(ev, ip, host);
     } else if let Some(r) = m.strip_prefix("Address ")
-        && let Some((ip, rest)) = r.split_once(" maps to ")
-        && let Some((host, _)) = rest.split_once(", but this does not map back")
+        && let Some((ip, rest)) = r.split_once_str(" maps to ")
+        && let Some((host, _)) = rest.split_once_str(", but this does not map back")
     {
         break_in(ev, ip, host);
     } else if let Some(r) = m.strip_prefix("Did not receive identification string from ") {
         preauth_error(ev, "no_identification", r);
     } else if let Some(r) = m.strip_prefix("Bad protocol version identification ") {
-        let from = r.rsplit_once(" from ").map_or("", |(_, f)| f);
+        let from = r.rsplit_once_str(" from ").map_or("", |(_, f)| f);
         preauth_error(ev, "bad_protocol_version", from);
     } else if let Some(r) = m.strip_prefix("banner exchange: Connection from ") {
         preauth_error(ev, "banner_exchange", r);
     } else if let Some(r) = m.strip_prefix("Unable to negotiate ") {
         let from = r.strip_prefix("with ").unwrap_or("");
-        let (from, reason) = from.split_once(": ").unwrap_or((from, ""));
+        let (from, reason) = from.split_once_str(": ").unwrap_or((from, ""));
         preauth_error(ev, "negotiation", from.trim_end_matches(':'));
-        let reason = reason.split_once(". ").map_or(reason, |(x, _)| x);
+        let reason = reason.split_once_str(". ").map_or(reason, |(x, _)| x);
         if !reason.is_empty() {
             ev.field("reason", reason);
         }
@@ -96,8 +97,8 @@ pub(super) fn parse(msg: &str, ev: &mut Event) {
     } else if let Some(r) = m.strip_prefix("error: PAM: ") {
         pam_error(r, ev);
     } else if let Some(r) = m.strip_prefix("User ")
-        && let Some((user, rest)) = r.split_once(" from ")
-        && let Some((ip, reason)) = rest.split_once(" not allowed because ")
+        && let Some((user, rest)) = r.split_once_str(" from ")
+        && let Some((ip, reason)) = rest.split_once_str(" not allowed because ")
     {
         set(ev, vocab::LOGIN_FAILURE, Outcome::Failure);
         actor(ev, user);
@@ -140,10 +141,10 @@ fn user_part(s: &str) -> (&str, bool) {
 }
 
 fn accepted(r: &str, ev: &mut Event) {
-    let Some((method, rest)) = r.split_once(" for ") else {
+    let Some((method, rest)) = r.split_once_str(" for ") else {
         return;
     };
-    let Some((user, from)) = rest.rsplit_once(" from ") else {
+    let Some((user, from)) = rest.rsplit_once_str(" from ") else {
         return;
     };
     set(ev, vocab::LOGIN_SUCCESS, Outcome::Success);
@@ -162,10 +163,10 @@ fn accepted(r: &str, ev: &mut Event) {
 }
 
 fn failed(r: &str, ev: &mut Event) {
-    let Some((method, rest)) = r.split_once(" for ") else {
+    let Some((method, rest)) = r.split_once_str(" for ") else {
         return;
     };
-    let Some((who, from)) = rest.rsplit_once(" from ") else {
+    let Some((who, from)) = rest.rsplit_once_str(" from ") else {
         return;
     };
     set(ev, vocab::LOGIN_FAILURE, Outcome::Failure);
@@ -186,10 +187,10 @@ fn invalid(ev: &mut Event, user: &str) {
 
 /// `METHOD for [invalid user ]U from IP port N ssh2`: only an invalid user makes it an event.
 fn postponed(r: &str, ev: &mut Event) {
-    let Some((method, rest)) = r.split_once(" for ") else {
+    let Some((method, rest)) = r.split_once_str(" for ") else {
         return;
     };
-    let Some((who, from)) = rest.rsplit_once(" from ") else {
+    let Some((who, from)) = rest.rsplit_once_str(" from ") else {
         return;
     };
     let (user, invalid_user) = user_part(who);
@@ -217,7 +218,7 @@ fn peer<'a>(ev: &mut Event, s: &'a str) -> (Option<&'a str>, &'a str) {
         return (None, remote(ev, rest));
     }
     // The user name may hold blanks (invalid users are written as sent): read from the right.
-    let (left, port_rest) = match rest.rsplit_once(" port ") {
+    let (left, port_rest) = match rest.rsplit_once_str(" port ") {
         Some((l, p)) => (l, Some(p)),
         None => (rest, None),
     };
@@ -278,7 +279,7 @@ fn received_disconnect(r: &str, preauth: bool, ev: &mut Event) {
 
 /// `[invalid user ]U from IP port N ssh2`
 fn too_many(r: &str, ev: &mut Event) {
-    let (who, from) = r.rsplit_once(" from ").unwrap_or((r, ""));
+    let (who, from) = r.rsplit_once_str(" from ").unwrap_or((r, ""));
     set(ev, vocab::LOGIN_FAILURE, Outcome::Failure);
     ev.field("too_many", true);
     let (user, invalid) = user_part(who);
@@ -292,7 +293,7 @@ fn too_many(r: &str, ev: &mut Event) {
 /// `: Too many authentication failures for U` (old) or
 /// ` [invalid |authenticating ]user U IP port N: Too many authentication failures`.
 fn disconnecting(r: &str, ev: &mut Event) {
-    let (who, reason) = r.split_once(": ").unwrap_or((r, ""));
+    let (who, reason) = r.split_once_str(": ").unwrap_or((r, ""));
     let who = who.trim_start_matches(' ');
     if !who.is_empty() {
         peer(ev, who);
@@ -331,10 +332,10 @@ fn preauth_error(ev: &mut Event, kind: &str, from: &str) {
 
 /// `REASON for [illegal user ]U from H`
 fn pam_error(r: &str, ev: &mut Event) {
-    let Some((reason, rest)) = r.split_once(" for ") else {
+    let Some((reason, rest)) = r.split_once_str(" for ") else {
         return;
     };
-    let (who, from) = rest.rsplit_once(" from ").unwrap_or((rest, ""));
+    let (who, from) = rest.rsplit_once_str(" from ").unwrap_or((rest, ""));
     let (user, invalid) = user_part(who);
     if reason.starts_with("User not known") {
         set(ev, vocab::LOGIN_INVALID_USER, Outcome::Failure);

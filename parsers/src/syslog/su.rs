@@ -9,6 +9,7 @@
 //! (`su(pam_unix)`, `pam_unix(su:auth)`) are read by [`super::pam`].
 
 use super::parser::{actor, set, target};
+use crate::atoms::FastFind;
 use crate::event::{Event, Outcome};
 use crate::vocab;
 
@@ -26,8 +27,8 @@ pub(super) fn parse(msg: &str, ev: &mut Event) {
         for_by(r, Outcome::Success, ev);
     } else if let Some(r) = msg.strip_prefix("failed: ") {
         // `TTY changing from U to R`
-        if let Some((tty, rest)) = r.split_once(" changing from ")
-            && let Some((user, to)) = rest.rsplit_once(" to ")
+        if let Some((tty, rest)) = r.split_once_str(" changing from ")
+            && let Some((user, to)) = rest.rsplit_once_str(" to ")
         {
             done(ev, Outcome::Failure, user, to, tty);
         }
@@ -35,7 +36,7 @@ pub(super) fn parse(msg: &str, ev: &mut Event) {
         tty_pair(r, Outcome::Success, ev);
     } else if let Some(r) = msg.strip_prefix("- ") {
         tty_pair(r, Outcome::Failure, ev);
-    } else if msg.contains(" to ") && msg.contains(" on ") {
+    } else if msg.has(" to ") && msg.has(" on ") {
         user_to_on(msg, Outcome::Success, ev);
     }
 }
@@ -55,17 +56,17 @@ fn done(ev: &mut Event, outcome: Outcome, user: &str, to: &str, tty: &str) {
 
 /// `R) U on TTY`
 fn to_on(r: &str, outcome: Outcome, ev: &mut Event) {
-    let Some((to, rest)) = r.split_once(") ") else {
+    let Some((to, rest)) = r.split_once_str(") ") else {
         return;
     };
-    let (user, tty) = rest.rsplit_once(" on ").unwrap_or((rest, ""));
+    let (user, tty) = rest.rsplit_once_str(" on ").unwrap_or((rest, ""));
     done(ev, outcome, user, to, tty);
 }
 
 /// `U to R on TTY`
 fn user_to_on(r: &str, outcome: Outcome, ev: &mut Event) {
-    let (who, tty) = r.rsplit_once(" on ").unwrap_or((r, ""));
-    let Some((user, to)) = who.split_once(" to ") else {
+    let (who, tty) = r.rsplit_once_str(" on ").unwrap_or((r, ""));
+    let Some((user, to)) = who.split_once_str(" to ") else {
         return;
     };
     if user.contains(' ') || to.contains(' ') {
@@ -76,7 +77,7 @@ fn user_to_on(r: &str, outcome: Outcome, ev: &mut Event) {
 
 /// `R by U`
 fn for_by(r: &str, outcome: Outcome, ev: &mut Event) {
-    let Some((to, user)) = r.split_once(" by ") else {
+    let Some((to, user)) = r.split_once_str(" by ") else {
         return;
     };
     done(ev, outcome, user.trim_end(), to, "");

@@ -13,6 +13,7 @@
 //! `failed auth for U` (`sudo.denied`).
 
 use super::parser::{actor, leading_number, set, target};
+use crate::atoms::FastFind;
 use crate::event::{Event, Outcome};
 use crate::vocab;
 
@@ -29,7 +30,7 @@ const DENIALS: [&str; 7] = [
 /// Reads a sudo message into `ev`.
 pub(super) fn parse(msg: &str, ev: &mut Event) {
     let m = msg.trim_start_matches(' ');
-    let Some((user, rest)) = m.split_once(" : ") else {
+    let Some((user, rest)) = m.split_once_str(" : ") else {
         return;
     };
     if user.is_empty() || user.contains(' ') {
@@ -44,7 +45,7 @@ pub(super) fn parse(msg: &str, ev: &mut Event) {
             known = true;
             break;
         }
-        let (part, next) = r.split_once(" ; ").unwrap_or((r, ""));
+        let (part, next) = r.split_once_str(" ; ").unwrap_or((r, ""));
         match part.split_once('=') {
             Some((k, v)) if !k.is_empty() && k.bytes().all(|b| b.is_ascii_uppercase()) => {
                 known = true;
@@ -79,7 +80,7 @@ pub(super) fn parse(msg: &str, ev: &mut Event) {
             ev.field("reason", why);
             if DENIALS.iter().any(|d| why.contains(d)) {
                 set(ev, vocab::SUDO_DENIED, Outcome::Failure);
-                if why.contains("incorrect password attempt")
+                if why.has("incorrect password attempt")
                     && let (Some(n), _) = leading_number(why)
                 {
                     ev.field("attempts", n);
@@ -91,17 +92,17 @@ pub(super) fn parse(msg: &str, ev: &mut Event) {
 
 /// Reads a doas message into `ev`.
 pub(super) fn doas(msg: &str, ev: &mut Event) {
-    if let Some((user, rest)) = msg.split_once(" ran command ") {
+    if let Some((user, rest)) = msg.split_once_str(" ran command ") {
         set(ev, vocab::SUDO_COMMAND, Outcome::Success);
         actor(ev, user);
         if let Some(r) = rest.strip_prefix("as ") {
             // `as R: CMD`
-            let (runas, cmd) = r.split_once(": ").unwrap_or((r, ""));
+            let (runas, cmd) = r.split_once_str(": ").unwrap_or((r, ""));
             runas_command(ev, runas, cmd);
         } else {
             // `CMD as R from DIR`
-            let (cmd_as, dir) = rest.rsplit_once(" from ").unwrap_or((rest, ""));
-            let (cmd, runas) = cmd_as.rsplit_once(" as ").unwrap_or((cmd_as, ""));
+            let (cmd_as, dir) = rest.rsplit_once_str(" from ").unwrap_or((rest, ""));
+            let (cmd, runas) = cmd_as.rsplit_once_str(" as ").unwrap_or((cmd_as, ""));
             runas_command(ev, runas, cmd);
             if !dir.is_empty() {
                 ev.field("pwd", dir);
@@ -111,7 +112,7 @@ pub(super) fn doas(msg: &str, ev: &mut Event) {
         .strip_prefix("failed command for ")
         .or_else(|| msg.strip_prefix("command not permitted for "))
     {
-        let (user, cmd) = r.split_once(": ").unwrap_or((r, ""));
+        let (user, cmd) = r.split_once_str(": ").unwrap_or((r, ""));
         set(ev, vocab::SUDO_DENIED, Outcome::Failure);
         actor(ev, user);
         if !cmd.is_empty() {

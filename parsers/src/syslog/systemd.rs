@@ -14,6 +14,7 @@
 //! Other lines stay `system.message`, with the target set when they start with a unit name.
 
 use super::parser::{actor, set, target};
+use crate::atoms::FastFind;
 use crate::event::{Event, Outcome};
 use crate::vocab;
 
@@ -37,7 +38,7 @@ fn is_unit(s: &str) -> bool {
 
 /// `u.service - Description` or `Description`.
 fn unit_or_description(ev: &mut Event, s: &str) {
-    match s.split_once(" - ") {
+    match s.split_once_str(" - ") {
         Some((unit, desc)) if is_unit(unit) => {
             target(ev, unit);
             ev.field("description", desc);
@@ -75,7 +76,7 @@ pub(super) fn parse(msg: &str, ev: &mut Event) {
         unit_or_description(ev, x);
     } else if msg.starts_with("Startup finished in ") {
         set(ev, vocab::SYSTEM_BOOT, Outcome::Success);
-    } else if let Some((unit, what)) = msg.split_once(": ")
+    } else if let Some((unit, what)) = msg.split_once_str(": ")
         && is_unit(unit)
     {
         target(ev, unit);
@@ -116,7 +117,7 @@ fn unit_message(what: &str, ev: &mut Event) {
 pub(super) fn logind(msg: &str, ev: &mut Event) {
     let msg = msg.trim_end();
     if let Some(r) = msg.strip_prefix("New session ")
-        && let Some((id, user)) = r.split_once(" of user ")
+        && let Some((id, user)) = r.split_once_str(" of user ")
     {
         set(ev, vocab::SESSION_OPEN, Outcome::Success);
         let user = user.strip_suffix('.').unwrap_or(user);
