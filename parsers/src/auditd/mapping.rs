@@ -320,7 +320,7 @@ pub(super) fn build(ctx: &ParseContext, mut g: Group) -> Event {
         .get(msg_idx.or(kind_idx).or(sys_idx).unwrap_or(0))
         .map_or("", |(t, _)| *t);
 
-    let mut f = Fields::new();
+    let mut f = Fields::with_capacity(24);
     f.insert("type", Value::from(kind));
     f.insert(
         "types",

@@ -449,7 +449,7 @@ impl Default for Draft {
             src_ip: None,
             target: None,
             ticket: None,
-            fields: Default::default(),
+            fields: crate::event::Fields::with_capacity(16),
         }
     }
 }
