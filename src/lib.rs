@@ -5,13 +5,15 @@
 //! | module | what it is for |
 //! |---|---|
 //! | [`exit`] | exit codes as a type: 0 all well, 1 findings or problems, 2 could not run |
-//! | [`formats_file`] | `--formats FILE`: regex formats and the JSON mapping from TOML |
+//! | [`config`] | `vigil.toml`: sources, the site's formats, data directory, display zone |
+//! | [`init`] | `vigil init`: a commented config and example registers |
 //! | [`sanitize`] | log text made safe for a terminal (control sequences stripped) |
 //! | [`read`] | reading a log file (plain or gzip) into parser lines, with its fingerprint |
 //! | [`parse_cmd`] | `vigil parse`: run the parsers over files and print events |
 
+pub mod config;
 pub mod exit;
-pub mod formats_file;
+pub mod init;
 pub mod parse_cmd;
 pub mod read;
 pub mod sanitize;

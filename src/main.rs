@@ -22,12 +22,22 @@ static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
     about = "Log and backup audit pipeline for a records system"
 )]
 struct Cli {
+    /// The config file (default: $VIGIL_CONFIG, then ./vigil.toml).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Subcommand)]
 enum Command {
+    /// Write a commented vigil.toml and example registers into DIR (default: the current folder).
+    Init {
+        dir: Option<PathBuf>,
+        /// Replace files that exist.
+        #[arg(long)]
+        force: bool,
+    },
     /// Run the parsers over log files: a summary per file on stderr, events as JSON lines with --events.
     Parse {
         /// Log files (plain or gzip).
@@ -55,9 +65,6 @@ enum Command {
         /// PostgreSQL log_line_prefix of the postgres format (default: try the common ones).
         #[arg(long)]
         pg_prefix: Option<String>,
-        /// A TOML file of the site's own formats ([[formats]] regex formats) and the [json] field mapping.
-        #[arg(long)]
-        formats: Option<PathBuf>,
         /// Print every event as a JSON line on stdout.
         #[arg(long)]
         events: bool,
@@ -87,6 +94,16 @@ fn main() -> std::process::ExitCode {
 
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
+        Command::Init { dir, force } => {
+            let dir = dir.unwrap_or_else(|| PathBuf::from("."));
+            for f in vigil::init::write(&dir, force)? {
+                eprintln!(
+                    "wrote {}",
+                    vigil::sanitize::terminal(&f.display().to_string())
+                );
+            }
+            Ok(ExitCode::Ok)
+        }
         Command::Parse {
             files,
             format,
@@ -96,7 +113,6 @@ fn run(cli: Cli) -> Result<ExitCode> {
             encoding,
             reference,
             pg_prefix,
-            formats,
             events,
             dead_letter,
         } => {
@@ -112,13 +128,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
                         .with_context(|| format!("--reference {r:?}: not an RFC 3339 time such as 2026-12-01T00:00:00+08:00"))
                 })
                 .transpose()?;
-            let mut options = vigil_parsers::formats::Options {
-                pg_prefix,
-                ..Default::default()
-            };
-            if let Some(f) = &formats {
-                vigil::formats_file::load(f, &mut options)?;
-            }
+            // The site's formats and JSON mapping come from the config, when there is one.
+            let config = vigil::config::Config::discover(cli.config.as_deref())?;
+            let mut options = config.map(|c| c.options).unwrap_or_default();
+            options.pg_prefix = pg_prefix;
             if format != "auto" {
                 // Checked before any file is read: an unknown name or a bad prefix is a usage error.
                 vigil_parsers::formats::build(&format, &options)

@@ -52,9 +52,9 @@ fn run_samples() -> Run {
     let dir = tempfile_dir();
     let dead = dir.join("dead.jsonl");
     let mut args = vec![
+        "--config",
+        "samples/vigil.toml",
         "parse",
-        "--formats",
-        "samples/formats.toml",
         "--reference",
         "2026-12-01T00:00:00+08:00",
         "--events",
@@ -347,12 +347,21 @@ fn bad_input_is_one_line_and_exit_2() {
         ),
         (
             &[
-                "parse",
-                "--formats",
+                "--config",
                 "samples/README.md",
+                "parse",
                 "samples/logs/auth.log",
             ],
             "vigil: samples/README.md: line 3: key with no value",
+        ),
+        (
+            &[
+                "--config",
+                "no/vigil.toml",
+                "parse",
+                "samples/logs/auth.log",
+            ],
+            "vigil: no/vigil.toml: cannot read: No such file or directory",
         ),
     ];
     for (args, want) in cases {
@@ -365,36 +374,102 @@ fn bad_input_is_one_line_and_exit_2() {
 }
 
 #[test]
-fn a_bad_site_format_is_named_with_its_pattern_and_key() {
+fn a_bad_site_format_is_named_with_its_line_pattern_and_key() {
     let dir = tempfile_dir();
-    let f = dir.join("formats.toml");
+    let f = dir.join("vigil.toml");
     std::fs::write(
         &f,
-        "[[formats]]\nname = \"job\"\n[[formats.patterns]]\nregex = '(?P<ts>\\S+'\naction = \"backup.start\"\n",
+        "display_zone = \"UTC\"\n\n[[formats]]\nname = \"job\"\n[[formats.patterns]]\nregex = '(?P<ts>\\S+'\naction = \"backup.start\"\n",
     )
     .unwrap();
     let out = vigil(&[
-        "parse",
-        "--formats",
+        "--config",
         f.to_str().unwrap(),
+        "parse",
         "samples/logs/backup-job.log",
     ]);
     let err = String::from_utf8(out.stderr).unwrap();
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(
-        err.contains("[[formats]] format \"job\", pattern 1, key `regex`"),
+        err.contains("vigil.toml: line 3: formats[0]: format \"job\", pattern 1, key `regex`"),
         "{err}"
     );
-    std::fs::write(&f, "[[formats]]\nname = \"job\"\ncolour = 1\n").unwrap();
+    std::fs::write(
+        &f,
+        "[[sources]]\nname = \"job\"\npaths = [\"x\"]\nrole = \"backup\"\ncolour = 1\n",
+    )
+    .unwrap();
     let out = vigil(&[
-        "parse",
-        "--formats",
+        "--config",
         f.to_str().unwrap(),
+        "parse",
         "samples/logs/backup-job.log",
     ]);
     let err = String::from_utf8(out.stderr).unwrap();
     assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("line 3: unknown field `colour`"), "{err}");
+    assert!(
+        err.contains("vigil.toml: line 5: unknown field `colour`"),
+        "{err}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn init_writes_a_config_that_loads_and_never_overwrites_unasked() {
+    let dir = tempfile_dir().join("site");
+    let d = dir.to_str().unwrap();
+    let out = vigil(&["init", d]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for f in [
+        "vigil.toml",
+        "registers/approvals.csv",
+        "registers/accounts.csv",
+    ] {
+        let meta = std::fs::metadata(dir.join(f)).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(meta.permissions().mode() & 0o777, 0o600, "{f}");
+        }
+        assert!(meta.len() > 0, "{f}");
+    }
+    // The written config is a valid config: parse reads a log with it.
+    let cfg = dir.join("vigil.toml");
+    let out = vigil(&[
+        "--config",
+        cfg.to_str().unwrap(),
+        "parse",
+        "--format",
+        "backup-job",
+        "samples/logs/backup-job.log",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // A second init refuses; --force replaces.
+    std::fs::write(&cfg, "# mine\n").unwrap();
+    let out = vigil(&["init", d]);
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("vigil.toml exists; use --force to replace it"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_to_string(&cfg).unwrap(), "# mine\n");
+    assert_eq!(vigil(&["init", "--force", d]).status.code(), Some(0));
+    assert!(
+        std::fs::read_to_string(&cfg)
+            .unwrap()
+            .starts_with("# vigil.toml")
+    );
+    let _ = std::fs::remove_dir_all(dir.parent().unwrap());
 }

@@ -1,0 +1,499 @@
+//! `vigil.toml`: the one config file, read into plain runtime types.
+//!
+//! The file's types (`*File`) mirror the TOML with `deny_unknown_fields` and a doc comment per key;
+//! [`Config::load`] checks every value and turns them into the runtime types ([`Config`],
+//! [`Source`]), so an error names the file, the line and the key, and says what to write instead.
+//! The config is found by `--config FILE`, then `$VIGIL_CONFIG`, then `./vigil.toml`.
+//!
+//! Paths in the file are relative to the file's folder.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use chrono_tz::Tz;
+use serde::Deserialize;
+use toml::Spanned;
+use vigil_parsers::Encoding;
+use vigil_parsers::formats::{self, Options};
+use vigil_parsers::json::JsonMapping;
+use vigil_parsers::regex_format::{RegexFormat, RegexFormatConfig};
+
+/// A mistake in the config: where, which key, what is wrong.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{path}: cannot read: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: line {line}: {message}")]
+    Syntax {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
+    #[error("{path}: line {line}: {key}: {message}")]
+    Value {
+        path: PathBuf,
+        line: usize,
+        key: String,
+        message: String,
+    },
+}
+
+/// The file as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    /// Where vigil keeps its index, evidence archive and dead letter (default `data`).
+    #[serde(default)]
+    data_dir: Option<Spanned<String>>,
+    /// The zone times are shown in (default `Asia/Shanghai`).
+    #[serde(default)]
+    display_zone: Option<Spanned<String>>,
+    /// The log sources.
+    #[serde(default)]
+    sources: Vec<SourceFile>,
+    /// The field mapping of `json` sources.
+    #[serde(default)]
+    json: Option<JsonMapping>,
+    /// The site's own formats, defined by regular expressions.
+    #[serde(default)]
+    formats: Vec<Spanned<RegexFormatConfig>>,
+}
+
+/// One `[[sources]]` table.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SourceFile {
+    /// The source's name, unique: events carry it in `source`.
+    name: Spanned<String>,
+    /// Files or glob patterns (`/var/log/auth.log*`), relative to the config's folder.
+    paths: Spanned<Vec<String>>,
+    /// A built-in format, a `[[formats]]` name, or `auto` (default).
+    #[serde(default)]
+    format: Option<Spanned<String>>,
+    /// The host the files come from, for lines that name none (default: the source's name).
+    #[serde(default)]
+    host: Option<String>,
+    /// The zone the files write local times in (default: `display_zone`).
+    #[serde(default)]
+    zone: Option<Spanned<String>>,
+    /// What the source records: `login`, `operation`, `database` or `backup`.
+    role: Spanned<String>,
+    /// `utf-8` (default) or `gb18030`.
+    #[serde(default)]
+    encoding: Option<Spanned<String>>,
+    /// The PostgreSQL `log_line_prefix` of a `postgres` or `postgres_syslog` source.
+    #[serde(default)]
+    pg_prefix: Option<String>,
+}
+
+/// What a source records, for the checks that need a kind of log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Login,
+    Operation,
+    Database,
+    Backup,
+}
+
+impl Role {
+    fn parse(s: &str) -> Option<Role> {
+        match s {
+            "login" => Some(Role::Login),
+            "operation" => Some(Role::Operation),
+            "database" => Some(Role::Database),
+            "backup" => Some(Role::Backup),
+            _ => None,
+        }
+    }
+}
+
+/// A source, checked.
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub name: String,
+    /// Absolute glob patterns.
+    pub patterns: Vec<String>,
+    /// A format name that [`formats::build`] accepts with [`Config::options`], or `auto`.
+    pub format: String,
+    pub host: String,
+    pub zone: Tz,
+    pub role: Role,
+    pub encoding: Encoding,
+    pub options: Options,
+}
+
+impl Source {
+    /// The files the source's patterns match now, sorted, each once.
+    pub fn files(&self) -> Result<Vec<PathBuf>, String> {
+        let mut out = BTreeSet::new();
+        for p in &self.patterns {
+            let matches = glob::glob(p)
+                .map_err(|e| format!("source {:?}: bad pattern {p:?}: {e}", self.name))?;
+            for m in matches.flatten() {
+                if m.is_file() {
+                    out.insert(m);
+                }
+            }
+        }
+        Ok(out.into_iter().collect())
+    }
+}
+
+/// The config, checked.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file it was read from.
+    pub path: PathBuf,
+    pub data_dir: PathBuf,
+    pub display_zone: Tz,
+    pub sources: Vec<Source>,
+    /// The site's formats and the JSON mapping, for every source.
+    pub options: Options,
+}
+
+/// The default zone: the regulation's site is in China.
+pub const DEFAULT_ZONE: &str = "Asia/Shanghai";
+
+impl Config {
+    /// The config named by `--config`, else `$VIGIL_CONFIG`, else `./vigil.toml` if it exists.
+    pub fn discover(cli: Option<&Path>) -> Result<Option<Config>, ConfigError> {
+        if let Some(p) = cli {
+            return Config::load(p).map(Some);
+        }
+        if let Some(p) = std::env::var_os("VIGIL_CONFIG").filter(|p| !p.is_empty()) {
+            return Config::load(Path::new(&p)).map(Some);
+        }
+        let local = Path::new("vigil.toml");
+        if local.is_file() {
+            return Config::load(local).map(Some);
+        }
+        Ok(None)
+    }
+
+    /// Reads and checks `path`.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Config::parse(path, &text)
+    }
+
+    /// Checks the text of a config file read from `path`.
+    pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
+        let line_of = |offset: usize| text.get(..offset).unwrap_or(text).matches('\n').count() + 1;
+        let file: ConfigFile = toml::from_str(text).map_err(|e| ConfigError::Syntax {
+            path: path.to_path_buf(),
+            line: e.span().map_or(1, |s| line_of(s.start)),
+            message: e.message().to_string(),
+        })?;
+        let value_err =
+            |span: std::ops::Range<usize>, key: String, message: String| ConfigError::Value {
+                path: path.to_path_buf(),
+                line: line_of(span.start),
+                key,
+                message,
+            };
+        let base = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+
+        let display_zone = match &file.display_zone {
+            Some(z) => parse_zone(z.get_ref())
+                .map_err(|m| value_err(z.span(), "display_zone".into(), m))?,
+            None => {
+                parse_zone(DEFAULT_ZONE).map_err(|m| value_err(0..0, "display_zone".into(), m))?
+            }
+        };
+        let data_dir = base.join(
+            file.data_dir
+                .as_ref()
+                .map_or("data", |d| d.get_ref().as_str()),
+        );
+
+        let mut options = Options::default();
+        if let Some(m) = file.json {
+            m.validate().map_err(|e| ConfigError::Syntax {
+                path: path.to_path_buf(),
+                line: text.find("[json]").map_or(1, line_of),
+                message: format!("[json]: {e}"),
+            })?;
+            options.json = m;
+        }
+        for (n, f) in file.formats.iter().enumerate() {
+            let key = format!("formats[{n}]");
+            let cfg = f.get_ref();
+            if formats::BUILTIN.contains(&cfg.name.as_str()) || cfg.name == "auto" {
+                return Err(value_err(
+                    f.span(),
+                    format!("{key}.name"),
+                    format!("{:?} is a built-in format's name; choose another", cfg.name),
+                ));
+            }
+            let compiled =
+                RegexFormat::compile(cfg).map_err(|e| value_err(f.span(), key, e.to_string()))?;
+            options.regex.push(compiled);
+        }
+
+        let mut names = BTreeSet::new();
+        let mut sources = Vec::new();
+        for (n, s) in file.sources.into_iter().enumerate() {
+            let key = |k: &str| format!("sources[{n}].{k}");
+            let name = s.name.get_ref().trim().to_string();
+            if name.is_empty() {
+                return Err(value_err(
+                    s.name.span(),
+                    key("name"),
+                    "a source needs a name".into(),
+                ));
+            }
+            if !names.insert(name.clone()) {
+                return Err(value_err(
+                    s.name.span(),
+                    key("name"),
+                    format!("{name:?} names two sources"),
+                ));
+            }
+            if s.paths.get_ref().is_empty() {
+                return Err(value_err(
+                    s.paths.span(),
+                    key("paths"),
+                    "list at least one file or pattern".into(),
+                ));
+            }
+            let patterns = s
+                .paths
+                .get_ref()
+                .iter()
+                .map(|p| {
+                    let p = Path::new(p);
+                    if p.is_absolute() {
+                        p.to_path_buf()
+                    } else {
+                        base.join(p)
+                    }
+                    .to_string_lossy()
+                    .into_owned()
+                })
+                .collect();
+            let format = s
+                .format
+                .as_ref()
+                .map_or("auto".to_string(), |f| f.get_ref().clone());
+            if format != "auto" {
+                let mut opts = options.clone();
+                opts.pg_prefix = s.pg_prefix.clone();
+                if let Err(e) = formats::build(&format, &opts) {
+                    let span = s.format.as_ref().map_or(0..0, Spanned::span);
+                    return Err(value_err(span, key("format"), e.to_string()));
+                }
+            }
+            let zone = match &s.zone {
+                Some(z) => {
+                    parse_zone(z.get_ref()).map_err(|m| value_err(z.span(), key("zone"), m))?
+                }
+                None => display_zone,
+            };
+            let role = Role::parse(s.role.get_ref()).ok_or_else(|| {
+                value_err(
+                    s.role.span(),
+                    key("role"),
+                    format!(
+                        "{:?}: use login, operation, database or backup",
+                        s.role.get_ref()
+                    ),
+                )
+            })?;
+            let encoding = match &s.encoding {
+                Some(e) => Encoding::parse(e.get_ref()).ok_or_else(|| {
+                    value_err(
+                        e.span(),
+                        key("encoding"),
+                        format!("{:?}: use utf-8 or gb18030", e.get_ref()),
+                    )
+                })?,
+                None => Encoding::Utf8,
+            };
+            let mut source_options = options.clone();
+            source_options.pg_prefix = s.pg_prefix;
+            sources.push(Source {
+                host: s.host.unwrap_or_else(|| name.clone()),
+                name,
+                patterns,
+                format,
+                zone,
+                role,
+                encoding,
+                options: source_options,
+            });
+        }
+        Ok(Config {
+            path: path.to_path_buf(),
+            data_dir,
+            display_zone,
+            sources,
+            options,
+        })
+    }
+}
+
+/// An IANA zone name, or a message saying what to write.
+pub fn parse_zone(s: &str) -> Result<Tz, String> {
+    s.parse::<Tz>()
+        .map_err(|_| format!("{s:?} is not an IANA zone name (such as Asia/Shanghai or UTC)"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::parse(Path::new("/etc/vigil/vigil.toml"), text)
+    }
+
+    const GOOD: &str = r#"
+data_dir = "/var/lib/vigil"
+display_zone = "Asia/Shanghai"
+
+[[sources]]
+name = "auth-web"
+paths = ["logs/auth.log*"]
+format = "syslog"
+host = "arch-web01"
+role = "login"
+
+[[sources]]
+name = "app"
+paths = ["/srv/archive/logs/audit.jsonl"]
+format = "json"
+zone = "UTC"
+role = "operation"
+encoding = "gb18030"
+
+[[sources]]
+name = "backup-job"
+paths = ["logs/backup-job.log"]
+format = "backup-job"
+role = "backup"
+
+[[formats]]
+name = "backup-job"
+[[formats.patterns]]
+regex = '^(?P<ts>\S+ \S+) \[(?P<target>[^\]]+)\] START'
+ts_format = "%Y-%m-%d %H:%M:%S"
+action = "backup.start"
+"#;
+
+    #[test]
+    fn a_good_config_becomes_runtime_types() {
+        let c = parse(GOOD).unwrap();
+        assert_eq!(c.data_dir, PathBuf::from("/var/lib/vigil"));
+        assert_eq!(c.display_zone, chrono_tz::Asia::Shanghai);
+        assert_eq!(c.sources.len(), 3);
+        let web = &c.sources[0];
+        assert_eq!(
+            (web.name.as_str(), web.host.as_str(), web.format.as_str()),
+            ("auth-web", "arch-web01", "syslog")
+        );
+        assert_eq!(web.patterns, vec!["/etc/vigil/logs/auth.log*".to_string()]);
+        assert_eq!(
+            (web.zone, web.role, web.encoding),
+            (chrono_tz::Asia::Shanghai, Role::Login, Encoding::Utf8)
+        );
+        let app = &c.sources[1];
+        assert_eq!(
+            (app.host.as_str(), app.zone, app.encoding),
+            ("app", chrono_tz::UTC, Encoding::Gb18030)
+        );
+        assert_eq!(c.options.regex.len(), 1);
+        assert!(formats::build(&c.sources[2].format, &c.sources[2].options).is_ok());
+    }
+
+    #[test]
+    fn mistakes_name_the_line_and_key() {
+        let cases: &[(&str, &str, &str)] = &[
+            (
+                "zone = \"Asia/Shangai\"",
+                "line 7: sources[0].zone: \"Asia/Shangai\" is not an IANA zone name",
+                "zone",
+            ),
+            (
+                "format = \"nginx\"",
+                "line 7: sources[0].format: unknown format \"nginx\"",
+                "format",
+            ),
+            (
+                "role = \"web\"",
+                "line 7: sources[0].role: \"web\": use login, operation, database or backup",
+                "role",
+            ),
+            (
+                "encoding = \"latin1\"",
+                "line 7: sources[0].encoding: \"latin1\": use utf-8 or gb18030",
+                "encoding",
+            ),
+            (
+                "colour = \"red\"",
+                "line 7: unknown field `colour`",
+                "colour",
+            ),
+        ];
+        for (line, want, what) in cases {
+            let mut text = String::from(
+                "display_zone = \"UTC\"\n\n[[sources]]\nname = \"a\"\npaths = [\"x.log\"]\n",
+            );
+            if *what != "role" {
+                text.push_str("role = \"login\"\n");
+            } else {
+                text.push('\n');
+            }
+            text.push_str(line);
+            text.push('\n');
+            let err = parse(&text).unwrap_err().to_string();
+            assert_eq!(err.lines().count(), 1, "{err}");
+            assert!(
+                err.starts_with(&format!("/etc/vigil/vigil.toml: {want}")),
+                "{what}: {err}"
+            );
+        }
+        let err = parse("display_zone = \"Moon\"\n").unwrap_err().to_string();
+        assert!(
+            err.contains("line 1: display_zone: \"Moon\" is not an IANA zone name"),
+            "{err}"
+        );
+        let two = "[[sources]]\nname = \"a\"\npaths = [\"x\"]\nrole = \"login\"\n[[sources]]\nname = \"a\"\npaths = [\"y\"]\nrole = \"login\"\n";
+        let err = parse(two).unwrap_err().to_string();
+        assert!(
+            err.contains("line 6: sources[1].name: \"a\" names two sources"),
+            "{err}"
+        );
+        let err = parse("[[sources]]\nname = \"a\"\npaths = []\nrole = \"login\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("line 3: sources[0].paths: list at least one file or pattern"),
+            "{err}"
+        );
+        let err = parse("[[formats]]\nname = \"syslog\"\npatterns = []\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("formats[0].name: \"syslog\" is a built-in format's name"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn the_samples_config_loads_and_names_existing_files() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let c = Config::load(&root.join("samples/vigil.toml")).unwrap();
+        assert_eq!(c.sources.len(), 10);
+        for s in &c.sources {
+            assert_eq!(s.files().unwrap().len(), 1, "{}", s.name);
+        }
+    }
+}

@@ -1,0 +1,159 @@
+//! `vigil init [DIR]`: a commented `vigil.toml` to start from, and example registers.
+//!
+//! Nothing that exists is replaced unless asked (`--force`); the files are readable by their
+//! owner only, as every file vigil writes.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+
+/// The commented config `vigil init` writes. It loads as it is (a test checks).
+pub const CONFIG: &str = r#"# vigil.toml: what vigil reads and where it keeps what it makes.
+# Paths are relative to this file's folder. Every key is explained above it.
+
+# Where vigil keeps its index, evidence archive and dead letter (default "data").
+data_dir = "data"
+
+# The zone times are shown in, and the default zone of every source (default "Asia/Shanghai").
+display_zone = "Asia/Shanghai"
+
+# One [[sources]] table per log. Keys:
+#   name      unique name; events carry it in `source`
+#   paths     files or glob patterns ("/var/log/auth.log*")
+#   format    auto (sniffed), syslog, auditd, postgres, postgres_syslog, postgres_csv,
+#             mariadb_audit, mysql_general, json, restic, borg, or a [[formats]] name below
+#   host      the host the files come from, for lines that name none (default: the name)
+#   zone      the zone the files write local times in (default: display_zone)
+#   role      login, operation, database or backup
+#   encoding  utf-8 (default) or gb18030 (older Chinese systems write GBK)
+#   pg_prefix PostgreSQL's log_line_prefix, for postgres sources (default: the common ones)
+
+[[sources]]
+name = "auth"
+paths = ["/var/log/auth.log*"]
+format = "syslog"
+role = "login"
+
+[[sources]]
+name = "audit"
+paths = ["/var/log/audit/audit.log*"]
+format = "auditd"
+role = "operation"
+
+[[sources]]
+name = "postgresql"
+paths = ["/var/log/postgresql/postgresql-*.log"]
+format = "postgres"
+pg_prefix = "%m [%p] %u@%d "
+role = "database"
+
+[[sources]]
+name = "archive-app"
+paths = ["/srv/archive/logs/audit*.jsonl"]
+format = "json"
+role = "operation"
+
+[[sources]]
+name = "backup-job"
+paths = ["/var/log/backup/backup-job.log*"]
+format = "backup-job"
+role = "backup"
+
+# The field mapping of json sources: which key holds what (each a key, a dotted path, or a list
+# of them; the defaults fit common names). Uncomment to change.
+# [json]
+# ts = ["ts", "time", "@timestamp"]
+# actor = ["user", "operator"]
+# action = "action"
+
+# The site's own formats: named regular expressions; named captures fill the event
+# (ts, actor, target, src_ip, ticket, message, host, outcome; any other goes to fields).
+[[formats]]
+name = "backup-job"
+
+[[formats.patterns]]
+regex = '^(?P<ts>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) \[(?P<job>[^\]]+)\] START job=(?P<target>\S+)'
+ts_format = "%Y-%m-%d %H:%M:%S"
+action = "backup.start"
+
+[[formats.patterns]]
+regex = '^(?P<ts>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) \[(?P<job>[^\]]+)\] FINISH status=(?P<outcome>\w+)'
+ts_format = "%Y-%m-%d %H:%M:%S"
+action = "backup.finish"
+
+[[formats.patterns]]
+regex = '^(?P<ts>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) \[(?P<job>[^\]]+)\] FAIL error="(?P<message>[^"]*)"'
+ts_format = "%Y-%m-%d %H:%M:%S"
+action = "backup.finish"
+outcome = "failure"
+"#;
+
+/// The example approvals register (DESIGN.md: registers and policy).
+pub const APPROVALS: &str = "\
+ticket,kind,grade,operator,approver,approver_role,approved_at,valid_from,valid_until,scope
+CHG-2026-0012,data_edit,2,dba_wang,li_ming,archives_leader,2026-11-02T16:00:00+08:00,2026-11-03T00:00:00+08:00,2026-11-05T23:59:59+08:00,public.archive_item
+EXP-2026-007,data_export,,wangfang,zhou_hong,archives_head,2026-11-09T10:00:00+08:00,2026-11-10T00:00:00+08:00,2026-11-12T23:59:59+08:00,catalog/2019-WS
+";
+
+/// The example accounts register, as HR exports it.
+pub const ACCOUNTS: &str = "\
+user,name,dept,kind,status,changed_on
+zhangsan,张三,档案室,employee,active,2024-03-01
+liuyang,刘洋,办公室,employee,departed,2026-10-31
+vendor_li,李工,信息中心,outsourced,active,2026-05-20
+";
+
+/// Writes the config and the registers into `dir`; returns the files written.
+pub fn write(dir: &Path, force: bool) -> Result<Vec<PathBuf>> {
+    let files = [
+        (dir.join("vigil.toml"), CONFIG),
+        (dir.join("registers/approvals.csv"), APPROVALS),
+        (dir.join("registers/accounts.csv"), ACCOUNTS),
+    ];
+    if !force && let Some((p, _)) = files.iter().find(|(p, _)| p.exists()) {
+        bail!("{} exists; use --force to replace it", p.display());
+    }
+    let mut written = Vec::new();
+    for (path, text) in &files {
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+        let mut f = crate::read::create_private(path)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        f.write_all(text.as_bytes())
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        written.push(path.clone());
+    }
+    Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    #[test]
+    fn the_written_config_loads() {
+        let c = Config::parse(Path::new("/etc/vigil/vigil.toml"), CONFIG).unwrap();
+        assert_eq!(c.sources.len(), 5);
+        assert_eq!(c.options.regex.len(), 1);
+        assert_eq!(c.data_dir, PathBuf::from("/etc/vigil/data"));
+    }
+
+    #[test]
+    fn registers_have_the_designed_columns() {
+        assert!(APPROVALS.starts_with(
+            "ticket,kind,grade,operator,approver,approver_role,approved_at,valid_from,valid_until,scope\n"
+        ));
+        assert!(ACCOUNTS.starts_with("user,name,dept,kind,status,changed_on\n"));
+        for text in [APPROVALS, ACCOUNTS] {
+            let header = text.lines().next().unwrap().split(',').count();
+            assert!(
+                text.lines().all(|l| l.split(',').count() == header),
+                "{text}"
+            );
+        }
+    }
+}
