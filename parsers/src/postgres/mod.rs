@@ -87,6 +87,13 @@ pub fn ticket_in_sql_comments(
     hash_comments: bool,
 ) -> Option<String> {
     let b = sql.as_bytes();
+    // Most statements have no comment at all: skip the scan unless one can start.
+    let may_comment = memchr::memmem::find(b, b"--").is_some()
+        || memchr::memmem::find(b, b"/*").is_some()
+        || (hash_comments && memchr::memchr(b'#', b).is_some());
+    if !may_comment {
+        return None;
+    }
     let mut i = 0;
     while i < b.len() {
         match b[i] {
