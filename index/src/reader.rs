@@ -14,6 +14,7 @@ use chrono::{DateTime, Utc};
 use tantivy::collector::{Collector, Count, DocSetCollector, SegmentCollector, TopDocs};
 use tantivy::columnar::StrColumn;
 use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, QueryParser, RangeQuery, TermQuery};
+use tantivy::query_grammar::{Occur as GrammarOccur, UserInputAst, UserInputLeaf};
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::{DocAddress, DocId, Index, IndexReader, Order, ReloadPolicy, Score, SegmentReader};
 use tantivy::{TantivyDocument, Term};
@@ -108,11 +109,18 @@ impl Searcher {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         match query.map(str::trim) {
             Some(q) if !q.is_empty() => {
-                let parsed = self.parser.parse_query(q).map_err(|e| Error::BadQuery {
+                let bad = |message: String| Error::BadQuery {
                     path: self.path.clone(),
                     query: q.to_string(),
-                    message: e.to_string(),
+                    message,
+                };
+                let ast = tantivy::query_grammar::parse_query(q).map_err(|_| {
+                    bad("syntax error (check quotes, brackets and field:value)".into())
                 })?;
+                let parsed = self
+                    .parser
+                    .build_query_from_user_input_ast(with_all_for_negations(ast))
+                    .map_err(|e| bad(e.to_string()))?;
                 clauses.push((Occur::Must, parsed));
             }
             _ => clauses.push((Occur::Must, Box::new(AllQuery))),
@@ -309,6 +317,35 @@ impl EventStore for Searcher {
             &filter.terms,
         )?;
         self.count_by_query(&*q, field)
+    }
+}
+
+/// Gives every group of only negative clauses (`NOT a`, `x AND NOT a`) something to subtract
+/// from: all events. Tantivy's query parser refuses a query of only negations and makes
+/// `x AND NOT a` "x, and (nothing but a)", which matches nothing.
+fn with_all_for_negations(ast: UserInputAst) -> UserInputAst {
+    match ast {
+        UserInputAst::Clause(clauses) => {
+            let only_negative = !clauses.is_empty()
+                && clauses
+                    .iter()
+                    .all(|(occur, _)| *occur == Some(GrammarOccur::MustNot));
+            let mut clauses: Vec<_> = clauses
+                .into_iter()
+                .map(|(occur, sub)| (occur, with_all_for_negations(sub)))
+                .collect();
+            if only_negative {
+                clauses.push((
+                    Some(GrammarOccur::Must),
+                    UserInputAst::Leaf(Box::new(UserInputLeaf::All)),
+                ));
+            }
+            UserInputAst::Clause(clauses)
+        }
+        UserInputAst::Boost(inner, boost) => {
+            UserInputAst::Boost(Box::new(with_all_for_negations(*inner)), boost)
+        }
+        leaf => leaf,
     }
 }
 
