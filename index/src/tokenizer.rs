@@ -280,4 +280,45 @@ mod tests {
         let mut s = t.token_stream("");
         assert!(!s.advance());
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_text_tokenizes_without_panicking(s in "\\PC{0,80}", bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..80)) {
+            let lossy = String::from_utf8_lossy(&bytes).into_owned();
+            for text in [s.as_str(), lossy.as_str()] {
+                for mode in [Mode::Index, Mode::Search] {
+                    let mut v = Vec::new();
+                    tokenize(mode, text, &mut v);
+                    let mut last = 0;
+                    for t in &v {
+                        // Offsets are char boundaries of the text, the token is its lowercased
+                        // slice, positions never go back.
+                        let slice = text.get(t.offset_from..t.offset_to);
+                        proptest::prop_assert_eq!(slice.map(str::to_lowercase), Some(t.text.clone()));
+                        proptest::prop_assert!(t.position >= last);
+                        last = t.position;
+                    }
+                }
+            }
+        }
+
+        #[test]
+        fn every_cjk_substring_of_a_text_is_found(
+            before in "[删除批量张三 a-z.]{0,10}",
+            sub in "[删除批量张三在档案室]{2,5}",
+            after in "[删除批量张三 a-z.]{0,10}",
+        ) {
+            // What the index holds for the text, and what a query of any substring of two or
+            // more CJK characters becomes: the query's tokens are all among the text's.
+            let s = format!("{before}{sub}{after}");
+            let mut indexed = Vec::new();
+            tokenize(Mode::Index, &s, &mut indexed);
+            let mut query = Vec::new();
+            tokenize(Mode::Search, &sub, &mut query);
+            proptest::prop_assert_eq!(query.len(), sub.chars().count() - 1);
+            for q in &query {
+                proptest::prop_assert!(indexed.iter().any(|t| t.text == q.text));
+            }
+        }
+    }
 }

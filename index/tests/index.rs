@@ -594,3 +594,65 @@ fn opening_and_searching_is_quick() {
     // Generous for a debug build on a busy machine; the release figure is in the report.
     assert!(took < std::time::Duration::from_millis(500), "{took:?}");
 }
+
+/// Peak resident memory of this process, from /proc (Linux), in MB.
+fn peak_rss_mb() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024)
+}
+
+/// 200 000 events: indexing speed, peak memory, and how long a search command's work takes.
+/// Run with `cargo test --release -p vigil-index --test index -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn scale_200k() {
+    let dir = tempfile::tempdir().unwrap();
+    let template = events();
+    let n = 200_000u64;
+    let t = std::time::Instant::now();
+    let mut w = IndexWriter::open(dir.path()).unwrap();
+    let mut zhang = 0;
+    for i in 0..n {
+        let mut e = template[(i % template.len() as u64) as usize].clone();
+        e.id = Event::make_id(0xd4, i * 100);
+        e.ts = utc(2026, 1, 1, 0) + chrono::Duration::seconds(i as i64 * 60);
+        e.actor = Some(format!("user{}", i % 50));
+        if e.message.contains("张三") {
+            zhang += 1;
+        }
+        w.add(&e).unwrap();
+    }
+    w.commit(&Checkpoints::new()).unwrap();
+    w.close().unwrap();
+    let index_time = t.elapsed();
+    println!(
+        "indexed {n} events in {index_time:?} ({:.0} events/s), peak RSS {:?} MB",
+        n as f64 / index_time.as_secs_f64(),
+        peak_rss_mb()
+    );
+    for query in [
+        "张三",
+        "actor:user7 AND action:login.failure",
+        "\"Failed password\"",
+        "",
+    ] {
+        let t = std::time::Instant::now();
+        let s = Searcher::open(dir.path()).unwrap();
+        let opened = t.elapsed();
+        let hits = s.search(query, None, None, 20).unwrap();
+        let searched = t.elapsed();
+        let count = s.count(query, None, None).unwrap();
+        let by = s.count_by(query, None, None, "actor").unwrap();
+        let all = t.elapsed();
+        println!(
+            "{query:?}: open {opened:?}, open+search(20) {searched:?}, +count +count_by {all:?}: {count} hits, {} actors",
+            by.len()
+        );
+        assert_eq!(hits.len(), 20);
+        if query == "张三" {
+            assert_eq!(count, zhang);
+        }
+    }
+}
