@@ -11,7 +11,7 @@ use std::ops::Bound;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
-use tantivy::collector::{Collector, Count, DocSetCollector, SegmentCollector, TopDocs};
+use tantivy::collector::{Collector, Count, SegmentCollector, TopDocs};
 use tantivy::columnar::StrColumn;
 use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, QueryParser, RangeQuery, TermQuery};
 use tantivy::query_grammar::{Occur as GrammarOccur, UserInputAst, UserInputLeaf};
@@ -275,8 +275,9 @@ impl Searcher {
 }
 
 impl EventStore for Searcher {
-    /// Every matching event, oldest first (ties by id).
-    fn events(&self, filter: &Filter) -> Result<Vec<Event>> {
+    /// Sorts the matching documents by (ts, id) using the fast field and the stored ids, then
+    /// loads them one at a time: memory holds the addresses, not the events.
+    fn each(&self, filter: &Filter, f: &mut dyn FnMut(Event) -> Result<()>) -> Result<()> {
         let q = self.build_query(
             filter.query.as_deref(),
             filter.since,
@@ -284,18 +285,40 @@ impl EventStore for Searcher {
             &filter.terms,
         )?;
         let searcher = self.reader.searcher();
-        let mut addresses: Vec<DocAddress> = searcher
-            .search(&*q, &DocSetCollector)
-            .at(&self.path)?
-            .into_iter()
-            .collect();
-        addresses.sort();
-        let mut events = addresses
-            .into_iter()
-            .map(|a| self.load(&searcher, a))
-            .collect::<Result<Vec<_>>>()?;
-        events.sort_by(|a, b| a.ts.cmp(&b.ts).then_with(|| a.id.cmp(&b.id)));
-        Ok(events)
+        let n = searcher.search(&*q, &Count).at(&self.path)?;
+        if n == 0 {
+            return Ok(());
+        }
+        let mut hits = searcher
+            .search(
+                &*q,
+                &TopDocs::with_limit(n)
+                    .order_by_fast_field::<tantivy::DateTime>(names::TS, Order::Asc),
+            )
+            .at(&self.path)?;
+        // Same time: by id. The id is in the stored event only; such ties are rare and short.
+        hits.sort_by_key(|(ts, a)| (*ts, *a));
+        let mut i = 0;
+        while i < hits.len() {
+            let mut j = i + 1;
+            while j < hits.len() && hits[j].0 == hits[i].0 {
+                j += 1;
+            }
+            if j - i == 1 {
+                f(self.load(&searcher, hits[i].1)?)?;
+            } else {
+                let mut tied = hits[i..j]
+                    .iter()
+                    .map(|(_, a)| self.load(&searcher, *a))
+                    .collect::<Result<Vec<_>>>()?;
+                tied.sort_by(|a, b| a.id.cmp(&b.id));
+                for e in tied {
+                    f(e)?;
+                }
+            }
+            i = j;
+        }
+        Ok(())
     }
 
     fn count(&self, filter: &Filter) -> Result<u64> {

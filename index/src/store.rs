@@ -51,7 +51,19 @@ impl Filter {
 /// A store of events that checks and reports can read.
 pub trait EventStore {
     /// Every event the filter selects, oldest first (ties by id).
-    fn events(&self, filter: &Filter) -> Result<Vec<Event>>;
+    fn events(&self, filter: &Filter) -> Result<Vec<Event>> {
+        let mut out = Vec::new();
+        self.each(filter, &mut |e| {
+            out.push(e);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// Calls `f` with every event the filter selects, oldest first (ties by id), without holding
+    /// them all in memory: for checks over a month of a busy system. An error from `f` stops the
+    /// walk and is returned.
+    fn each(&self, filter: &Filter, f: &mut dyn FnMut(Event) -> Result<()>) -> Result<()>;
 
     /// How many events the filter selects.
     fn count(&self, filter: &Filter) -> Result<u64>;

@@ -462,6 +462,24 @@ fn event_store_filters() {
             ("record.update".into(), 1)
         ]
     );
+    // Walking stops at the first error of the callback.
+    let mut seen = 0;
+    let err = store
+        .each(&Filter::all(), &mut |_| {
+            seen += 1;
+            if seen == 3 {
+                Err(Error::BadField {
+                    path: "x".into(),
+                    field: "stop".into(),
+                    reason: "here".into(),
+                })
+            } else {
+                Ok(())
+            }
+        })
+        .unwrap_err();
+    assert!(matches!(err, Error::BadField { ref field, .. } if field == "stop"));
+    assert_eq!(seen, 3);
     let f = Filter::all().term("category", "data_edit").query("删除");
     assert_eq!(store.count(&f).unwrap(), 2);
     let err = store
@@ -655,4 +673,30 @@ fn scale_200k() {
             assert_eq!(count, zhang);
         }
     }
+}
+
+#[test]
+fn events_at_the_same_time_come_in_id_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let template = &events()[0];
+    let mut w = IndexWriter::open(dir.path()).unwrap();
+    for id in ["c", "a", "b"] {
+        let mut e = template.clone();
+        e.id = id.into();
+        w.add(&e).unwrap();
+    }
+    let mut later = template.clone();
+    later.id = "0".into();
+    later.ts += chrono::Duration::microseconds(1);
+    w.add(&later).unwrap();
+    w.commit(&Checkpoints::new()).unwrap();
+    w.close().unwrap();
+    let s = Searcher::open(dir.path()).unwrap();
+    let got: Vec<String> = s
+        .events(&Filter::all())
+        .unwrap()
+        .into_iter()
+        .map(|e| e.id)
+        .collect();
+    assert_eq!(got, ["a", "b", "c", "0"]);
 }
