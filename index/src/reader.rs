@@ -1,8 +1,10 @@
 //! The searcher: a read-only view of the index for `vigil search`, `vigil show` and the checks.
 //!
-//! Queries use tantivy's syntax over the schema's fields, with `message` as the default field and
-//! AND between terms by default: `actor:zhangsan AND action:login.failure`, `src_ip:10.1.2.3`,
-//! `ticket:CHG-2026-0012`, `"password for root"`, `NOT outcome:success`, `张三`, `删除`,
+//! Queries use tantivy's syntax over the schema's fields, AND between terms by default. A bare
+//! word is looked for in the message's words and in the exact values of the
+//! [`crate::schema::DEFAULT_FIELDS`] (actor, src_ip, target, ticket, host, id). Examples:
+//! `actor:zhangsan AND action:login.failure`, `src_ip:10.1.2.3`, `ticket:CHG-2026-0012`,
+//! `"password for root"`, `NOT outcome:success`, `张三`, `删除`, `zhangsan 10.1.2.3`,
 //! `ts:[2026-11-01T00:00:00Z TO 2026-12-01T00:00:00Z}`. Time bounds: `since` inclusive, `until`
 //! exclusive.
 
@@ -60,7 +62,7 @@ impl Searcher {
             .at(path)?;
         let mut parser = QueryParser::new(
             schema.schema.clone(),
-            vec![schema.message],
+            schema.default_fields(),
             search_tokenizers(),
         );
         parser.set_conjunction_by_default();

@@ -70,6 +70,20 @@ pub const COUNTABLE: [&str; 13] = [
     names::FLAGS,
 ];
 
+/// The fields a bare word of a query is looked for in: the message's words, and the exact values
+/// of the fields a reviewer searches for (a person, an address, a table or archive item, a
+/// ticket, a host, an event id). `10.1.2.3` finds the events from that address even where the
+/// message does not quote it.
+pub const DEFAULT_FIELDS: [&str; 7] = [
+    names::MESSAGE,
+    names::ID,
+    names::HOST,
+    names::ACTOR,
+    names::SRC_IP,
+    names::TARGET,
+    names::TICKET,
+];
+
 /// The schema and the handle of every field.
 #[derive(Debug, Clone)]
 pub struct VigilSchema {
@@ -175,6 +189,14 @@ impl VigilSchema {
             fields,
             event,
         }
+    }
+
+    /// The handles of [`DEFAULT_FIELDS`].
+    pub fn default_fields(&self) -> Vec<Field> {
+        DEFAULT_FIELDS
+            .iter()
+            .filter_map(|n| self.schema.get_field(n).ok())
+            .collect()
     }
 
     /// The keyword field named `name` (exact values), if it is one.

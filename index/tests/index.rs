@@ -225,11 +225,50 @@ fn searches_by_field_phrase_negation_and_chinese() {
             expect(&evs, |e| e.origin.path == "/var/log/auth.log"),
         ),
         ("flags:year_inferred", expect(&evs, |e| !e.flags.is_empty())),
-        // Identifiers in the message stay whole.
-        ("CHG-2026-0012", expect(&evs, msg("CHG-2026-0012"))),
+        // Identifiers in the message stay whole; a bare word also matches the exact value of
+        // actor, src_ip, target, ticket, host or id.
+        (
+            "CHG-2026-0012",
+            expect(&evs, |e| {
+                e.message.contains("CHG-2026-0012") || e.ticket.as_deref() == Some("CHG-2026-0012")
+            }),
+        ),
         (
             "10.1.2.3",
-            expect(&evs, |e| e.message.contains("10.1.2.3 ")),
+            expect(&evs, |e| {
+                e.message.contains("10.1.2.3 ") || e.src_ip.as_deref() == Some("10.1.2.3")
+            }),
+        ),
+        (
+            "10.1.2.5",
+            expect(&evs, |e| e.src_ip.as_deref() == Some("10.1.2.5")),
+        ),
+        (
+            "wangwu",
+            expect(&evs, |e| e.actor.as_deref() == Some("wangwu")),
+        ),
+        ("arch-db01", expect(&evs, |e| e.host == "arch-db01")),
+        (
+            "archive_item/2020-WS-0100",
+            expect(&evs, |e| {
+                e.target.as_deref() == Some("archive_item/2020-WS-0100")
+            }),
+        ),
+        (
+            "\"archive_item/2020-WS-0100\"",
+            expect(&evs, |e| {
+                e.target.as_deref() == Some("archive_item/2020-WS-0100")
+            }),
+        ),
+        (
+            "00000000000000b20000000000dd",
+            expect(&evs, |e| e.id == "00000000000000b20000000000dd"),
+        ),
+        (
+            "zhangsan 10.1.2.3",
+            expect(&evs, |e| {
+                e.actor.as_deref() == Some("zhangsan") && e.src_ip.as_deref() == Some("10.1.2.3")
+            }),
         ),
         ("archive-app", expect(&evs, msg("archive-app"))),
         ("archive", BTreeSet::new()),
@@ -327,6 +366,8 @@ fn searches_by_field_phrase_negation_and_chinese() {
     );
     assert_eq!(only("张三"), ["张三在档案室查看了档案"]); // not 打印三张表
     assert_eq!(s.count("src_ip:10.1.2.3", None, None).unwrap(), 4);
+    assert_eq!(s.count("10.1.2.3", None, None).unwrap(), 4);
+    assert_eq!(s.count("wangwu", None, None).unwrap(), 2);
     assert_eq!(s.count("ticket:CHG-2026-0012", None, None).unwrap(), 2);
 }
 
