@@ -128,6 +128,9 @@ fn re_adding_the_same_ids_adds_nothing() {
     changed.message = "replaced".into();
     w.add(&changed).unwrap();
     w.commit(&Checkpoints::new()).unwrap();
+    // Once more in the same session, after that commit.
+    w.add(&evs[5]).unwrap();
+    w.commit(&Checkpoints::new()).unwrap();
     w.close().unwrap();
     let s = Searcher::open(dir.path()).unwrap();
     assert_eq!(s.num_events(), 12);
@@ -654,24 +657,45 @@ fn opening_and_searching_is_quick() {
     assert!(took < std::time::Duration::from_millis(500), "{took:?}");
 }
 
-/// Peak resident memory of this process, from /proc (Linux), in MB.
-fn peak_rss_mb() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb / 1024)
+/// Peak and current anonymous resident memory of this process, from /proc (Linux), in MB.
+fn memory_mb() -> (Option<u64>, Option<u64>) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let get = |key: &str| -> Option<u64> {
+        let line = status.lines().find(|l| l.starts_with(key))?;
+        let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+        Some(kb / 1024)
+    };
+    (get("VmHWM:"), get("RssAnon:"))
 }
 
-/// 200 000 events: indexing speed, peak memory, and how long a search command's work takes.
-/// Run with `cargo test --release -p vigil-index --test index -- --ignored --nocapture`.
+fn env_number(key: &str, default: u64) -> u64 {
+    std::env::var(key)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Many events: indexing speed, memory, and how long a search command's work takes. Run with
+/// `cargo test --release -p vigil-index --test index -- --ignored --nocapture scale`; set
+/// SCALE_N (events, default 200 000), SCALE_COMMIT_EVERY (events per commit, default 0: one
+/// commit at the end) and SCALE_BUDGET_MB (the writer's memory budget).
 #[test]
 #[ignore]
-fn scale_200k() {
+fn scale() {
     let dir = tempfile::tempdir().unwrap();
     let template = events();
-    let n = 200_000u64;
+    let n = env_number("SCALE_N", 200_000);
+    let every = env_number("SCALE_COMMIT_EVERY", 0);
+    let budget = env_number(
+        "SCALE_BUDGET_MB",
+        (vigil_index::DEFAULT_MEMORY_BUDGET >> 20) as u64,
+    ) as usize;
+    let options = vigil_index::WriterOptions {
+        memory_budget: budget << 20,
+        threads: None,
+    };
     let t = std::time::Instant::now();
-    let mut w = IndexWriter::open(dir.path()).unwrap();
+    let mut w = IndexWriter::open_with(dir.path(), &options).unwrap();
     let mut zhang = 0;
     for i in 0..n {
         let mut e = template[(i % template.len() as u64) as usize].clone();
@@ -682,14 +706,24 @@ fn scale_200k() {
             zhang += 1;
         }
         w.add(&e).unwrap();
+        if every > 0 && (i + 1) % every == 0 {
+            w.commit(&Checkpoints::new()).unwrap();
+        }
     }
     w.commit(&Checkpoints::new()).unwrap();
     w.close().unwrap();
     let index_time = t.elapsed();
+    let size: u64 = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok()?.metadata().ok())
+        .map(|m| m.len())
+        .sum();
+    let (peak, anon) = memory_mb();
     println!(
-        "indexed {n} events in {index_time:?} ({:.0} events/s), peak RSS {:?} MB",
+        "{n} events, budget {budget} MB, commit every {every}: {index_time:?} ({:.0} events/s), \
+         {} MB on disk, peak RSS {peak:?} MB, anonymous RSS after {anon:?} MB",
         n as f64 / index_time.as_secs_f64(),
-        peak_rss_mb()
+        size >> 20
     );
     for query in [
         "张三",
