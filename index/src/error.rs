@@ -34,6 +34,15 @@ pub enum Error {
         expected: u64,
     },
 
+    /// The index says it is of this vigil's schema version, but its fields differ (a vigil built
+    /// from changed sources without a version bump).
+    #[error(
+        "{}: the index's fields differ from this vigil's although both are schema version {version}: \
+         rebuild the index (move the directory away and run `vigil ingest` again)",
+        path.display()
+    )]
+    SchemaMismatch { path: PathBuf, version: u64 },
+
     /// Another writer holds the index's lock.
     #[error(
         "{}: the index is locked by another writer (is another `vigil ingest` or `vigil watch` running?)",
@@ -98,6 +107,7 @@ impl Error {
             | Error::NotVigil { path, .. }
             | Error::CorruptMeta { path, .. }
             | Error::SchemaVersion { path, .. }
+            | Error::SchemaMismatch { path, .. }
             | Error::Locked { path }
             | Error::BadQuery { path, .. }
             | Error::BadField { path, .. }

@@ -49,10 +49,9 @@ impl Searcher {
         let (index, payload) = open_index(path)?;
         let schema = VigilSchema::build();
         if index.schema() != schema.schema {
-            return Err(Error::SchemaVersion {
+            return Err(Error::SchemaMismatch {
                 path: path.to_path_buf(),
-                found: payload.vigil_index,
-                expected: crate::schema::SCHEMA_VERSION,
+                version: payload.vigil_index,
             });
         }
         let reader = index

@@ -102,10 +102,9 @@ impl IndexWriter {
         if has_index(path) {
             let (index, payload) = open_index(path)?;
             if index.schema() != schema.schema {
-                return Err(Error::SchemaVersion {
+                return Err(Error::SchemaMismatch {
                     path: path.to_path_buf(),
-                    found: payload.vigil_index,
-                    expected: SCHEMA_VERSION,
+                    version: payload.vigil_index,
                 });
             }
             let writer = index.writer_with_num_threads(threads, budget).at(path)?;

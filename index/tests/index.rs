@@ -629,6 +629,26 @@ fn another_schema_version_is_refused() {
 }
 
 #[test]
+fn other_fields_under_the_same_version_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut b = tantivy::schema::Schema::builder();
+    b.add_text_field("title", tantivy::schema::TEXT);
+    let index = tantivy::Index::create_in_dir(dir.path(), b.build()).unwrap();
+    let mut w: tantivy::IndexWriter = index.writer(15_000_000).unwrap();
+    let mut prepared = w.prepare_commit().unwrap();
+    prepared.set_payload(r#"{"vigil_index":1,"checkpoints":{"version":"1","files":{}}}"#);
+    prepared.commit().unwrap();
+    drop(w);
+    let err = Searcher::open(dir.path()).err().unwrap();
+    assert!(
+        matches!(err, Error::SchemaMismatch { version: 1, .. }),
+        "{err}"
+    );
+    let err = IndexWriter::open(dir.path()).err().unwrap();
+    assert!(matches!(err, Error::SchemaMismatch { .. }), "{err}");
+}
+
+#[test]
 fn a_second_writer_is_locked_out() {
     let dir = tempfile::tempdir().unwrap();
     let w = IndexWriter::open(dir.path()).unwrap();
