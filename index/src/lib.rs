@@ -1,5 +1,41 @@
-//! vigil-index: the search index over vigil's events.
+//! vigil-index: the search index over vigil's events (tantivy).
 //!
-//! Not built yet: issue 3 ("the first vertical") brings the tantivy schema, the Chinese tokenizer,
-//! the writer that commits events with the checkpoints that produced them, and the queries. The
-//! crate exists now so that the workspace has its final shape; it exports nothing.
+//! | module | what it holds |
+//! |---|---|
+//! | [`schema`] | the schema, its field names and [`SCHEMA_VERSION`] |
+//! | [`tokenizer`] | the message tokenizer: identifiers whole, Chinese as bigrams |
+//! | [`checkpoints`] | the readers' positions, committed with the events |
+//! | [`writer`] | [`IndexWriter`]: add events, commit them with checkpoints |
+//! | [`reader`] | [`Searcher`]: search, count, count by field, get by id |
+//! | [`store`] | [`EventStore`] and [`Filter`]: the interface checks and reports read through |
+//! | [`error`] | [`Error`]: what went wrong, and in which index |
+//!
+//! ```no_run
+//! # fn main() -> vigil_index::Result<()> {
+//! use vigil_index::{Checkpoints, IndexWriter, Searcher};
+//! let mut w = IndexWriter::open("data/index")?;
+//! // w.add(&event)?; ...
+//! w.commit(&Checkpoints::new())?;
+//! let s = Searcher::open("data/index")?;
+//! for e in s.search("actor:zhangsan AND 删除", None, None, 20)? {
+//!     println!("{} {}", e.ts, e.message);
+//! }
+//! # Ok(())
+//! # }
+//! ```
+
+pub mod checkpoints;
+pub mod error;
+mod open;
+pub mod reader;
+pub mod schema;
+pub mod store;
+pub mod tokenizer;
+pub mod writer;
+
+pub use checkpoints::{Checkpoints, FileCheckpoint, FileId};
+pub use error::{Error, Result};
+pub use reader::Searcher;
+pub use schema::{SCHEMA_VERSION, VigilSchema};
+pub use store::{EventStore, Filter};
+pub use writer::{DEFAULT_MEMORY_BUDGET, IndexWriter, WriterOptions};

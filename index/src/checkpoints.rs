@@ -1,0 +1,148 @@
+//! The readers' positions, committed with the events they produced.
+//!
+//! They travel in the tantivy commit payload (see [`crate::IndexWriter::commit`]), so the index
+//! and the positions always move together: after a crash, reading resumes exactly after the last
+//! committed event. The payload is a small JSON document:
+//! `{"vigil_index": <schema version>, "checkpoints": {"version": "1", "files": {...}}}`.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// A file's identity: the fingerprint of its first bytes (not its path or inode), written as 16
+/// hex digits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FileId(pub u64);
+
+impl fmt::Display for FileId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:016x}", self.0)
+    }
+}
+
+impl Serialize for FileId {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for FileId {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<FileId, D::Error> {
+        let s = std::borrow::Cow::<str>::deserialize(d)?;
+        u64::from_str_radix(&s, 16)
+            .map(FileId)
+            .map_err(|e| serde::de::Error::custom(format!("file id {s:?} is not hex: {e}")))
+    }
+}
+
+/// How far a file has been read and indexed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileCheckpoint {
+    /// The path the file was last read under (informative: the id is the identity).
+    pub path: String,
+    /// The byte offset where reading resumes.
+    pub offset: u64,
+    /// The 1-based number of the line that starts at `offset`.
+    pub line: u64,
+    /// The file's size when it was last read, if known (to notice truncation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<u64>,
+}
+
+/// The positions of every file, by file id. Versioned, so that a later layout can still read
+/// this one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "version")]
+pub enum Checkpoints {
+    #[serde(rename = "1")]
+    V1 {
+        files: BTreeMap<FileId, FileCheckpoint>,
+    },
+}
+
+impl Default for Checkpoints {
+    fn default() -> Checkpoints {
+        Checkpoints::V1 {
+            files: BTreeMap::new(),
+        }
+    }
+}
+
+impl Checkpoints {
+    pub fn new() -> Checkpoints {
+        Checkpoints::default()
+    }
+
+    /// Every file's position.
+    pub fn files(&self) -> &BTreeMap<FileId, FileCheckpoint> {
+        match self {
+            Checkpoints::V1 { files } => files,
+        }
+    }
+
+    pub fn get(&self, id: FileId) -> Option<&FileCheckpoint> {
+        self.files().get(&id)
+    }
+
+    /// Sets the position of file `id`.
+    pub fn set(&mut self, id: FileId, checkpoint: FileCheckpoint) {
+        match self {
+            Checkpoints::V1 { files } => {
+                files.insert(id, checkpoint);
+            }
+        }
+    }
+
+    /// Forgets file `id` (gone for good).
+    pub fn remove(&mut self, id: FileId) -> Option<FileCheckpoint> {
+        match self {
+            Checkpoints::V1 { files } => files.remove(&id),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files().is_empty()
+    }
+}
+
+/// The commit payload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Payload {
+    /// The schema version ([`crate::schema::SCHEMA_VERSION`]).
+    pub vigil_index: u64,
+    pub checkpoints: Checkpoints,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payload_json_shape() {
+        let mut c = Checkpoints::new();
+        c.set(
+            FileId(0xabc),
+            FileCheckpoint {
+                path: "/var/log/auth.log".into(),
+                offset: 10,
+                line: 2,
+                size: None,
+            },
+        );
+        let p = Payload {
+            vigil_index: 1,
+            checkpoints: c,
+        };
+        let json = serde_json::to_value(&p).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"vigil_index": 1, "checkpoints": {"version": "1", "files": {
+                "0000000000000abc": {"path": "/var/log/auth.log", "offset": 10, "line": 2}}}})
+        );
+        let back: Payload = serde_json::from_value(json).unwrap();
+        assert_eq!(back, p);
+        let bad = serde_json::json!({"version": "1", "files": {"xyz": {"path": "", "offset": 0, "line": 1}}});
+        assert!(serde_json::from_value::<Checkpoints>(bad).is_err());
+    }
+}

@@ -1,0 +1,459 @@
+//! The searcher: a read-only view of the index for `vigil search`, `vigil show` and the checks.
+//!
+//! Queries use tantivy's syntax over the schema's fields, AND between terms by default. A bare
+//! word is looked for in the message's words and in the exact values of the
+//! [`crate::schema::DEFAULT_FIELDS`] (actor, src_ip, target, ticket, host, id). Examples:
+//! `actor:zhangsan AND action:login.failure`, `src_ip:10.1.2.3`, `ticket:CHG-2026-0012`,
+//! `"password for root"`, `NOT outcome:success`, `张三`, `删除`, `zhangsan 10.1.2.3`,
+//! `ts:[2026-11-01T00:00:00Z TO 2026-12-01T00:00:00Z}`. Time bounds: `since` inclusive, `until`
+//! exclusive.
+
+use std::collections::BTreeMap;
+use std::ops::Bound;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use tantivy::collector::{Collector, Count, SegmentCollector, TopDocs};
+use tantivy::columnar::StrColumn;
+use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, QueryParser, RangeQuery, TermQuery};
+use tantivy::query_grammar::{Occur as GrammarOccur, UserInputAst, UserInputLeaf};
+use tantivy::schema::{IndexRecordOption, Value};
+use tantivy::{DocAddress, DocId, Index, IndexReader, Order, ReloadPolicy, Score, SegmentReader};
+use tantivy::{TantivyDocument, Term};
+use vigil_parsers::Event;
+
+use crate::checkpoints::Checkpoints;
+use crate::error::{Error, Result, WithPath};
+use crate::open::open_index;
+use crate::schema::{VigilSchema, names, search_tokenizers};
+use crate::store::{EventStore, Filter};
+
+/// A read-only view of a vigil index, as of its last commit when opened (see [`Searcher::reload`]).
+pub struct Searcher {
+    path: PathBuf,
+    index: Index,
+    reader: IndexReader,
+    schema: VigilSchema,
+    parser: QueryParser,
+}
+
+fn to_tantivy(t: DateTime<Utc>) -> tantivy::DateTime {
+    tantivy::DateTime::from_timestamp_micros(t.timestamp_micros())
+}
+
+impl Searcher {
+    /// Opens the index at `path` for reading. Errors: [`Error::MissingDir`], [`Error::NotAnIndex`],
+    /// [`Error::CorruptMeta`], [`Error::NotVigil`], [`Error::SchemaVersion`].
+    pub fn open(path: impl AsRef<Path>) -> Result<Searcher> {
+        let path = path.as_ref();
+        let (index, payload) = open_index(path)?;
+        let schema = VigilSchema::build();
+        if index.schema() != schema.schema {
+            return Err(Error::SchemaMismatch {
+                path: path.to_path_buf(),
+                version: payload.vigil_index,
+            });
+        }
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .at(path)?;
+        let mut parser = QueryParser::new(
+            schema.schema.clone(),
+            schema.default_fields(),
+            search_tokenizers(),
+        );
+        parser.set_conjunction_by_default();
+        Ok(Searcher {
+            path: path.to_path_buf(),
+            index,
+            reader,
+            schema,
+            parser,
+        })
+    }
+
+    /// Sees the latest commit.
+    pub fn reload(&self) -> Result<()> {
+        self.reader.reload().at(&self.path)
+    }
+
+    /// The index directory.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// How many events the index holds.
+    pub fn num_events(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    /// The checkpoints of the last commit.
+    pub fn checkpoints(&self) -> Result<Checkpoints> {
+        let metas = self.index.load_metas().map_err(|e| Error::CorruptMeta {
+            path: self.path.clone(),
+            message: e.to_string(),
+        })?;
+        Ok(crate::open::read_payload(&self.path, metas.payload.as_deref())?.checkpoints)
+    }
+
+    /// The query for `query` (tantivy syntax; empty = everything), the time bounds and exact
+    /// `terms` (keyword field, value), all required.
+    fn build_query(
+        &self,
+        query: Option<&str>,
+        since: Option<DateTime<Utc>>,
+        until: Option<DateTime<Utc>>,
+        terms: &[(String, String)],
+    ) -> Result<Box<dyn Query>> {
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        match query.map(str::trim) {
+            Some(q) if !q.is_empty() => {
+                let bad = |message: String| Error::BadQuery {
+                    path: self.path.clone(),
+                    query: q.to_string(),
+                    message,
+                };
+                let ast = tantivy::query_grammar::parse_query(q).map_err(|_| {
+                    bad("syntax error (check quotes, brackets and field:value)".into())
+                })?;
+                let parsed = self
+                    .parser
+                    .build_query_from_user_input_ast(with_all_for_negations(ast))
+                    .map_err(|e| bad(e.to_string()))?;
+                clauses.push((Occur::Must, parsed));
+            }
+            _ => clauses.push((Occur::Must, Box::new(AllQuery))),
+        }
+        if since.is_some() || until.is_some() {
+            let bound = |t: Option<DateTime<Utc>>, inclusive: bool| match t {
+                None => Bound::Unbounded,
+                Some(t) => {
+                    let term = Term::from_field_date(self.schema.ts, to_tantivy(t));
+                    if inclusive {
+                        Bound::Included(term)
+                    } else {
+                        Bound::Excluded(term)
+                    }
+                }
+            };
+            clauses.push((
+                Occur::Must,
+                Box::new(RangeQuery::new(bound(since, true), bound(until, false))),
+            ));
+        }
+        for (field, value) in terms {
+            let f = self.keyword(field)?;
+            clauses.push((
+                Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_field_text(f, value),
+                    IndexRecordOption::Basic,
+                )),
+            ));
+        }
+        if clauses.len() == 1
+            && let Some((_, q)) = clauses.pop()
+        {
+            return Ok(q);
+        }
+        Ok(Box::new(BooleanQuery::new(clauses)))
+    }
+
+    fn keyword(&self, field: &str) -> Result<tantivy::schema::Field> {
+        self.schema.keyword(field).ok_or_else(|| Error::BadField {
+            path: self.path.clone(),
+            field: field.to_string(),
+            reason: format!(
+                "is not a keyword field; these are: id, {}",
+                crate::schema::COUNTABLE.join(", ")
+            ),
+        })
+    }
+
+    fn load(&self, searcher: &tantivy::Searcher, address: DocAddress) -> Result<Event> {
+        let doc: TantivyDocument = searcher.doc(address).at(&self.path)?;
+        let corrupt = |message: String| Error::CorruptEvent {
+            path: self.path.clone(),
+            message,
+        };
+        let json = doc
+            .get_first(self.schema.event)
+            .and_then(|v| v.as_str())
+            .ok_or_else(|| corrupt(format!("document {address:?} has no stored event")))?;
+        serde_json::from_str(json).map_err(|e| corrupt(format!("document {address:?}: {e}")))
+    }
+
+    /// The newest `limit` events matching `query` within `[since, until)`, newest first.
+    pub fn search(
+        &self,
+        query: &str,
+        since: Option<DateTime<Utc>>,
+        until: Option<DateTime<Utc>>,
+        limit: usize,
+    ) -> Result<Vec<Event>> {
+        let q = self.build_query(Some(query), since, until, &[])?;
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let searcher = self.reader.searcher();
+        let top = TopDocs::with_limit(limit)
+            .order_by_fast_field::<tantivy::DateTime>(names::TS, Order::Desc);
+        let hits = searcher.search(&*q, &top).at(&self.path)?;
+        hits.into_iter()
+            .map(|(_, address)| self.load(&searcher, address))
+            .collect()
+    }
+
+    /// How many events match `query` within `[since, until)`.
+    pub fn count(
+        &self,
+        query: &str,
+        since: Option<DateTime<Utc>>,
+        until: Option<DateTime<Utc>>,
+    ) -> Result<u64> {
+        let q = self.build_query(Some(query), since, until, &[])?;
+        let n = self.reader.searcher().search(&*q, &Count).at(&self.path)?;
+        Ok(n as u64)
+    }
+
+    /// Exact counts of the events matching `query` within `[since, until)` per value of the
+    /// keyword `field`, by count descending then value. Events without the field are not counted;
+    /// an event with several values (`flags`) counts once for each.
+    pub fn count_by(
+        &self,
+        query: &str,
+        since: Option<DateTime<Utc>>,
+        until: Option<DateTime<Utc>>,
+        field: &str,
+    ) -> Result<Vec<(String, u64)>> {
+        let q = self.build_query(Some(query), since, until, &[])?;
+        self.count_by_query(&*q, field)
+    }
+
+    fn count_by_query(&self, q: &dyn Query, field: &str) -> Result<Vec<(String, u64)>> {
+        if !crate::schema::COUNTABLE.contains(&field) {
+            return Err(Error::BadField {
+                path: self.path.clone(),
+                field: field.to_string(),
+                reason: format!(
+                    "cannot be counted by; these can: {}",
+                    crate::schema::COUNTABLE.join(", ")
+                ),
+            });
+        }
+        let counts = self
+            .reader
+            .searcher()
+            .search(
+                q,
+                &CountBy {
+                    field: field.to_string(),
+                },
+            )
+            .at(&self.path)?;
+        let mut v: Vec<(String, u64)> = counts.into_iter().collect();
+        v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        Ok(v)
+    }
+
+    /// The event with this id.
+    pub fn get(&self, id: &str) -> Result<Option<Event>> {
+        let q = TermQuery::new(
+            Term::from_field_text(self.schema.id, id),
+            IndexRecordOption::Basic,
+        );
+        let searcher = self.reader.searcher();
+        let hits = searcher
+            .search(&q, &TopDocs::with_limit(1).order_by_score())
+            .at(&self.path)?;
+        match hits.first() {
+            Some((_, address)) => self.load(&searcher, *address).map(Some),
+            None => Ok(None),
+        }
+    }
+}
+
+impl EventStore for Searcher {
+    /// Sorts the matching documents by (ts, id) using the fast field and the stored ids, then
+    /// loads them one at a time: memory holds the addresses, not the events.
+    fn each(&self, filter: &Filter, f: &mut dyn FnMut(Event) -> Result<()>) -> Result<()> {
+        let q = self.build_query(
+            filter.query.as_deref(),
+            filter.since,
+            filter.until,
+            &filter.terms,
+        )?;
+        let searcher = self.reader.searcher();
+        let n = searcher.search(&*q, &Count).at(&self.path)?;
+        if n == 0 {
+            return Ok(());
+        }
+        let mut hits = searcher
+            .search(
+                &*q,
+                &TopDocs::with_limit(n)
+                    .order_by_fast_field::<tantivy::DateTime>(names::TS, Order::Asc),
+            )
+            .at(&self.path)?;
+        // Same time: by id. The id is in the stored event only; such ties are rare and short.
+        hits.sort_by_key(|(ts, a)| (*ts, *a));
+        let mut i = 0;
+        while i < hits.len() {
+            let mut j = i + 1;
+            while j < hits.len() && hits[j].0 == hits[i].0 {
+                j += 1;
+            }
+            if j - i == 1 {
+                f(self.load(&searcher, hits[i].1)?)?;
+            } else {
+                let mut tied = hits[i..j]
+                    .iter()
+                    .map(|(_, a)| self.load(&searcher, *a))
+                    .collect::<Result<Vec<_>>>()?;
+                tied.sort_by(|a, b| a.id.cmp(&b.id));
+                for e in tied {
+                    f(e)?;
+                }
+            }
+            i = j;
+        }
+        Ok(())
+    }
+
+    fn count(&self, filter: &Filter) -> Result<u64> {
+        let q = self.build_query(
+            filter.query.as_deref(),
+            filter.since,
+            filter.until,
+            &filter.terms,
+        )?;
+        let n = self.reader.searcher().search(&*q, &Count).at(&self.path)?;
+        Ok(n as u64)
+    }
+
+    fn count_by(&self, filter: &Filter, field: &str) -> Result<Vec<(String, u64)>> {
+        let q = self.build_query(
+            filter.query.as_deref(),
+            filter.since,
+            filter.until,
+            &filter.terms,
+        )?;
+        self.count_by_query(&*q, field)
+    }
+}
+
+/// Gives every group of only negative clauses (`NOT a`, `x AND NOT a`) something to subtract
+/// from: all events. Tantivy's query parser refuses a query of only negations and makes
+/// `x AND NOT a` "x, and (nothing but a)", which matches nothing.
+fn with_all_for_negations(ast: UserInputAst) -> UserInputAst {
+    match ast {
+        UserInputAst::Clause(clauses) => {
+            let only_negative = !clauses.is_empty()
+                && clauses
+                    .iter()
+                    .all(|(occur, _)| *occur == Some(GrammarOccur::MustNot));
+            let mut clauses: Vec<_> = clauses
+                .into_iter()
+                .map(|(occur, sub)| (occur, with_all_for_negations(sub)))
+                .collect();
+            if only_negative {
+                clauses.push((
+                    Some(GrammarOccur::Must),
+                    UserInputAst::Leaf(Box::new(UserInputLeaf::All)),
+                ));
+            }
+            UserInputAst::Clause(clauses)
+        }
+        UserInputAst::Boost(inner, boost) => {
+            UserInputAst::Boost(Box::new(with_all_for_negations(*inner)), boost)
+        }
+        leaf => leaf,
+    }
+}
+
+/// Counts matching documents per value of a fast string field, exactly: per segment by term
+/// ordinal, then by value across segments.
+struct CountBy {
+    field: String,
+}
+
+struct CountBySegment {
+    column: Option<StrColumn>,
+    counts: Vec<u64>,
+}
+
+type Counts = std::result::Result<BTreeMap<String, u64>, String>;
+
+impl Collector for CountBy {
+    type Fruit = BTreeMap<String, u64>;
+    type Child = CountBySegment;
+
+    fn for_segment(&self, _: u32, segment: &SegmentReader) -> tantivy::Result<CountBySegment> {
+        let column = segment.fast_fields().str(&self.field)?;
+        let terms = column.as_ref().map_or(0, |c| c.num_terms());
+        Ok(CountBySegment {
+            column,
+            counts: vec![0; terms],
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Counts>) -> tantivy::Result<BTreeMap<String, u64>> {
+        let mut total = BTreeMap::new();
+        for fruit in fruits {
+            let fruit = fruit.map_err(|e| {
+                tantivy::TantivyError::InternalError(format!(
+                    "reading the values of {}: {e}",
+                    self.field
+                ))
+            })?;
+            for (value, n) in fruit {
+                *total.entry(value).or_insert(0) += n;
+            }
+        }
+        Ok(total)
+    }
+}
+
+impl SegmentCollector for CountBySegment {
+    type Fruit = Counts;
+
+    fn collect(&mut self, doc: DocId, _: Score) {
+        if let Some(column) = &self.column {
+            for ord in column.term_ords(doc) {
+                if let Some(n) = usize::try_from(ord)
+                    .ok()
+                    .and_then(|i| self.counts.get_mut(i))
+                {
+                    *n += 1;
+                }
+            }
+        }
+    }
+
+    fn harvest(self) -> Counts {
+        let mut out = BTreeMap::new();
+        let Some(column) = &self.column else {
+            return Ok(out);
+        };
+        for (ord, &n) in self.counts.iter().enumerate() {
+            if n == 0 {
+                continue;
+            }
+            let mut value = String::new();
+            match column.ord_to_str(ord as u64, &mut value) {
+                Ok(true) => {
+                    out.insert(value, n);
+                }
+                Ok(false) => return Err(format!("no value for ordinal {ord}")),
+                Err(e) => return Err(e.to_string()),
+            }
+        }
+        Ok(out)
+    }
+}
