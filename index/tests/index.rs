@@ -661,118 +661,15 @@ fn a_second_writer_is_locked_out() {
 }
 
 #[test]
-fn opening_and_searching_is_quick() {
+fn a_fresh_searcher_answers_an_or_of_chinese_and_a_field() {
     let dir = tempfile::tempdir().unwrap();
     build(dir.path());
-    let t = std::time::Instant::now();
     let s = Searcher::open(dir.path()).unwrap();
     let n = s
         .search("张三 OR actor:lisi", None, None, 20)
         .unwrap()
         .len();
-    let took = t.elapsed();
-    println!("open + search: {took:?}");
     assert_eq!(n, 4);
-    // Generous for a debug build on a busy machine; the release figure is in the report.
-    assert!(took < std::time::Duration::from_millis(500), "{took:?}");
-}
-
-/// Peak and current anonymous resident memory of this process, from /proc (Linux), in MB.
-fn memory_mb() -> (Option<u64>, Option<u64>) {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let get = |key: &str| -> Option<u64> {
-        let line = status.lines().find(|l| l.starts_with(key))?;
-        let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-        Some(kb / 1024)
-    };
-    (get("VmHWM:"), get("RssAnon:"))
-}
-
-fn env_number(key: &str, default: u64) -> u64 {
-    std::env::var(key)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-/// Many events: indexing speed, memory, and how long a search command's work takes. Run with
-/// `cargo test --release -p vigil-index --test index -- --ignored --nocapture scale`; set
-/// SCALE_N (events, default 200 000), SCALE_COMMIT_EVERY (events per commit, default 0: one
-/// commit at the end) and SCALE_BUDGET_MB (the writer's memory budget).
-#[test]
-#[ignore]
-fn scale() {
-    let dir = tempfile::tempdir().unwrap();
-    let template = events();
-    let n = env_number("SCALE_N", 200_000);
-    let every = env_number("SCALE_COMMIT_EVERY", 0);
-    let budget = env_number(
-        "SCALE_BUDGET_MB",
-        (vigil_index::DEFAULT_MEMORY_BUDGET >> 20) as u64,
-    ) as usize;
-    let options = vigil_index::WriterOptions {
-        memory_budget: budget << 20,
-        threads: None,
-    };
-    let t = std::time::Instant::now();
-    let mut w = IndexWriter::open_with(dir.path(), &options).unwrap();
-    // SCALE_PASSES adds the same events again (a re-run backfill: every add replaces).
-    let passes = env_number("SCALE_PASSES", 1);
-    let mut zhang = 0;
-    for i in (0..passes).flat_map(|_| 0..n) {
-        let mut e = template[(i % template.len() as u64) as usize].clone();
-        e.id = Event::make_id(0xd4, i * 100);
-        e.ts = utc(2026, 1, 1, 0) + chrono::Duration::seconds(i as i64 * 60);
-        e.actor = Some(format!("user{}", i % 50));
-        if e.message.contains("张三") {
-            zhang += 1;
-        }
-        w.add(&e).unwrap();
-        if every > 0 && (i + 1) % every == 0 {
-            w.commit(&Checkpoints::new()).unwrap();
-        }
-    }
-    w.commit(&Checkpoints::new()).unwrap();
-    w.close().unwrap();
-    let index_time = t.elapsed();
-    let size: u64 = std::fs::read_dir(dir.path())
-        .unwrap()
-        .filter_map(|e| e.ok()?.metadata().ok())
-        .map(|m| m.len())
-        .sum();
-    let (peak, anon) = memory_mb();
-    println!(
-        "{n} events x {passes}, budget {budget} MB, commit every {every}: {index_time:?} \
-         ({:.0} adds/s), {} MB on disk, peak RSS {peak:?} MB, anonymous RSS after {anon:?} MB",
-        (n * passes) as f64 / index_time.as_secs_f64(),
-        size >> 20
-    );
-    for query in [
-        "张三",
-        "actor:user7 AND action:login.failure",
-        "\"Failed password\"",
-        "",
-    ] {
-        let t = std::time::Instant::now();
-        let s = Searcher::open(dir.path()).unwrap();
-        let opened = t.elapsed();
-        let hits = s.search(query, None, None, 20).unwrap();
-        let searched = t.elapsed();
-        let count = s.count(query, None, None).unwrap();
-        let by = s.count_by(query, None, None, "actor").unwrap();
-        let all = t.elapsed();
-        println!(
-            "{query:?}: open {opened:?}, open+search(20) {searched:?}, +count +count_by {all:?}: {count} hits, {} actors",
-            by.len()
-        );
-        assert_eq!(hits.len(), 20);
-        if query == "张三" {
-            assert_eq!(count, zhang / passes);
-        }
-        if query.is_empty() {
-            assert_eq!(count, n);
-        }
-    }
 }
 
 #[test]
