@@ -197,10 +197,13 @@ impl Config {
                 key,
                 message,
             };
+        // Paths in the file are relative to its folder, made absolute: events carry their file's
+        // path as their chain of custody, which must not depend on where vigil was started.
         let base = path
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
             .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+        let base = std::path::absolute(&base).unwrap_or(base);
 
         let display_zone = match &file.display_zone {
             Some(z) => parse_zone(z.get_ref())

@@ -7,13 +7,17 @@
 //! | [`exit`] | exit codes as a type: 0 all well, 1 findings or problems, 2 could not run |
 //! | [`config`] | `vigil.toml`: sources, the site's formats, data directory, display zone |
 //! | [`init`] | `vigil init`: a commented config and example registers |
+//! | [`ingest`] | `vigil ingest`: files into the index from their checkpoints, rejects to the dead letter |
 //! | [`sanitize`] | log text made safe for a terminal (control sequences stripped) |
 //! | [`read`] | reading a log file (plain or gzip) into parser lines, with its fingerprint |
 //! | [`parse_cmd`] | `vigil parse`: run the parsers over files and print events |
+//! | [`search_cmd`] | `vigil search` and `vigil show`: hits as a table, JSON or raw lines |
 
 pub mod config;
 pub mod exit;
+pub mod ingest;
 pub mod init;
 pub mod parse_cmd;
 pub mod read;
 pub mod sanitize;
+pub mod search_cmd;

@@ -25,12 +25,60 @@ struct Cli {
     /// The config file (default: $VIGIL_CONFIG, then ./vigil.toml).
     #[arg(long, global = true)]
     config: Option<PathBuf>,
+    /// The data directory (default: the config's data_dir, else ./data).
+    #[arg(long, global = true)]
+    data: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Subcommand)]
 enum Command {
+    /// Bring the index up to date with the configured sources, or with PATHs.
+    Ingest {
+        /// Files to read instead of the configured sources (plain or gzip).
+        paths: Vec<PathBuf>,
+        /// The format of PATHs: auto (sniff each file) or a format name.
+        #[arg(long, default_value = "auto")]
+        format: String,
+        /// The source name of PATHs (default: each file's name up to its first dot).
+        #[arg(long)]
+        source: Option<String>,
+        /// The host of PATHs (default: each file's name up to its first dot).
+        #[arg(long)]
+        host: Option<String>,
+        /// The zone PATHs write local times in (default: the config's display zone, else Asia/Shanghai).
+        #[arg(long)]
+        zone: Option<String>,
+        /// utf-8 or gb18030.
+        #[arg(long, default_value = "utf-8")]
+        encoding: String,
+    },
+    /// Search the index: tantivy query syntax over the event's fields; Chinese words work.
+    Search {
+        /// For example: `actor:zhangsan AND action:login.failure`, `src_ip:10.1.2.3`, `删除`.
+        query: String,
+        /// Only events at or after this time (RFC 3339, or a date or local time in the display zone).
+        #[arg(long)]
+        since: Option<String>,
+        /// Only events before this time.
+        #[arg(long)]
+        until: Option<String>,
+        /// At most this many hits, newest first.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        /// table, json or raw.
+        #[arg(long, value_enum, default_value = "table")]
+        format: vigil::search_cmd::OutputFormat,
+        /// Print only the number of hits.
+        #[arg(long)]
+        count: bool,
+        /// Print the number of hits per value of this field (actor, host, action, src_ip...).
+        #[arg(long)]
+        count_by: Option<String>,
+    },
+    /// Show one event: as JSON, its raw line(s) and where it came from.
+    Show { id: String },
     /// Write a commented vigil.toml and example registers into DIR (default: the current folder).
     Init {
         dir: Option<PathBuf>,
@@ -93,7 +141,143 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
+    let config = || vigil::config::Config::discover(cli.config.as_deref());
+    // The data directory: --data, else the config's, else ./data.
+    let data_dir = |config: Option<&vigil::config::Config>| -> PathBuf {
+        cli.data
+            .clone()
+            .or_else(|| config.map(|c| c.data_dir.clone()))
+            .unwrap_or_else(|| PathBuf::from("data"))
+    };
     match cli.command {
+        Command::Ingest {
+            ref paths,
+            ref format,
+            ref source,
+            ref host,
+            ref zone,
+            ref encoding,
+        } => {
+            let config = config()?;
+            let data = data_dir(config.as_ref());
+            let default_zone = config
+                .as_ref()
+                .map_or(chrono_tz::Asia::Shanghai, |c| c.display_zone);
+            let inputs: Vec<vigil::ingest::Input> = if paths.is_empty() {
+                let Some(c) = &config else {
+                    return Err(anyhow!(
+                        "no config (vigil.toml, --config or $VIGIL_CONFIG) and no files: name the files to ingest, or write a config with `vigil init`"
+                    ));
+                };
+                let mut inputs = Vec::new();
+                for s in &c.sources {
+                    let files = s
+                        .files()
+                        .map_err(|e| anyhow!("{}: {e}", c.path.display()))?;
+                    inputs.push(vigil::ingest::Input {
+                        source: s.name.clone(),
+                        host: Some(s.host.clone()),
+                        zone: s.zone,
+                        encoding: s.encoding,
+                        format: s.format.clone(),
+                        options: s.options.clone(),
+                        files,
+                    });
+                }
+                inputs
+            } else {
+                let zone = match zone {
+                    Some(z) => vigil::config::parse_zone(z).map_err(|e| anyhow!("--zone: {e}"))?,
+                    None => default_zone,
+                };
+                let encoding = Encoding::parse(encoding)
+                    .ok_or_else(|| anyhow!("--encoding {encoding:?}: use utf-8 or gb18030"))?;
+                let options = config
+                    .as_ref()
+                    .map(|c| c.options.clone())
+                    .unwrap_or_default();
+                if format != "auto" {
+                    vigil_parsers::formats::build(format, &options)
+                        .map_err(|e| anyhow!("--format: {e}"))?;
+                }
+                paths
+                    .iter()
+                    .map(|p| vigil::ingest::Input {
+                        source: source
+                            .clone()
+                            .unwrap_or_else(|| vigil::parse_cmd::default_host(p)),
+                        host: host.clone(),
+                        zone,
+                        encoding,
+                        format: format.clone(),
+                        options: options.clone(),
+                        files: vec![p.clone()],
+                    })
+                    .collect()
+            };
+            let summary = vigil::ingest::run(&data, &inputs)?;
+            eprint!("{}", vigil::ingest::render(&summary));
+            Ok(ExitCode::Ok)
+        }
+        Command::Search {
+            ref query,
+            ref since,
+            ref until,
+            limit,
+            format,
+            count,
+            ref count_by,
+        } => {
+            let config = config()?;
+            let data = data_dir(config.as_ref());
+            let zone = config
+                .as_ref()
+                .map_or(chrono_tz::Asia::Shanghai, |c| c.display_zone);
+            let since = since
+                .as_deref()
+                .map(|t| vigil::search_cmd::parse_time(t, zone, "--since"))
+                .transpose()?;
+            let until = until
+                .as_deref()
+                .map(|t| vigil::search_cmd::parse_time(t, zone, "--until"))
+                .transpose()?;
+            let searcher = vigil::search_cmd::open(&data)?;
+            let stdout = io::stdout();
+            let mut out = io::BufWriter::new(stdout.lock());
+            if let Some(field) = count_by {
+                for (value, n) in searcher.count_by(query, since, until, field)? {
+                    writeln!(out, "{n}\t{}", vigil::sanitize::terminal(&value))?;
+                }
+            } else if count {
+                writeln!(out, "{}", searcher.count(query, since, until)?)?;
+            } else {
+                let hits = searcher.search(query, since, until, limit)?;
+                vigil::search_cmd::print_hits(&mut out, &hits, format, zone)?;
+            }
+            out.flush().context("cannot write to stdout")?;
+            Ok(ExitCode::Ok)
+        }
+        Command::Show { ref id } => {
+            let config = config()?;
+            let data = data_dir(config.as_ref());
+            let zone = config
+                .as_ref()
+                .map_or(chrono_tz::Asia::Shanghai, |c| c.display_zone);
+            let searcher = vigil::search_cmd::open(&data)?;
+            match searcher.get(id)? {
+                Some(e) => {
+                    let stdout = io::stdout();
+                    let mut out = io::BufWriter::new(stdout.lock());
+                    vigil::search_cmd::print_event(&mut out, &e, zone)?;
+                    out.flush().context("cannot write to stdout")?;
+                    Ok(ExitCode::Ok)
+                }
+                None => {
+                    eprintln!("vigil: no event with id {}", vigil::sanitize::terminal(id));
+                    Ok(ExitCode::Findings)
+                }
+            }
+        }
         Command::Init { dir, force } => {
             let dir = dir.unwrap_or_else(|| PathBuf::from("."));
             for f in vigil::init::write(&dir, force)? {
@@ -129,7 +313,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 })
                 .transpose()?;
             // The site's formats and JSON mapping come from the config, when there is one.
-            let config = vigil::config::Config::discover(cli.config.as_deref())?;
+            let config = config()?;
             let mut options = config.map(|c| c.options).unwrap_or_default();
             options.pg_prefix = pg_prefix;
             if format != "auto" {

@@ -37,7 +37,7 @@ pub struct ParseArgs {
 }
 
 /// The regex format that reads most of the first lines of a file, if one reads more than half.
-fn sniff_regex(head: &[u8], opts: &formats::Options) -> Option<&'static str> {
+pub fn sniff_regex(head: &[u8], opts: &formats::Options) -> Option<&'static str> {
     // Only whole lines: the last one may be cut.
     let end = head.iter().rposition(|b| *b == b'\n').map_or(0, |p| p + 1);
     let head = &head[..end];
@@ -113,7 +113,8 @@ pub fn run(args: &ParseArgs, stdout: &mut dyn Write) -> Result<Vec<(PathBuf, Fil
     Ok(out)
 }
 
-fn default_host(path: &Path) -> String {
+/// The host of a file whose lines name none: its name up to the first dot.
+pub fn default_host(path: &Path) -> String {
     path.file_name()
         .and_then(|n| n.to_str())
         .map(|n| n.split('.').next().unwrap_or(n).to_string())
@@ -169,7 +170,7 @@ fn parse_file<'a>(
         dead,
         error: None,
     };
-    let bytes = file.for_each_line(&path_str, |line| {
+    let bytes = file.lines_from(0, 1, &path_str, |line| {
         summary.lines += 1;
         parser.feed(line, &ctx, &mut outputs);
         if outputs.len() >= 1024 {

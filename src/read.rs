@@ -5,7 +5,7 @@
 //! keeps its identity (the watcher and checkpoints of a later issue build on it).
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 
 use vigil_parsers::RawLine;
@@ -24,31 +24,31 @@ pub fn fingerprint(head: &[u8]) -> u64 {
     h
 }
 
-/// A log file opened for reading, decompressed when it is gzip.
+/// A log file: its identity and first bytes; [`LogFile::lines_from`] reads its lines.
 pub struct LogFile {
-    reader: Box<dyn BufRead>,
+    path: std::path::PathBuf,
+    gz: bool,
     head: Vec<u8>,
     pub file_id: u64,
 }
 
 impl LogFile {
-    /// Opens `path`; a gzip file (by its magic bytes) is read decompressed.
+    /// Opens `path` and reads its first bytes (decompressed, for a gzip file by its magic bytes).
     pub fn open(path: &Path) -> io::Result<LogFile> {
-        let mut raw = BufReader::with_capacity(1 << 20, File::open(path)?);
+        let mut raw = BufReader::with_capacity(1 << 16, File::open(path)?);
         let gz = raw.fill_buf()?.starts_with(&[0x1f, 0x8b]);
-        let mut reader: Box<dyn BufRead> = if gz {
-            Box::new(BufReader::with_capacity(
-                1 << 20,
-                flate2::read::MultiGzDecoder::new(raw),
-            ))
-        } else {
-            Box::new(raw)
-        };
         let mut head = Vec::with_capacity(8192);
-        (&mut reader).take(8192).read_to_end(&mut head)?;
+        if gz {
+            flate2::read::MultiGzDecoder::new(raw)
+                .take(8192)
+                .read_to_end(&mut head)?;
+        } else {
+            raw.take(8192).read_to_end(&mut head)?;
+        }
         let file_id = fingerprint(&head);
         Ok(LogFile {
-            reader,
+            path: path.to_path_buf(),
+            gz,
             head,
             file_id,
         })
@@ -59,13 +59,34 @@ impl LogFile {
         &self.head
     }
 
-    /// Calls `f` with every line, in order. The line ending (`\n`, `\r\n`) is removed; a last
-    /// line without one is still a line.
-    pub fn for_each_line(self, path: &str, mut f: impl FnMut(&RawLine<'_>)) -> io::Result<u64> {
-        let mut reader = io::Cursor::new(self.head).chain(self.reader);
+    /// Whether the file is gzip (its offsets are those of the decompressed content).
+    pub fn is_gzip(&self) -> bool {
+        self.gz
+    }
+
+    /// Calls `f` with every line from byte `offset` (line number `line`) of the (decompressed)
+    /// content, in order; returns the offset after the last byte read. The line ending (`\n`,
+    /// `\r\n`) is removed; a last line without one is still a line.
+    pub fn lines_from(
+        &self,
+        offset: u64,
+        line: u64,
+        path: &str,
+        mut f: impl FnMut(&RawLine<'_>),
+    ) -> io::Result<u64> {
+        let file = File::open(&self.path)?;
+        let mut reader: Box<dyn BufRead> = if self.gz {
+            let mut d = BufReader::with_capacity(1 << 20, flate2::read::MultiGzDecoder::new(file));
+            io::copy(&mut (&mut d).take(offset), &mut io::sink())?;
+            Box::new(d)
+        } else {
+            let mut file = file;
+            file.seek(SeekFrom::Start(offset))?;
+            Box::new(BufReader::with_capacity(1 << 20, file))
+        };
         let mut buf = Vec::with_capacity(4096);
-        let mut offset = 0u64;
-        let mut n = 0u64;
+        let mut offset = offset;
+        let mut n = line.saturating_sub(1);
         loop {
             buf.clear();
             let read = reader.read_until(b'\n', &mut buf)?;

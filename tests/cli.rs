@@ -473,3 +473,331 @@ fn init_writes_a_config_that_loads_and_never_overwrites_unasked() {
     );
     let _ = std::fs::remove_dir_all(dir.parent().unwrap());
 }
+
+// ---------------------------------------------------------------- ingest, search, show
+
+/// The samples ingested once into a data directory shared by the tests below, with the ingest's
+/// stderr.
+fn ingested() -> &'static (PathBuf, String) {
+    static DATA: std::sync::OnceLock<(PathBuf, String)> = std::sync::OnceLock::new();
+    DATA.get_or_init(|| {
+        let data = tempfile_dir().join("data");
+        let out = vigil(&[
+            "--config",
+            "samples/vigil.toml",
+            "--data",
+            data.to_str().unwrap(),
+            "ingest",
+        ]);
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(out.status.code(), Some(0), "{err}");
+        (data, err)
+    })
+}
+
+/// `vigil search ARGS` on the shared data directory; stdout.
+fn search(args: &[&str]) -> String {
+    let (data, _) = ingested();
+    let mut all = vec![
+        "--config",
+        "samples/vigil.toml",
+        "--data",
+        data.to_str().unwrap(),
+        "search",
+    ];
+    all.extend_from_slice(args);
+    let out = vigil(&all);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The ids a search returns (all of them), sorted.
+fn search_ids(args: &[&str]) -> Vec<String> {
+    let mut all = args.to_vec();
+    all.extend_from_slice(&["--format", "json", "--limit", "1000000"]);
+    let mut ids: Vec<String> = search(&all)
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    ids.sort();
+    ids
+}
+
+/// The ids of the events `vigil parse` gives that satisfy `keep`: what a search must find.
+fn parsed_ids(keep: impl Fn(&Value) -> bool) -> Vec<String> {
+    let mut ids: Vec<String> = parse_samples()
+        .events
+        .iter()
+        .filter(|e| keep(e))
+        .map(|e| e["id"].as_str().unwrap().to_string())
+        .collect();
+    ids.sort();
+    ids
+}
+
+#[test]
+fn ingest_counts_per_source_and_category_are_exact_and_a_second_ingest_adds_nothing() {
+    let (data, err) = ingested();
+    assert!(
+        err.contains("total: 23509 new lines, 18507 new events, 22 dead-lettered"),
+        "{err}"
+    );
+    let by_source = search(&["*", "--count-by", "source"]);
+    assert_eq!(
+        by_source,
+        "4396\tpg-archive\n2913\taudit-db01\n2331\tauth-web02\n2197\tauth\n2177\tmariadb-archive\n\
+         2127\tmysql-report\n1214\tarchive-app\n796\tbackup-job\n293\tborg-db\n63\trestic-files\n"
+    );
+    // Per category: what the parsers make of the same files.
+    let mut want: BTreeMap<String, u64> = BTreeMap::new();
+    for e in &parse_samples().events {
+        *want
+            .entry(e["category"].as_str().unwrap().to_string())
+            .or_default() += 1;
+    }
+    let got: BTreeMap<String, u64> = search(&["*", "--count-by", "category"])
+        .lines()
+        .map(|l| {
+            let (n, c) = l.split_once('\t').unwrap();
+            (c.to_string(), n.parse().unwrap())
+        })
+        .collect();
+    assert_eq!(got, want);
+    // Again: nothing new.
+    let out = vigil(&[
+        "--config",
+        "samples/vigil.toml",
+        "--data",
+        data.to_str().unwrap(),
+        "ingest",
+    ]);
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("total: 0 new lines, 0 new events, 0 dead-lettered"),
+        "{err}"
+    );
+    assert_eq!(search(&["*", "--count"]), "18507\n");
+}
+
+#[test]
+fn the_dead_letter_holds_the_malformed_lines_with_their_line_numbers() {
+    let (data, _) = ingested();
+    let text = std::fs::read_to_string(data.join("deadletter/deadletter.jsonl")).unwrap();
+    let got: BTreeSet<(String, u64)> = text
+        .lines()
+        .map(|l| {
+            let v: Value = serde_json::from_str(l).unwrap();
+            assert!(
+                v["source"].is_string() && v["reason"].is_string() && v["raw"].is_string(),
+                "{v}"
+            );
+            (file_of(&v), v["line"].as_u64().unwrap())
+        })
+        .collect();
+    let manifest: Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("samples/manifest.json")).unwrap(),
+    )
+    .unwrap();
+    let mut want = BTreeSet::new();
+    for f in manifest["files"].as_array().unwrap() {
+        for p in f["planted"].as_array().unwrap() {
+            if p["event"] == "malformed" {
+                want.insert((
+                    f["file"].as_str().unwrap().to_string(),
+                    p["lines"][0].as_u64().unwrap(),
+                ));
+            }
+        }
+    }
+    // The general log's three header lines are rejected too; its malformed line after a query is
+    // read as that query's continuation (see malformed_lines_are_dead_lettered_where_they_are).
+    for l in [1, 2, 3] {
+        want.insert(("mysql-general.log".to_string(), l));
+    }
+    want.remove(&("mysql-general.log".to_string(), 387));
+    assert_eq!(got, want);
+    assert_eq!(text.lines().count(), 22);
+}
+
+#[test]
+fn searches_find_exactly_what_the_parsers_made() {
+    let s = |v: &Value, k: &str| v[k].as_str().map(str::to_string);
+    assert_eq!(
+        search_ids(&["actor:dba_chen"]),
+        parsed_ids(|e| s(e, "actor").as_deref() == Some("dba_chen"))
+    );
+    assert_eq!(
+        search_ids(&["src_ip:203.0.113.77"]),
+        parsed_ids(|e| s(e, "src_ip").as_deref() == Some("203.0.113.77"))
+    );
+    assert_eq!(
+        search_ids(&["action:login.failure AND NOT source:auth"]),
+        parsed_ids(|e| s(e, "action").as_deref() == Some("login.failure")
+            && s(e, "source").as_deref() != Some("auth"))
+    );
+    assert_eq!(
+        search_ids(&["ticket:CHG-2026-0012"]),
+        parsed_ids(|e| s(e, "ticket").as_deref() == Some("CHG-2026-0012"))
+    );
+    // A day in the display zone (Asia/Shanghai): 2026-11-06 is [11-05 16:00Z, 11-06 16:00Z).
+    let day = parsed_ids(|e| {
+        let ts = s(e, "ts").unwrap();
+        s(e, "action").as_deref() == Some("login.failure")
+            && ts.as_str() >= "2026-11-05T16:00:00"
+            && ts.as_str() < "2026-11-06T16:00:00"
+    });
+    assert!(!day.is_empty());
+    assert_eq!(
+        search_ids(&[
+            "action:login.failure",
+            "--since",
+            "2026-11-06",
+            "--until",
+            "2026-11-07"
+        ]),
+        day
+    );
+    // Chinese words inside sentences.
+    for word in ["删除", "导出", "著录"] {
+        let want = parsed_ids(|e| e["message"].as_str().unwrap().contains(word));
+        assert!(!want.is_empty(), "{word}");
+        assert_eq!(search_ids(&[word]), want, "{word}");
+    }
+    // Counts per value are exact.
+    let mut want: BTreeMap<String, u64> = BTreeMap::new();
+    for e in &parse_samples().events {
+        if e["action"] == "db.update"
+            && let Some(a) = e["actor"].as_str()
+        {
+            *want.entry(a.to_string()).or_default() += 1;
+        }
+    }
+    let got: BTreeMap<String, u64> = search(&["action:db.update", "--count-by", "actor"])
+        .lines()
+        .map(|l| {
+            let (n, a) = l.split_once('\t').unwrap();
+            (a.to_string(), n.parse().unwrap())
+        })
+        .collect();
+    assert_eq!(got, want);
+    // The table shows times in the display zone, newest first, without control characters.
+    let table = search(&["actor:liuyang", "--limit", "3"]);
+    assert_eq!(table.lines().count(), 3);
+    assert!(table.starts_with("2026-11-26 "), "{table}");
+    assert!(!table.contains('\u{1b}'));
+}
+
+#[test]
+fn show_prints_the_event_its_raw_line_and_origin() {
+    let (data, _) = ingested();
+    let e = parse_samples()
+        .events
+        .iter()
+        .find(|e| e["action"] == "export.request" && e["ticket"] == "EXP-2026-007")
+        .unwrap();
+    let id = e["id"].as_str().unwrap();
+    let out = vigil(&[
+        "--config",
+        "samples/vigil.toml",
+        "--data",
+        data.to_str().unwrap(),
+        "show",
+        id,
+    ]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(text.contains(e["raw"].as_str().unwrap()), "{text}");
+    let line = e["origin"]["line"].as_u64().unwrap();
+    let offset = e["origin"]["offset"].as_u64().unwrap();
+    assert!(
+        text.contains(&format!(
+            "samples/logs/archive-audit.jsonl line {line} (byte {offset})"
+        )),
+        "{text}"
+    );
+    let out = vigil(&[
+        "--config",
+        "samples/vigil.toml",
+        "--data",
+        data.to_str().unwrap(),
+        "show",
+        "0123",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8(out.stderr).unwrap(),
+        "vigil: no event with id 0123\n"
+    );
+}
+
+#[test]
+fn a_file_that_grew_gives_exactly_its_new_lines() {
+    let dir = tempfile_dir().join("grow");
+    std::fs::create_dir_all(&dir).unwrap();
+    let log = dir.join("auth.log");
+    // The first 500 lines of the sample (its malformed lines come later), then 10 more.
+    let bytes = std::fs::read(root().join("samples/logs/auth.log")).unwrap();
+    let text = String::from_utf8_lossy(&bytes[..200_000]).into_owned();
+    let lines: Vec<&str> = text.lines().collect();
+    std::fs::write(&log, lines[..500].join("\n") + "\n").unwrap();
+    let data = dir.join("data");
+    let ingest = || {
+        let out = vigil(&[
+            "--data",
+            data.to_str().unwrap(),
+            "ingest",
+            "--format",
+            "syslog",
+            "--source",
+            "auth",
+            "--zone",
+            "Asia/Shanghai",
+            log.to_str().unwrap(),
+        ]);
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(out.status.code(), Some(0), "{err}");
+        err
+    };
+    assert!(ingest().contains("total: 500 new lines, 500 new events"));
+    let mut f = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+    std::io::Write::write_all(&mut f, (lines[500..510].join("\n") + "\n").as_bytes()).unwrap();
+    drop(f);
+    assert!(ingest().contains("total: 10 new lines, 10 new events"));
+    assert!(ingest().contains("total: 0 new lines, 0 new events"));
+    let out = vigil(&["--data", data.to_str().unwrap(), "search", "*", "--count"]);
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), "510\n");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_missing_or_corrupt_index_is_one_line_and_exit_2() {
+    let dir = tempfile_dir().join("broken");
+    let data = dir.join("data");
+    let out = vigil(&["--data", data.to_str().unwrap(), "search", "x"]);
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("/data/index: no index here"), "{err}");
+    std::fs::create_dir_all(data.join("index")).unwrap();
+    std::fs::write(data.join("index/meta.json"), "garbage").unwrap();
+    let out = vigil(&["--data", data.to_str().unwrap(), "search", "x"]);
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("/data/index: the index's meta.json is corrupt"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

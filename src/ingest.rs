@@ -1,0 +1,353 @@
+//! `vigil ingest`: brings the index up to date with the sources' files.
+//!
+//! Each file is identified by its fingerprint and read from its checkpoint on: a file read before
+//! gives only its new lines. A reader thread parses (one core) while this thread indexes (tantivy
+//! indexes on the other). Events and the checkpoints that produced them are committed together
+//! (the checkpoints ride in the tantivy commit), every [`COMMIT_EVERY`] events and at the end: a
+//! crash anywhere loses nothing and, since an event's id is its file and offset, duplicates
+//! nothing. Lines no parser accepts go to `data/deadletter/deadletter.jsonl` with their origin.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::fs::File;
+use std::io::{BufWriter, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::time::{Instant, SystemTime};
+
+use anyhow::{Context, Result, anyhow, bail};
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use vigil_index::{Checkpoints, FileCheckpoint, FileId, IndexWriter};
+use vigil_parsers::formats::{self, Options, Sniffed};
+use vigil_parsers::{Encoding, Output, ParseContext, Parser};
+
+use crate::read::LogFile;
+use crate::sanitize;
+
+/// Events indexed between two commits (and checkpoint updates).
+pub const COMMIT_EVERY: u64 = 50_000;
+
+/// Outputs sent from the reader thread in one batch.
+const BATCH: usize = 2048;
+
+/// A set of files read alike.
+#[derive(Debug, Clone)]
+pub struct Input {
+    pub source: String,
+    /// Host for lines that name none; `None`: the file name up to its first dot.
+    pub host: Option<String>,
+    pub zone: Tz,
+    pub encoding: Encoding,
+    /// A format name, or `auto`.
+    pub format: String,
+    pub options: Options,
+    pub files: Vec<PathBuf>,
+}
+
+/// What one source gave.
+#[derive(Debug, Default, Clone)]
+pub struct SourceSummary {
+    pub files: u64,
+    pub lines: u64,
+    pub bytes: u64,
+    pub events: u64,
+    pub dead: BTreeMap<&'static str, u64>,
+    pub consumed: u64,
+    /// Files not read, and why.
+    pub skipped: Vec<(PathBuf, String)>,
+}
+
+/// What an ingest run gave, per source.
+#[derive(Debug, Default)]
+pub struct Summary {
+    pub sources: BTreeMap<String, SourceSummary>,
+    pub seconds: f64,
+}
+
+/// A batch of outputs and the position up to which everything before is in them (or in earlier
+/// batches): where reading would resume.
+struct Batch {
+    outputs: Vec<Output>,
+    safe: (u64, u64),
+}
+
+/// The index directory, the dead letter file, made if missing (readable by the owner only).
+pub fn data_paths(data: &Path) -> Result<(PathBuf, PathBuf)> {
+    let index = data.join("index");
+    let dead = data.join("deadletter");
+    for d in [data, &index, &dead] {
+        create_private_dir(d).with_context(|| format!("cannot create {}", d.display()))?;
+    }
+    Ok((index, dead.join("deadletter.jsonl")))
+}
+
+fn create_private_dir(d: &Path) -> std::io::Result<()> {
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        b.mode(0o700);
+    }
+    b.create(d)
+}
+
+fn open_append_private(p: &Path) -> std::io::Result<File> {
+    let mut o = std::fs::OpenOptions::new();
+    o.append(true).create(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600);
+    }
+    o.open(p)
+}
+
+/// Runs the ingest of `inputs` into the data directory `data`.
+pub fn run(data: &Path, inputs: &[Input]) -> Result<Summary> {
+    let started = Instant::now();
+    let (index_dir, dead_path) = data_paths(data)?;
+    let mut writer = IndexWriter::open(&index_dir)?;
+    let mut ckpts = writer.checkpoints().clone();
+    let dead_file = open_append_private(&dead_path)
+        .with_context(|| format!("cannot open {}", dead_path.display()))?;
+    let mut dead = BufWriter::new(dead_file);
+    let progress = std::io::stderr().is_terminal();
+    let mut summary = Summary::default();
+    let mut uncommitted = 0u64;
+    for input in inputs {
+        let s = summary.sources.entry(input.source.clone()).or_default();
+        for path in &input.files {
+            match ingest_file(
+                input,
+                path,
+                &mut writer,
+                &mut ckpts,
+                &mut dead,
+                s,
+                &mut uncommitted,
+                progress,
+            )? {
+                Some(reason) => s.skipped.push((path.clone(), reason)),
+                None => s.files += 1,
+            }
+        }
+    }
+    dead.flush().context("cannot write the dead letter")?;
+    writer.commit(&ckpts)?;
+    if progress {
+        eprint!("\r\x1b[K");
+    }
+    summary.seconds = started.elapsed().as_secs_f64();
+    Ok(summary)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn ingest_file(
+    input: &Input,
+    path: &Path,
+    writer: &mut IndexWriter,
+    ckpts: &mut Checkpoints,
+    dead: &mut BufWriter<File>,
+    s: &mut SourceSummary,
+    uncommitted: &mut u64,
+    progress: bool,
+) -> Result<Option<String>> {
+    let shown = path.display().to_string();
+    let file = LogFile::open(path).with_context(|| format!("{shown}: cannot read"))?;
+    let meta = std::fs::metadata(path).with_context(|| format!("{shown}: cannot read"))?;
+    let id = FileId(file.file_id);
+    let (start, start_line) = ckpts.get(id).map_or((0, 1), |c| (c.offset, c.line));
+    if !file.is_gzip() && meta.len() < start {
+        return Ok(Some(format!(
+            "shrank to {} bytes since it was read up to byte {start}: not read again (its events stay in the index)",
+            meta.len()
+        )));
+    }
+    let format = match input.format.as_str() {
+        "auto" => match formats::sniff(file.head()) {
+            Sniffed::Format(f) => f.to_string(),
+            Sniffed::Evtx => return Ok(Some("a Windows EVTX file: not supported yet".into())),
+            Sniffed::Gzip => return Ok(Some("gzip inside gzip: decompress it first".into())),
+            Sniffed::Unknown => match crate::parse_cmd::sniff_regex(file.head(), &input.options) {
+                Some(f) => f.to_string(),
+                None => bail!(
+                    "{shown}: cannot tell the format from the first lines; name it in the source's `format`"
+                ),
+            },
+        },
+        f => f.to_string(),
+    };
+    let mut parser =
+        formats::build(&format, &input.options).map_err(|e| anyhow!("{shown}: {e}"))?;
+    let reference = DateTime::<Utc>::from(meta.modified().unwrap_or(SystemTime::now()));
+    let host = input
+        .host
+        .clone()
+        .unwrap_or_else(|| crate::parse_cmd::default_host(path));
+    let mut ctx = ParseContext::new(&input.source, &host, input.zone, reference);
+    ctx.encoding = input.encoding;
+
+    let (tx, rx) = mpsc::sync_channel::<Batch>(8);
+    let path_str = path.to_string_lossy().into_owned();
+    let source_name = input.source.clone();
+    std::thread::scope(|scope| -> Result<()> {
+        let reader = scope.spawn(move || -> std::io::Result<(u64, u64, u64)> {
+            let mut out: Vec<Output> = Vec::with_capacity(BATCH);
+            // Lines fed since the last safe position: to find the line number of a held offset.
+            let mut fed: VecDeque<(u64, u64)> = VecDeque::new();
+            let mut safe = (start, start_line);
+            let mut lines = 0u64;
+            let mut last_line = start_line.saturating_sub(1);
+            let end = file.lines_from(start, start_line, &path_str, |line| {
+                // Every line before this one has been fed: this line is where reading resumes,
+                // unless the parser still holds an earlier one.
+                if out.len() >= BATCH {
+                    safe = safe_position(parser.as_ref(), &mut fed, (line.offset, line.line), safe);
+                    let batch = std::mem::replace(&mut out, Vec::with_capacity(BATCH));
+                    // A closed channel means the indexing side failed; it reports why.
+                    let _ = tx.send(Batch {
+                        outputs: batch,
+                        safe,
+                    });
+                }
+                lines += 1;
+                last_line = line.line;
+                fed.push_back((line.offset, line.line));
+                parser.feed(line, &ctx, &mut out);
+            })?;
+            parser.flush(&ctx, &mut out);
+            let _ = tx.send(Batch {
+                outputs: out,
+                safe: (end, last_line + 1),
+            });
+            Ok((lines, end - start, parser.consumed_lines()))
+        });
+        let mut last_progress = Instant::now();
+        for batch in rx {
+            for o in batch.outputs {
+                match o {
+                    Ok(e) => {
+                        writer.add(&e)?;
+                        s.events += 1;
+                        *uncommitted += 1;
+                    }
+                    Err(r) => {
+                        *s.dead.entry(r.error.class()).or_default() += 1;
+                        let rec = serde_json::json!({
+                            "source": source_name,
+                            "path": r.path,
+                            "offset": r.offset,
+                            "line": r.line,
+                            "reason": r.error.to_string(),
+                            "class": r.error.class(),
+                            "raw": r.raw,
+                        });
+                        serde_json::to_writer(&mut *dead, &rec)
+                            .context("cannot write the dead letter")?;
+                        dead.write_all(b"\n")
+                            .context("cannot write the dead letter")?;
+                    }
+                }
+            }
+            ckpts.set(
+                id,
+                FileCheckpoint {
+                    path: path.to_string_lossy().into_owned(),
+                    offset: batch.safe.0,
+                    line: batch.safe.1,
+                    size: Some(meta.len()),
+                },
+            );
+            if *uncommitted >= COMMIT_EVERY {
+                dead.flush().context("cannot write the dead letter")?;
+                writer.commit(ckpts)?;
+                *uncommitted = 0;
+            }
+            if progress && last_progress.elapsed().as_millis() >= 200 {
+                last_progress = Instant::now();
+                eprint!(
+                    "\r\x1b[Kingest: {}: {} — {} events",
+                    sanitize::terminal(&source_name),
+                    sanitize::terminal(&shown),
+                    s.events
+                );
+            }
+        }
+        let (lines, bytes, consumed) = reader
+            .join()
+            .map_err(|_| anyhow!("{shown}: the reader thread failed"))?
+            .with_context(|| format!("{shown}: cannot read"))?;
+        s.lines += lines;
+        s.bytes += bytes;
+        s.consumed += consumed;
+        Ok(())
+    })?;
+    Ok(None)
+}
+
+/// Where reading may resume after the lines fed so far: the first line the parser still holds,
+/// or the next line. When the held line's number is not known any more, the previous safe
+/// position stands (reading again from there re-reads lines whose events keep their ids).
+fn safe_position(
+    parser: &dyn Parser,
+    fed: &mut VecDeque<(u64, u64)>,
+    next: (u64, u64),
+    previous: (u64, u64),
+) -> (u64, u64) {
+    let safe = match parser.pending_offset() {
+        None => next,
+        Some(p) => match fed.iter().find(|(o, _)| *o == p) {
+            Some(&(o, l)) => (o, l),
+            None => previous,
+        },
+    };
+    while fed.front().is_some_and(|(o, _)| *o < safe.0) {
+        fed.pop_front();
+    }
+    safe
+}
+
+/// The summary as text: a line per source, the dead letter by reason, skipped files, a total.
+pub fn render(summary: &Summary) -> String {
+    let mut s = String::new();
+    let (mut lines, mut events, mut dead, mut bytes) = (0u64, 0u64, 0u64, 0u64);
+    for (name, src) in &summary.sources {
+        let d: u64 = src.dead.values().sum();
+        s.push_str(&format!(
+            "{}: {} files, {} new lines, {} new events, {} dead-lettered, {} progress lines\n",
+            sanitize::terminal(name),
+            src.files,
+            src.lines,
+            src.events,
+            d,
+            src.consumed
+        ));
+        if !src.dead.is_empty() {
+            let r: Vec<String> = src.dead.iter().map(|(k, v)| format!("{k} {v}")).collect();
+            s.push_str(&format!("  dead letter: {}\n", r.join(", ")));
+        }
+        for (p, why) in &src.skipped {
+            s.push_str(&format!(
+                "  skipped {}: {}\n",
+                sanitize::terminal(&p.display().to_string()),
+                why
+            ));
+        }
+        lines += src.lines;
+        events += src.events;
+        dead += d;
+        bytes += src.bytes;
+    }
+    let mbps = if summary.seconds > 0.0 {
+        bytes as f64 / 1e6 / summary.seconds
+    } else {
+        0.0
+    };
+    s.push_str(&format!(
+        "total: {lines} new lines, {events} new events, {dead} dead-lettered, {:.1} MB in {:.2} s ({mbps:.1} MB/s)\n",
+        bytes as f64 / 1e6,
+        summary.seconds
+    ));
+    s
+}

@@ -1,0 +1,136 @@
+//! `vigil search` and `vigil show`: the security reviewer's view of the index.
+//!
+//! Output that shows log text passes through [`crate::sanitize::terminal`]; JSON escapes it.
+
+use std::io::Write;
+
+use anyhow::{Result, anyhow};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use chrono_tz::Tz;
+use vigil_index::Searcher;
+use vigil_parsers::Event;
+
+use crate::sanitize::terminal;
+
+/// How `vigil search` prints hits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// A table that fits the terminal.
+    Table,
+    /// One event per line, as JSON.
+    Json,
+    /// The raw lines.
+    Raw,
+}
+
+/// A time given on the command line: RFC 3339, or a date or local time in the display zone
+/// (`2026-11-03`, `2026-11-03 09:15`, `2026-11-03T09:15:02`).
+pub fn parse_time(s: &str, zone: Tz, flag: &str) -> Result<DateTime<Utc>> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    let naive = NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .or_else(|| {
+            ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"]
+                .iter()
+                .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
+        })
+        .ok_or_else(|| anyhow!("{flag} {s:?}: not a time; write 2026-11-03, 2026-11-03 09:15 or 2026-11-03T09:15:02+08:00"))?;
+    vigil_parsers::time::local_to_utc(naive, zone).map_err(|e| anyhow!("{flag} {s:?}: {e}"))
+}
+
+/// The table's columns, and the width left for the message.
+fn table_row(e: &Event, zone: Tz, width: usize) -> String {
+    let ts =
+        e.ts.with_timezone(&zone)
+            .format("%Y-%m-%d %H:%M:%S")
+            .to_string();
+    let cell = |s: Option<&str>, w: usize| -> String {
+        let t = terminal(s.unwrap_or("-")).replace('\t', " ");
+        let mut out: String = t.chars().take(w).collect();
+        if t.chars().count() > w {
+            out.pop();
+            out.push('…');
+        }
+        format!("{out:<w$}")
+    };
+    let head = format!(
+        "{ts}  {}  {}  {}  {}  {}  ",
+        cell(Some(&e.host), 12),
+        cell(Some(&e.action), 18),
+        cell(e.actor.as_deref(), 12),
+        cell(e.src_ip.as_deref(), 15),
+        cell(Some(&e.id), 28),
+    );
+    let room = width.saturating_sub(head.chars().count()).max(20);
+    let msg = terminal(&e.message).replace(['\t', '\n'], " ");
+    let msg: String = if msg.chars().count() > room {
+        msg.chars()
+            .take(room - 1)
+            .chain(std::iter::once('…'))
+            .collect()
+    } else {
+        msg
+    };
+    format!("{head}{msg}")
+}
+
+/// The terminal's width: `$COLUMNS`, else 160.
+pub fn terminal_width() -> usize {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .filter(|w| *w >= 40)
+        .unwrap_or(160)
+}
+
+/// Prints the hits of `query` in `format`.
+pub fn print_hits(
+    out: &mut dyn Write,
+    hits: &[Event],
+    format: OutputFormat,
+    zone: Tz,
+) -> Result<()> {
+    let width = terminal_width();
+    for e in hits {
+        match format {
+            OutputFormat::Table => writeln!(out, "{}", table_row(e, zone, width))?,
+            OutputFormat::Json => {
+                serde_json::to_writer(&mut *out, e)?;
+                writeln!(out)?;
+            }
+            OutputFormat::Raw => writeln!(out, "{}", terminal(&e.raw))?,
+        }
+    }
+    Ok(())
+}
+
+/// Prints one event: its JSON, its raw line(s), its origin.
+pub fn print_event(out: &mut dyn Write, e: &Event, zone: Tz) -> Result<()> {
+    let json = serde_json::to_string_pretty(e)?;
+    writeln!(out, "{json}")?;
+    writeln!(
+        out,
+        "time:   {}",
+        e.ts.with_timezone(&zone).format("%Y-%m-%d %H:%M:%S%.f %Z")
+    )?;
+    writeln!(
+        out,
+        "origin: {} line {} (byte {})",
+        terminal(&e.origin.path),
+        e.origin.line,
+        e.origin.offset
+    )?;
+    writeln!(out, "raw:")?;
+    for l in e.raw.split('\n') {
+        writeln!(out, "  {}", terminal(l))?;
+    }
+    Ok(())
+}
+
+/// Opens the index of a data directory for reading.
+pub fn open(data: &std::path::Path) -> Result<Searcher> {
+    Ok(Searcher::open(data.join("index"))?)
+}
