@@ -92,24 +92,13 @@ fn create_private_dir(d: &Path) -> std::io::Result<()> {
     b.create(d)
 }
 
-fn open_append_private(p: &Path) -> std::io::Result<File> {
-    let mut o = std::fs::OpenOptions::new();
-    o.append(true).create(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        o.mode(0o600);
-    }
-    o.open(p)
-}
-
 /// Runs the ingest of `inputs` into the data directory `data`.
 pub fn run(data: &Path, inputs: &[Input]) -> Result<Summary> {
     let started = Instant::now();
     let (index_dir, dead_path) = data_paths(data)?;
     let mut writer = IndexWriter::open(&index_dir)?;
     let mut ckpts = writer.checkpoints().clone();
-    let dead_file = open_append_private(&dead_path)
+    let dead_file = crate::read::open_private(&dead_path, true)
         .with_context(|| format!("cannot open {}", dead_path.display()))?;
     let mut dead = BufWriter::new(dead_file);
     let progress = std::io::stderr().is_terminal();
@@ -234,18 +223,7 @@ fn ingest_file(
                     }
                     Err(r) => {
                         *s.dead.entry(r.error.class()).or_default() += 1;
-                        let rec = serde_json::json!({
-                            "source": source_name,
-                            "path": r.path,
-                            "offset": r.offset,
-                            "line": r.line,
-                            "reason": r.error.to_string(),
-                            "class": r.error.class(),
-                            "raw": r.raw,
-                        });
-                        serde_json::to_writer(&mut *dead, &rec)
-                            .context("cannot write the dead letter")?;
-                        dead.write_all(b"\n")
+                        crate::deadletter::write(&mut *dead, Some(&source_name), &r)
                             .context("cannot write the dead letter")?;
                     }
                 }

@@ -5,6 +5,7 @@
 //! | module | what it is for |
 //! |---|---|
 //! | [`exit`] | exit codes as a type: 0 all well, 1 findings or problems, 2 could not run |
+//! | [`deadletter`] | the dead letter's JSON lines |
 //! | [`config`] | `vigil.toml`: sources, the site's formats, data directory, display zone |
 //! | [`init`] | `vigil init`: a commented config and example registers |
 //! | [`ingest`] | `vigil ingest`: files into the index from their checkpoints, rejects to the dead letter |
@@ -14,6 +15,7 @@
 //! | [`search_cmd`] | `vigil search` and `vigil show`: hits as a table, JSON or raw lines |
 
 pub mod config;
+pub mod deadletter;
 pub mod exit;
 pub mod ingest;
 pub mod init;

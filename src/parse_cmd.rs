@@ -226,16 +226,7 @@ impl Sink<'_> {
             Err(r) => {
                 *summary.rejected.entry(r.error.class()).or_default() += 1;
                 if let Some(d) = self.dead.as_mut() {
-                    let rec = serde_json::json!({
-                        "path": r.path,
-                        "offset": r.offset,
-                        "line": r.line,
-                        "reason": r.error.to_string(),
-                        "class": r.error.class(),
-                        "raw": r.raw,
-                    });
-                    serde_json::to_writer(&mut **d, &rec)?;
-                    d.write_all(b"\n")?;
+                    crate::deadletter::write(&mut **d, None, &r)?;
                 }
             }
         }

@@ -111,8 +111,19 @@ impl LogFile {
 
 /// Creates (or truncates) a file readable and writable by its owner only.
 pub fn create_private(path: &Path) -> io::Result<File> {
+    open_private(path, false)
+}
+
+/// Opens a file readable and writable by its owner only, creating it if missing: for appending
+/// when `append`, else truncated.
+pub fn open_private(path: &Path, append: bool) -> io::Result<File> {
     let mut o = std::fs::OpenOptions::new();
-    o.write(true).create(true).truncate(true);
+    o.create(true);
+    if append {
+        o.append(true);
+    } else {
+        o.write(true).truncate(true);
+    }
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
