@@ -18,9 +18,10 @@ use anyhow::{Context, Result, anyhow, bail};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use vigil_index::{Checkpoints, FileCheckpoint, FileId, IndexWriter};
-use vigil_parsers::formats::{self, Options, Sniffed};
+use vigil_parsers::formats::{self, Options};
 use vigil_parsers::{Encoding, Output, ParseContext, Parser};
 
+use crate::parse_cmd::Unresolved;
 use crate::read::LogFile;
 use crate::sanitize;
 
@@ -153,19 +154,14 @@ fn ingest_file(
             meta.len()
         )));
     }
-    let format = match input.format.as_str() {
-        "auto" => match formats::sniff(file.head()) {
-            Sniffed::Format(f) => f.to_string(),
-            Sniffed::Evtx => return Ok(Some("a Windows EVTX file: not supported yet".into())),
-            Sniffed::Gzip => return Ok(Some("gzip inside gzip: decompress it first".into())),
-            Sniffed::Unknown => match crate::parse_cmd::sniff_regex(file.head(), &input.options) {
-                Some(f) => f.to_string(),
-                None => bail!(
-                    "{shown}: cannot tell the format from the first lines; name it in the source's `format`"
-                ),
-            },
-        },
-        f => f.to_string(),
+    let format = match crate::parse_cmd::resolve_format(&file, &input.format, &input.options) {
+        Ok(f) => f,
+        Err(Unresolved::Unsupported(why)) => return Ok(Some(why.to_string())),
+        Err(Unresolved::Unknown) => {
+            bail!(
+                "{shown}: cannot tell the format from the first lines; name it in the source's `format`"
+            )
+        }
     };
     let mut parser =
         formats::build(&format, &input.options).map_err(|e| anyhow!("{shown}: {e}"))?;

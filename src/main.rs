@@ -140,6 +140,17 @@ fn main() -> std::process::ExitCode {
     }
 }
 
+/// `--zone Z`: an IANA zone name.
+fn cli_zone(z: &str) -> Result<chrono_tz::Tz> {
+    z.parse()
+        .map_err(|_| anyhow!("--zone {z:?}: not an IANA zone name (such as Asia/Shanghai or UTC)"))
+}
+
+/// `--encoding E`: utf-8 or gb18030.
+fn cli_encoding(e: &str) -> Result<Encoding> {
+    Encoding::parse(e).ok_or_else(|| anyhow!("--encoding {e:?}: use utf-8 or gb18030"))
+}
+
 fn run(cli: Cli) -> Result<ExitCode> {
     let config = || vigil::config::Config::discover(cli.config.as_deref());
     // The data directory: --data, else the config's, else ./data.
@@ -187,11 +198,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 inputs
             } else {
                 let zone = match zone {
-                    Some(z) => vigil::config::parse_zone(z).map_err(|e| anyhow!("--zone: {e}"))?,
+                    Some(z) => cli_zone(z)?,
                     None => default_zone,
                 };
-                let encoding = Encoding::parse(encoding)
-                    .ok_or_else(|| anyhow!("--encoding {encoding:?}: use utf-8 or gb18030"))?;
+                let encoding = cli_encoding(encoding)?;
                 let options = config
                     .as_ref()
                     .map(|c| c.options.clone())
@@ -300,11 +310,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             events,
             dead_letter,
         } => {
-            let zone: chrono_tz::Tz = zone.parse().map_err(|_| {
-                anyhow!("--zone {zone:?}: not an IANA zone name (such as Asia/Shanghai or UTC)")
-            })?;
-            let encoding = Encoding::parse(&encoding)
-                .ok_or_else(|| anyhow!("--encoding {encoding:?}: use utf-8 or gb18030"))?;
+            let zone = cli_zone(&zone)?;
+            let encoding = cli_encoding(&encoding)?;
             let reference = reference
                 .map(|r| {
                     chrono::DateTime::parse_from_rfc3339(&r)

@@ -36,6 +36,38 @@ pub struct ParseArgs {
     pub dead_letter: Option<PathBuf>,
 }
 
+/// Why a file's format could not be settled.
+pub enum Unresolved {
+    /// A kind of file vigil does not read (yet).
+    Unsupported(&'static str),
+    /// Nothing recognisable in the first lines.
+    Unknown,
+}
+
+/// The format to read `file` with: `requested`, or for `auto` what its first lines look like
+/// (a built-in format, else a regex format of `options`).
+pub fn resolve_format(
+    file: &LogFile,
+    requested: &str,
+    options: &formats::Options,
+) -> Result<String, Unresolved> {
+    if requested != "auto" {
+        return Ok(requested.to_string());
+    }
+    match formats::sniff(file.head()) {
+        Sniffed::Format(f) => Ok(f.to_string()),
+        Sniffed::Evtx => Err(Unresolved::Unsupported(
+            "a Windows EVTX file: not supported yet",
+        )),
+        Sniffed::Gzip => Err(Unresolved::Unsupported(
+            "gzip inside gzip: decompress it first",
+        )),
+        Sniffed::Unknown => sniff_regex(file.head(), options)
+            .map(str::to_string)
+            .ok_or(Unresolved::Unknown),
+    }
+}
+
 /// The regex format that reads most of the first lines of a file, if one reads more than half.
 pub fn sniff_regex(head: &[u8], opts: &formats::Options) -> Option<&'static str> {
     // Only whole lines: the last one may be cut.
@@ -132,20 +164,12 @@ fn parse_file<'a>(
         bail!("is a directory; name the log files in it");
     }
     let file = LogFile::open(path).context("cannot open")?;
-    let format: String = if args.format == "auto" {
-        match formats::sniff(file.head()) {
-            Sniffed::Format(f) => f.to_string(),
-            Sniffed::Evtx => bail!("a Windows EVTX file: not supported yet"),
-            Sniffed::Gzip => bail!("gzip inside gzip: decompress it first"),
-            Sniffed::Unknown => match sniff_regex(file.head(), &args.options) {
-                Some(name) => name.to_string(),
-                None => bail!(
-                    "cannot tell the format from the first lines; name it with --format, or define it in a --formats file"
-                ),
-            },
-        }
-    } else {
-        args.format.clone()
+    let format = match resolve_format(&file, &args.format, &args.options) {
+        Ok(f) => f,
+        Err(Unresolved::Unsupported(why)) => bail!("{why}"),
+        Err(Unresolved::Unknown) => bail!(
+            "cannot tell the format from the first lines; name it with --format, or define it in the config's [[formats]]"
+        ),
     };
     let mut parser = formats::build(&format, &args.options)?;
     let reference = match args.reference {

@@ -27,7 +27,7 @@ use super::envelope::{Envelope, FACILITIES, SEVERITIES, envelope};
 use super::{accounts, cron, pam, sshd, su, sudo, systemd};
 use crate::atoms::FastFind;
 use crate::context::ParseContext;
-use crate::event::{Category, Event, Flag, Outcome};
+use crate::event::{Event, Flag, Outcome};
 use crate::line::RawLine;
 use crate::vocab;
 use crate::{Output, Parser, reject};
@@ -216,8 +216,7 @@ fn dispatch(program: &str, sub: Option<&str>, msg: &str, ev: &mut Event) {
 
 /// Sets the action (and its category) and the outcome.
 pub(super) fn set(ev: &mut Event, action: &'static str, outcome: Outcome) {
-    ev.action = std::borrow::Cow::Borrowed(action);
-    ev.category = vocab::category_of(action).unwrap_or(Category::Other);
+    ev.set_action(action);
     ev.outcome = outcome;
 }
 
