@@ -491,6 +491,28 @@ fn quoted_after<'a>(s: &'a str, key: &str) -> Option<&'a str> {
     Some(&r[..end])
 }
 
+/// The `user=`, `database=`, `host=` and `port=` pairs of a connection or disconnection line.
+fn session_pairs(ev: &mut Draft, rest: &str) {
+    for (k, v) in kv_pairs(rest) {
+        let v = v.as_str();
+        match k {
+            "user" => ev.actor = Some(v.to_string()),
+            "database" => {
+                ev.target = Some(v.to_string());
+                ev.field("database", v);
+            }
+            "host" => {
+                ev.field("remote_host", v);
+                if is_remote(v) {
+                    ev.src_ip = Some(v.to_string());
+                }
+            }
+            "port" => ev.field("remote_port", v),
+            _ => {}
+        }
+    }
+}
+
 /// Sets action, outcome, actor, target, ticket and the message's own fields.
 fn classify_message(
     ev: &mut Draft,
@@ -558,41 +580,12 @@ fn classify_message(
         if let Some(t) = rest.split(' ').next() {
             ev.field("session_time", t);
         }
-        for (k, v) in kv_pairs(rest) {
-            let v = v.as_str();
-            match k {
-                "user" => ev.actor = Some(v.to_string()),
-                "database" => {
-                    ev.target = Some(v.to_string());
-                    ev.field("database", v);
-                }
-                "host" => {
-                    ev.field("remote_host", v);
-                    if is_remote(v) {
-                        ev.src_ip = Some(v.to_string());
-                    }
-                }
-                "port" => ev.field("remote_port", v),
-                _ => {}
-            }
-        }
+        session_pairs(ev, rest);
         return;
     }
     if let Some(rest) = msg.strip_prefix("connection received: ") {
         ev.set_action(vocab::OTHER);
-        for (k, v) in kv_pairs(rest) {
-            let v = v.as_str();
-            match k {
-                "host" => {
-                    ev.field("remote_host", v);
-                    if is_remote(v) {
-                        ev.src_ip = Some(v.to_string());
-                    }
-                }
-                "port" => ev.field("remote_port", v),
-                _ => {}
-            }
-        }
+        session_pairs(ev, rest);
         return;
     }
     if let Some(rest) = msg.strip_prefix("connection authenticated: ") {
