@@ -35,18 +35,19 @@ pub enum Mode {
     Search,
 }
 
-/// The message tokenizer (see the module documentation).
+/// The message tokenizer (see the module documentation). It streams: one token, its text buffer
+/// reused, no allocation per token (the indexing cost of a message is mostly its tokens).
 #[derive(Debug, Clone)]
 pub struct TextTokenizer {
     mode: Mode,
-    tokens: Vec<Token>,
+    token: Token,
 }
 
 impl TextTokenizer {
     pub fn new(mode: Mode) -> TextTokenizer {
         TextTokenizer {
             mode,
-            tokens: Vec::new(),
+            token: Token::default(),
         }
     }
 }
@@ -69,121 +70,200 @@ fn is_word(c: char) -> bool {
         || (!c.is_ascii() && c.is_alphanumeric() && !is_cjk(c))
 }
 
-fn is_trimmed(c: char) -> bool {
-    matches!(c, '.' | ':' | '-')
+fn is_ascii_word(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'-')
 }
 
-fn push(tokens: &mut Vec<Token>, text: &str, from: usize, to: usize, position: usize) {
-    let Some(s) = text.get(from..to) else { return };
-    if s.len() > MAX_TOKEN_BYTES {
-        return;
-    }
-    let text = if s.bytes().any(|b| b.is_ascii_uppercase() || !b.is_ascii()) {
-        s.to_lowercase()
-    } else {
-        s.to_string()
-    };
-    tokens.push(Token {
-        offset_from: from,
-        offset_to: to,
-        position,
-        text,
-        position_length: 1,
-    });
+/// The character at byte `i` of `text` and its length, if `i` is a character boundary before
+/// the end.
+fn char_at(text: &str, i: usize) -> Option<(char, usize)> {
+    let c = text.get(i..)?.chars().next()?;
+    Some((c, c.len_utf8()))
 }
 
-/// Splits `text` into `tokens` (cleared first).
-pub fn tokenize(mode: Mode, text: &str, tokens: &mut Vec<Token>) {
-    tokens.clear();
-    let mut position = 0usize;
-    let mut chars = text.char_indices().peekable();
-    while let Some(&(start, c)) = chars.peek() {
-        if is_cjk(c) {
-            // A run of CJK characters: (byte offset, char) of each.
-            let mut run: Vec<(usize, usize)> = Vec::new();
-            while let Some(&(i, c)) = chars.peek() {
-                if !is_cjk(c) {
-                    break;
-                }
-                run.push((i, i + c.len_utf8()));
-                chars.next();
-            }
-            let n = run.len();
-            for (k, &(from, to)) in run.iter().enumerate() {
-                let bigram_end = run.get(k + 1).map(|&(_, e)| e);
-                match mode {
-                    Mode::Index => {
-                        push(tokens, text, from, to, position + k);
-                        if let Some(end) = bigram_end {
-                            push(tokens, text, from, end, position + k);
-                        }
-                    }
-                    Mode::Search => match bigram_end {
-                        Some(end) => push(tokens, text, from, end, position + k),
-                        None if n == 1 => push(tokens, text, from, to, position + k),
-                        None => {}
-                    },
-                }
-            }
-            position += n;
-        } else if is_word(c) {
-            let mut end = start;
-            while let Some(&(i, c)) = chars.peek() {
-                if !is_word(c) {
-                    break;
-                }
-                end = i + c.len_utf8();
-                chars.next();
-            }
-            let run = text.get(start..end).unwrap_or("");
-            let trimmed_start = run.trim_start_matches(is_trimmed);
-            let from = start + (run.len() - trimmed_start.len());
-            let to = from + trimmed_start.trim_end_matches(is_trimmed).len();
-            if from < to {
-                push(tokens, text, from, to, position);
-                position += 1;
-            }
-        } else {
-            chars.next();
-        }
-    }
-}
-
-/// The token stream over a [`TextTokenizer`]'s buffer.
+/// The token stream of a [`TextTokenizer`] over one text.
 pub struct TextTokenStream<'a> {
-    tokens: &'a mut Vec<Token>,
-    /// 1 + the index of the current token (0 before the first `advance`).
-    next: usize,
-    /// What `token()` gives before the first or after the last token (tantivy does not ask).
-    none: Token,
+    text: &'a str,
+    mode: Mode,
+    token: &'a mut Token,
+    /// The byte where the next token is looked for.
+    at: usize,
+    /// The position the next token gets.
+    position: usize,
+    /// Whether the character before `at` was CJK (a CJK character then continues a run).
+    in_cjk: bool,
+    /// A bigram to emit next, at the position of the unigram just emitted (indexing).
+    bigram: Option<(usize, usize, usize)>,
+}
+
+impl TextTokenStream<'_> {
+    /// Makes `text[from..to]` the current token, lowercased, at `position`. False if the token is
+    /// too long (it is dropped, as `RemoveLongFilter` would).
+    /// `caseless`: the text is CJK, which has no case (the test `cjk_has_no_case` checks it).
+    fn set_text(&mut self, from: usize, to: usize, position: usize, caseless: bool) -> bool {
+        let Some(s) = self.text.get(from..to) else {
+            return false;
+        };
+        if s.len() > MAX_TOKEN_BYTES {
+            return false;
+        }
+        let t = &mut *self.token;
+        t.text.clear();
+        if caseless {
+            t.text.push_str(s);
+        } else if s.is_ascii() {
+            t.text.push_str(s);
+            t.text.make_ascii_lowercase();
+        } else {
+            // `str::to_lowercase` (not per character) for the final sigma rule.
+            t.text.push_str(&s.to_lowercase());
+        }
+        t.offset_from = from;
+        t.offset_to = to;
+        t.position = position;
+        t.position_length = 1;
+        true
+    }
+
+    /// [`Self::set_text`] of a word.
+    fn set(&mut self, from: usize, to: usize, position: usize) -> bool {
+        self.set_text(from, to, position, false)
+    }
+
+    /// [`Self::set_text`] of CJK characters.
+    fn set_cjk(&mut self, from: usize, to: usize, position: usize) -> bool {
+        self.set_text(from, to, position, true)
+    }
+
+    /// The byte after the run of word characters that starts at `start`.
+    fn word_end(&self, start: usize) -> usize {
+        let bytes = self.text.as_bytes();
+        let mut i = start;
+        while let Some(&b) = bytes.get(i) {
+            if b < 0x80 {
+                if !is_ascii_word(b) {
+                    break;
+                }
+                i += 1;
+            } else {
+                match char_at(self.text, i) {
+                    Some((c, n)) if is_word(c) => i += n,
+                    _ => break,
+                }
+            }
+        }
+        i
+    }
+}
+
+impl TextTokenStream<'_> {
+    /// Reads the word that starts at `start` (a word character) and moves past it. True when it
+    /// is the current token now; false when it gave none (all trimmed away, or too long).
+    fn word(&mut self, start: usize) -> bool {
+        let end = self.word_end(start);
+        self.at = end.max(start + 1);
+        let bytes = self.text.as_bytes();
+        // Trimmed characters are ASCII: trimming bytes keeps character boundaries.
+        let trimmed = |b: u8| matches!(b, b'.' | b':' | b'-');
+        let mut from = start;
+        while from < end && bytes.get(from).copied().is_some_and(trimmed) {
+            from += 1;
+        }
+        let mut to = end;
+        while to > from && bytes.get(to - 1).copied().is_some_and(trimmed) {
+            to -= 1;
+        }
+        if from < to {
+            let position = self.position;
+            self.position += 1;
+            return self.set(from, to, position);
+        }
+        false
+    }
 }
 
 impl TokenStream for TextTokenStream<'_> {
     fn advance(&mut self) -> bool {
-        if self.next < self.tokens.len() {
-            self.next += 1;
-            true
-        } else {
-            false
+        if let Some((from, to, position)) = self.bigram.take()
+            && self.set_cjk(from, to, position)
+        {
+            return true;
         }
+        let bytes = self.text.as_bytes();
+        while let Some(&b) = bytes.get(self.at) {
+            let start = self.at;
+            if b < 0x80 {
+                // ASCII: a word starts here, or the byte separates.
+                self.in_cjk = false;
+                if is_ascii_word(b) {
+                    if self.word(start) {
+                        return true;
+                    }
+                } else {
+                    self.at += 1;
+                }
+                continue;
+            }
+            let Some((c, n)) = char_at(self.text, start) else {
+                // Not a character boundary: cannot happen (the scan moves by characters).
+                self.at += 1;
+                continue;
+            };
+            if is_cjk(c) {
+                let run_start = !self.in_cjk;
+                self.in_cjk = true;
+                self.at += n;
+                let position = self.position;
+                self.position += 1;
+                let bigram_end = match char_at(self.text, self.at) {
+                    Some((next, m)) if is_cjk(next) => Some(self.at + m),
+                    _ => None,
+                };
+                match self.mode {
+                    Mode::Index => {
+                        self.bigram = bigram_end.map(|end| (start, end, position));
+                        if self.set_cjk(start, self.at, position) {
+                            return true;
+                        }
+                        if let Some((from, to, p)) = self.bigram.take()
+                            && self.set_cjk(from, to, p)
+                        {
+                            return true;
+                        }
+                    }
+                    Mode::Search => {
+                        // The run's bigrams; a run of one character is its own token.
+                        let end = match bigram_end {
+                            Some(end) => Some(end),
+                            None if run_start => Some(self.at),
+                            None => None,
+                        };
+                        if let Some(end) = end
+                            && self.set_cjk(start, end, position)
+                        {
+                            return true;
+                        }
+                    }
+                }
+                continue;
+            }
+            self.in_cjk = false;
+            if is_word(c) {
+                if self.word(start) {
+                    return true;
+                }
+            } else {
+                self.at += n;
+            }
+        }
+        false
     }
-
     fn token(&self) -> &Token {
-        match self.next.checked_sub(1).and_then(|i| self.tokens.get(i)) {
-            Some(t) => t,
-            None => &self.none,
-        }
+        self.token
     }
 
     fn token_mut(&mut self) -> &mut Token {
-        match self
-            .next
-            .checked_sub(1)
-            .and_then(|i| self.tokens.get_mut(i))
-        {
-            Some(t) => t,
-            None => &mut self.none,
-        }
+        self.token
     }
 }
 
@@ -191,18 +271,112 @@ impl Tokenizer for TextTokenizer {
     type TokenStream<'a> = TextTokenStream<'a>;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> TextTokenStream<'a> {
-        tokenize(self.mode, text, &mut self.tokens);
+        self.token.reset();
+        self.token.text.clear();
         TextTokenStream {
-            tokens: &mut self.tokens,
-            next: 0,
-            none: Token::default(),
+            text,
+            mode: self.mode,
+            token: &mut self.token,
+            at: 0,
+            position: 0,
+            in_cjk: false,
+            bigram: None,
         }
+    }
+}
+
+/// Splits `text` into `tokens` (cleared first): the tokens the stream gives, collected.
+pub fn tokenize(mode: Mode, text: &str, tokens: &mut Vec<Token>) {
+    tokens.clear();
+    let mut t = TextTokenizer::new(mode);
+    let mut stream = t.token_stream(text);
+    while stream.advance() {
+        tokens.push(stream.token().clone());
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The tokenizer as first written (a vector of tokens, one allocation each): the streaming
+    /// one must give exactly the same tokens.
+    fn reference(mode: Mode, text: &str) -> Vec<Token> {
+        let is_trimmed = |c: char| matches!(c, '.' | ':' | '-');
+        fn push(tokens: &mut Vec<Token>, text: &str, from: usize, to: usize, position: usize) {
+            let Some(s) = text.get(from..to) else { return };
+            if s.len() > MAX_TOKEN_BYTES {
+                return;
+            }
+            tokens.push(Token {
+                offset_from: from,
+                offset_to: to,
+                position,
+                text: s.to_lowercase(),
+                position_length: 1,
+            });
+        }
+        let mut tokens = Vec::new();
+        let mut position = 0usize;
+        let mut chars = text.char_indices().peekable();
+        while let Some(&(start, c)) = chars.peek() {
+            if is_cjk(c) {
+                let mut run: Vec<(usize, usize)> = Vec::new();
+                while let Some(&(i, c)) = chars.peek() {
+                    if !is_cjk(c) {
+                        break;
+                    }
+                    run.push((i, i + c.len_utf8()));
+                    chars.next();
+                }
+                let n = run.len();
+                for (k, &(from, to)) in run.iter().enumerate() {
+                    let bigram_end = run.get(k + 1).map(|&(_, e)| e);
+                    match mode {
+                        Mode::Index => {
+                            push(&mut tokens, text, from, to, position + k);
+                            if let Some(end) = bigram_end {
+                                push(&mut tokens, text, from, end, position + k);
+                            }
+                        }
+                        Mode::Search => match bigram_end {
+                            Some(end) => push(&mut tokens, text, from, end, position + k),
+                            None if n == 1 => push(&mut tokens, text, from, to, position + k),
+                            None => {}
+                        },
+                    }
+                }
+                position += n;
+            } else if is_word(c) {
+                let mut end = start;
+                while let Some(&(i, c)) = chars.peek() {
+                    if !is_word(c) {
+                        break;
+                    }
+                    end = i + c.len_utf8();
+                    chars.next();
+                }
+                let run = &text[start..end];
+                let trimmed_start = run.trim_start_matches(is_trimmed);
+                let from = start + (run.len() - trimmed_start.len());
+                let to = from + trimmed_start.trim_end_matches(is_trimmed).len();
+                if from < to {
+                    push(&mut tokens, text, from, to, position);
+                    position += 1;
+                }
+            } else {
+                chars.next();
+            }
+        }
+        tokens
+    }
+
+    fn parts(tokens: &[Token]) -> Vec<(String, usize, usize, usize)> {
+        tokens
+            .iter()
+            .map(|t| (t.text.clone(), t.offset_from, t.offset_to, t.position))
+            .collect()
+    }
 
     fn toks(mode: Mode, s: &str) -> Vec<(String, usize)> {
         let mut v = Vec::new();
@@ -281,7 +455,43 @@ mod tests {
         assert!(!s.advance());
     }
 
+    #[test]
+    fn cjk_has_no_case() {
+        for c in (0..=0x2ffffu32)
+            .filter_map(char::from_u32)
+            .filter(|c| is_cjk(*c))
+        {
+            assert_eq!(c.to_lowercase().collect::<String>(), c.to_string(), "{c}");
+        }
+    }
+
+    #[test]
+    fn streaming_gives_the_reference_tokens() {
+        let mut long = "x".repeat(300);
+        long.push_str(" 张三 ΣΑΣ ok");
+        for text in [
+            "Ticket CHG-2026-0012 on ARCH-db01: 张三在档案室查看了档案，删除。 Straße ΟΔΟΣ",
+            "a張b 中 文x-y--z ..a.. ::1 fe80::1: 한국어 カタカナ",
+            long.as_str(),
+        ] {
+            for mode in [Mode::Index, Mode::Search] {
+                let mut v = Vec::new();
+                tokenize(mode, text, &mut v);
+                assert_eq!(parts(&v), parts(&reference(mode, text)), "{mode:?} {text}");
+            }
+        }
+    }
+
     proptest::proptest! {
+        #[test]
+        fn streaming_matches_the_reference(s in "[a-zA-Z0-9 .:_,-]{0,20}[张三在 ΣΑσςé한カ.-]{0,20}\\PC{0,40}") {
+            for mode in [Mode::Index, Mode::Search] {
+                let mut v = Vec::new();
+                tokenize(mode, &s, &mut v);
+                proptest::prop_assert_eq!(parts(&v), parts(&reference(mode, &s)));
+            }
+        }
+
         #[test]
         fn any_text_tokenizes_without_panicking(s in "\\PC{0,80}", bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..80)) {
             let lossy = String::from_utf8_lossy(&bytes).into_owned();
