@@ -213,7 +213,7 @@ fn ingest_file(
             for o in batch.outputs {
                 match o {
                     Ok(e) => {
-                        writer.add(&e)?;
+                        writer.add(e)?;
                         s.events += 1;
                         *uncommitted += 1;
                     }

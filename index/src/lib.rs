@@ -14,7 +14,7 @@
 //! # fn main() -> vigil_index::Result<()> {
 //! use vigil_index::{Checkpoints, IndexWriter, Searcher};
 //! let mut w = IndexWriter::open("data/index")?;
-//! // w.add(&event)?; ...
+//! // w.add(event)?; ...
 //! w.commit(&Checkpoints::new())?;
 //! let s = Searcher::open("data/index")?;
 //! for e in s.search("actor:zhangsan AND 删除", None, None, 20)? {

@@ -16,8 +16,8 @@ use chrono::{DateTime, Utc};
 use tantivy::collector::{Collector, Count, SegmentCollector, TopDocs};
 use tantivy::columnar::StrColumn;
 use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, QueryParser, RangeQuery, TermQuery};
-use tantivy::query_grammar::{Occur as GrammarOccur, UserInputAst, UserInputLeaf};
-use tantivy::schema::{IndexRecordOption, Value};
+use tantivy::query_grammar::{Occur as GrammarOccur, UserInputAst, UserInputBound, UserInputLeaf};
+use tantivy::schema::IndexRecordOption;
 use tantivy::{DocAddress, DocId, Index, IndexReader, Order, ReloadPolicy, Score, SegmentReader};
 use tantivy::{TantivyDocument, Term};
 use vigil_parsers::Event;
@@ -120,7 +120,9 @@ impl Searcher {
                 })?;
                 let parsed = self
                     .parser
-                    .build_query_from_user_input_ast(with_all_for_negations(ast))
+                    .build_query_from_user_input_ast(with_all_for_negations(exact_times_as_ranges(
+                        ast,
+                    )))
                     .map_err(|e| bad(e.to_string()))?;
                 clauses.push((Occur::Must, parsed));
             }
@@ -174,15 +176,12 @@ impl Searcher {
 
     fn load(&self, searcher: &tantivy::Searcher, address: DocAddress) -> Result<Event> {
         let doc: TantivyDocument = searcher.doc(address).at(&self.path)?;
-        let corrupt = |message: String| Error::CorruptEvent {
-            path: self.path.clone(),
-            message,
-        };
-        let json = doc
-            .get_first(self.schema.event)
-            .and_then(|v| v.as_str())
-            .ok_or_else(|| corrupt(format!("document {address:?} has no stored event")))?;
-        serde_json::from_str(json).map_err(|e| corrupt(format!("document {address:?}: {e}")))
+        self.schema
+            .event(&doc)
+            .map_err(|message| Error::CorruptEvent {
+                path: self.path.clone(),
+                message: format!("document {address:?}: {message}"),
+            })
     }
 
     /// The newest `limit` events matching `query` within `[since, until)`, newest first.
@@ -341,6 +340,34 @@ impl EventStore for Searcher {
             &filter.terms,
         )?;
         self.count_by_query(&*q, field)
+    }
+}
+
+/// Makes `ts:T` the range `ts:[T TO T]`: the time is a fast field, not indexed, and a range
+/// reads the fast field, so that an exact time still finds the events of that time.
+fn exact_times_as_ranges(ast: UserInputAst) -> UserInputAst {
+    match ast {
+        UserInputAst::Clause(clauses) => UserInputAst::Clause(
+            clauses
+                .into_iter()
+                .map(|(occur, sub)| (occur, exact_times_as_ranges(sub)))
+                .collect(),
+        ),
+        UserInputAst::Boost(inner, boost) => {
+            UserInputAst::Boost(Box::new(exact_times_as_ranges(*inner)), boost)
+        }
+        UserInputAst::Leaf(leaf) => match *leaf {
+            UserInputLeaf::Literal(literal)
+                if literal.field_name.as_deref() == Some(names::TS) && !literal.prefix =>
+            {
+                UserInputAst::Leaf(Box::new(UserInputLeaf::Range {
+                    field: literal.field_name,
+                    lower: UserInputBound::Inclusive(literal.phrase.clone()),
+                    upper: UserInputBound::Inclusive(literal.phrase),
+                }))
+            }
+            leaf => UserInputAst::Leaf(Box::new(leaf)),
+        },
     }
 }
 

@@ -1,33 +1,37 @@
 //! The index schema, built in one place from the fields of [`Event`].
 //!
 //! Field names are those of the event (`actor`, `src_ip`, ...), plus `path` for `origin.path`,
-//! `flags` for the event's flags and `event` for the stored event itself. The whole event is
-//! stored as one JSON document in `event` (so `vigil show ID` gives back exactly what was
-//! indexed); every other field is for searching, counting and sorting only.
+//! `flags` for the event's flags, and `event` and `raw` for the stored event itself. The whole
+//! event is stored (so `vigil show ID` gives back exactly what was indexed): its raw line(s) as
+//! they are in `raw`, its message in `message`, and everything else as one JSON document in
+//! `event` (whose `raw` and `message` are empty: the two longest texts are not escaped and stored
+//! twice). Every other field is for searching, counting and sorting only.
 //!
 //! | field | type | options |
 //! |---|---|---|
 //! | `id` | text, raw tokenizer | indexed (the delete-then-add key) |
 //! | `host` `source` `format` `category` `action` `outcome` `actor` `actor_role` `src_ip` `target` `ticket` `path` `flags` | text, raw tokenizer | indexed, fast (exact values, counted by [`crate::Searcher::count_by`]) |
-//! | `ts` | date, microseconds | indexed, fast (sort, ranges), stored |
-//! | `message` | text, [`TEXT_TOKENIZER`] | indexed with positions (full text, phrases, Chinese) |
+//! | `ts` | date, microseconds | fast (sort, ranges; not indexed: ranges read the fast field) |
+//! | `message` | text, [`TEXT_TOKENIZER`] | indexed with positions (full text, phrases, Chinese), stored |
 //! | `fields` | JSON object, [`TEXT_TOKENIZER`] | indexed with positions (`fields.session:abc`) |
-//! | `event` | text | stored only: the event as JSON |
+//! | `event` | text | stored only: the event as JSON, without its raw line(s) and message |
+//! | `raw` | text | stored only: the event's raw line(s) |
 //!
 //! [`SCHEMA_VERSION`] is written into every commit; bump it whenever this table changes.
 
+use tantivy::schema::document::ReferenceValue;
 use tantivy::schema::{
     DateOptions, DateTimePrecision, Field, IndexRecordOption, JsonObjectOptions, STORED, Schema,
-    TextFieldIndexing, TextOptions,
+    TextFieldIndexing, TextOptions, Value,
 };
 use tantivy::tokenizer::TokenizerManager;
 use tantivy::{DateTime, TantivyDocument};
-use vigil_parsers::Event;
+use vigil_parsers::{Event, Fields};
 
 use crate::tokenizer::{Mode, TEXT_TOKENIZER, TextTokenizer};
 
 /// The version of the schema below. An index of another version is refused on open.
-pub const SCHEMA_VERSION: u64 = 1;
+pub const SCHEMA_VERSION: u64 = 2;
 
 /// The field names, as in [`Event`] where the event has the field.
 pub mod names {
@@ -49,8 +53,10 @@ pub mod names {
     /// `origin.path`.
     pub const PATH: &str = "path";
     pub const FLAGS: &str = "flags";
-    /// The stored event (JSON).
+    /// The stored event (JSON, without raw and message).
     pub const EVENT: &str = "event";
+    /// The stored raw line(s).
+    pub const RAW: &str = "raw";
 }
 
 /// The keyword fields that are fast, so that [`crate::Searcher::count_by`] can count by them.
@@ -106,6 +112,7 @@ pub struct VigilSchema {
     pub message: Field,
     pub fields: Field,
     pub event: Field,
+    pub raw: Field,
 }
 
 fn keyword(fast: bool) -> TextOptions {
@@ -138,12 +145,12 @@ impl VigilSchema {
         use names::*;
         let mut b = Schema::builder();
         let id = b.add_text_field(ID, keyword(false));
+        // Not indexed: every event has its own time, and a term per event would cost a term
+        // dictionary entry per event; range queries read the fast field.
         let ts = b.add_date_field(
             TS,
             DateOptions::default()
-                .set_indexed()
                 .set_fast()
-                .set_stored()
                 .set_precision(DateTimePrecision::Microseconds),
         );
         let host = b.add_text_field(HOST, keyword(true));
@@ -161,13 +168,16 @@ impl VigilSchema {
         let flags = b.add_text_field(FLAGS, keyword(true));
         let message = b.add_text_field(
             MESSAGE,
-            TextOptions::default().set_indexing_options(full_text()),
+            TextOptions::default()
+                .set_indexing_options(full_text())
+                .set_stored(),
         );
         let fields = b.add_json_field(
             FIELDS,
             JsonObjectOptions::default().set_indexing_options(full_text()),
         );
         let event = b.add_text_field(EVENT, STORED);
+        let raw = b.add_text_field(RAW, STORED);
         VigilSchema {
             schema: b.build(),
             id,
@@ -188,6 +198,7 @@ impl VigilSchema {
             message,
             fields,
             event,
+            raw,
         }
     }
 
@@ -210,9 +221,17 @@ impl VigilSchema {
             .flatten()
     }
 
-    /// The tantivy document of `event`.
-    pub fn document(&self, event: &Event) -> serde_json::Result<TantivyDocument> {
-        let mut doc = TantivyDocument::default();
+    /// The tantivy document of `event`; `buf` is scratch space (kept between calls, it saves an
+    /// allocation per event).
+    pub fn document(
+        &self,
+        mut event: Event,
+        buf: &mut Vec<u8>,
+    ) -> serde_json::Result<TantivyDocument> {
+        // Room for every value at once: the raw line(s), the message, the fields (about as long
+        // as the raw line), the rest.
+        let mut doc =
+            TantivyDocument::with_capacity(2 * event.raw.len() + event.message.len() + 512);
         doc.add_text(self.id, &event.id);
         doc.add_date(
             self.ts,
@@ -244,15 +263,68 @@ impl VigilSchema {
         }
         doc.add_text(self.message, &event.message);
         if !event.fields.is_empty() {
-            let object = event
-                .fields
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.clone().into()))
-                .collect();
-            doc.add_object(self.fields, object);
+            doc.add_field_value(self.fields, FieldsValue::Object(&event.fields));
         }
-        doc.add_text(self.event, serde_json::to_string(event)?);
+        doc.add_text(self.raw, &event.raw);
+        event.raw = String::new();
+        event.message = String::new();
+        buf.clear();
+        serde_json::to_writer(&mut *buf, &event)?;
+        let json = std::str::from_utf8(buf).map_err(serde::ser::Error::custom)?;
+        doc.add_text(self.event, json);
         Ok(doc)
+    }
+
+    /// The event of a stored document: the inverse of [`VigilSchema::document`]. `Err` says what
+    /// is wrong with the document.
+    pub fn event(&self, doc: &TantivyDocument) -> std::result::Result<Event, String> {
+        let text = |field: Field, name: &str| {
+            doc.get_first(field)
+                .and_then(|v| v.as_str())
+                .ok_or_else(|| format!("it has no stored {name}"))
+        };
+        let mut event: Event =
+            serde_json::from_str(text(self.event, names::EVENT)?).map_err(|e| e.to_string())?;
+        event.raw = text(self.raw, names::RAW)?.to_string();
+        event.message = text(self.message, names::MESSAGE)?.to_string();
+        Ok(event)
+    }
+}
+
+/// The event's `fields` as a tantivy value, read in place: the same values, and the same
+/// conversions (numbers, RFC 3339 strings as dates), as tantivy's own conversion of a
+/// `serde_json::Value`, without copying them into an intermediate map first.
+#[derive(Debug, Clone, Copy)]
+enum FieldsValue<'a> {
+    Object(&'a Fields),
+    Json(&'a serde_json::Value),
+}
+
+type FieldsIter<'a> = Box<dyn Iterator<Item = (&'a str, FieldsValue<'a>)> + 'a>;
+
+impl<'a> Value<'a> for FieldsValue<'a> {
+    type ArrayIter = std::iter::Map<
+        std::slice::Iter<'a, serde_json::Value>,
+        fn(&'a serde_json::Value) -> FieldsValue<'a>,
+    >;
+    type ObjectIter = FieldsIter<'a>;
+
+    fn as_value(&self) -> ReferenceValue<'a, Self> {
+        match *self {
+            FieldsValue::Object(fields) => ReferenceValue::Object(Box::new(
+                fields.iter().map(|(k, v)| (k, FieldsValue::Json(v))),
+            ) as FieldsIter<'a>),
+            FieldsValue::Json(v) => match v.as_value() {
+                ReferenceValue::Leaf(leaf) => ReferenceValue::Leaf(leaf),
+                ReferenceValue::Array(items) => ReferenceValue::Array(
+                    items.map(FieldsValue::Json as fn(&'a serde_json::Value) -> FieldsValue<'a>),
+                ),
+                ReferenceValue::Object(entries) => ReferenceValue::Object(Box::new(
+                    entries.map(|(k, v)| (k, FieldsValue::Json(v))),
+                )
+                    as FieldsIter<'a>),
+            },
+        }
     }
 }
 

@@ -79,6 +79,8 @@ pub struct IndexWriter {
     committed_ids: Vec<Arc<InvertedIndexReader>>,
     /// Hashes of the ids added since the last commit.
     added_ids: HashSet<u64>,
+    /// Scratch space for serializing events.
+    buf: Vec<u8>,
 }
 
 fn id_hash(id: &str) -> u64 {
@@ -141,6 +143,7 @@ impl IndexWriter {
             reader,
             committed_ids: Vec::new(),
             added_ids: HashSet::new(),
+            buf: Vec::new(),
         };
         w.refresh()?;
         Ok(w)
@@ -176,16 +179,20 @@ impl IndexWriter {
     }
 
     /// Adds `event`, replacing any event of the same id (committed or not).
-    pub fn add(&mut self, event: &Event) -> Result<()> {
-        let doc = self.schema.document(event).map_err(|e| Error::BadEvent {
-            path: self.path.clone(),
-            id: event.id.clone(),
-            message: e.to_string(),
-        })?;
+    pub fn add(&mut self, event: Event) -> Result<()> {
         if self.may_exist(&event.id)? {
             self.writer
                 .delete_term(Term::from_field_text(self.schema.id, &event.id));
         }
+        let id = event.id.clone();
+        let doc = self
+            .schema
+            .document(event, &mut self.buf)
+            .map_err(|e| Error::BadEvent {
+                path: self.path.clone(),
+                id,
+                message: e.to_string(),
+            })?;
         self.writer.add_document(doc).at(&self.path)?;
         Ok(())
     }

@@ -8,7 +8,8 @@ use std::path::Path;
 
 use chrono::{DateTime, TimeZone, Utc};
 use vigil_index::{
-    Checkpoints, Error, EventStore, FileCheckpoint, FileId, Filter, IndexWriter, Searcher,
+    Checkpoints, Error, EventStore, FileCheckpoint, FileId, Filter, IndexWriter, SCHEMA_VERSION,
+    Searcher,
 };
 use vigil_parsers::{Event, ParseContext, formats, parse_text};
 
@@ -77,7 +78,7 @@ fn build(dir: &Path) -> Vec<Event> {
     let evs = events();
     let mut w = IndexWriter::open(dir).unwrap();
     for e in &evs {
-        w.add(e).unwrap();
+        w.add(e.clone()).unwrap();
     }
     let mut cp = Checkpoints::new();
     cp.set(
@@ -120,16 +121,16 @@ fn re_adding_the_same_ids_adds_nothing() {
     let evs = build(dir.path());
     let mut w = IndexWriter::open(dir.path()).unwrap();
     for e in &evs {
-        w.add(e).unwrap();
-        w.add(e).unwrap(); // twice in the same batch too
+        w.add(e.clone()).unwrap();
+        w.add(e.clone()).unwrap(); // twice in the same batch too
     }
     // The same id with new content replaces the old event.
     let mut changed = evs[0].clone();
     changed.message = "replaced".into();
-    w.add(&changed).unwrap();
+    w.add(changed.clone()).unwrap();
     w.commit(&Checkpoints::new()).unwrap();
     // Once more in the same session, after that commit.
-    w.add(&evs[5]).unwrap();
+    w.add(evs[5].clone()).unwrap();
     w.commit(&Checkpoints::new()).unwrap();
     w.close().unwrap();
     let s = Searcher::open(dir.path()).unwrap();
@@ -147,7 +148,7 @@ fn checkpoints_are_those_of_the_last_commit() {
     let evs = events();
     let mut first = Checkpoints::new();
     first.set(FileId(0xa1), checkpoint("/var/log/auth.log", 97, 2));
-    w.add(&evs[0]).unwrap();
+    w.add(evs[0].clone()).unwrap();
     w.commit(&first).unwrap();
     let mut second = first.clone();
     second.set(FileId(0xa1), checkpoint("/var/log/auth.log", 194, 3));
@@ -155,11 +156,11 @@ fn checkpoints_are_those_of_the_last_commit() {
         FileId(u64::MAX),
         checkpoint("/var/log/archive/audit.log", 0, 1),
     );
-    w.add(&evs[1]).unwrap();
+    w.add(evs[1].clone()).unwrap();
     w.commit(&second).unwrap();
     assert_eq!(w.checkpoints(), &second);
     // Added but never committed (a crash): neither the event nor any position survives.
-    w.add(&evs[2]).unwrap();
+    w.add(evs[2].clone()).unwrap();
     drop(w);
 
     let w = IndexWriter::open(&path).unwrap();
@@ -180,6 +181,12 @@ fn searches_by_field_phrase_negation_and_chinese() {
     let evs = build(dir.path());
     let s = Searcher::open(dir.path()).unwrap();
     let msg = |needle: &'static str| move |e: &Event| e.message.contains(needle);
+    let exact_time = format!(
+        "ts:\"{}\"",
+        evs[3]
+            .ts
+            .to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+    );
     let cases: Vec<(&str, BTreeSet<String>)> = vec![
         (
             "actor:zhangsan",
@@ -342,6 +349,8 @@ fn searches_by_field_phrase_negation_and_chinese() {
                 e.ts >= utc(2026, 11, 5, 0) && e.ts < utc(2026, 11, 8, 0)
             }),
         ),
+        // An exact time (the time is not indexed: a range of one instant).
+        (&exact_time, expect(&evs, |e| e.ts == evs[3].ts)),
     ];
     for (query, want) in &cases {
         let got = ids(&s.search(query, None, None, 100).unwrap());
@@ -425,7 +434,7 @@ fn counts_by_field_are_exact() {
     let mut more = events();
     for (i, e) in more.iter_mut().enumerate() {
         e.id = Event::make_id(0xc3, i as u64);
-        w.add(e).unwrap();
+        w.add(e.clone()).unwrap();
     }
     w.commit(&Checkpoints::new()).unwrap();
     w.close().unwrap();
@@ -602,28 +611,29 @@ fn another_schema_version_is_refused() {
     let meta = dir.path().join("meta.json");
     let text = std::fs::read_to_string(&meta).unwrap();
     let mut json: serde_json::Value = serde_json::from_str(&text).unwrap();
-    let payload = json["payload"]
-        .as_str()
-        .unwrap()
-        .replace("\"vigil_index\":1", "\"vigil_index\":2");
+    let payload = json["payload"].as_str().unwrap().replace(
+        &format!("\"vigil_index\":{SCHEMA_VERSION}"),
+        &format!("\"vigil_index\":{}", SCHEMA_VERSION + 1),
+    );
     json["payload"] = payload.into();
     std::fs::write(&meta, serde_json::to_string(&json).unwrap()).unwrap();
     let err = Searcher::open(dir.path()).err().unwrap();
     assert!(
         matches!(
             err,
-            Error::SchemaVersion {
-                found: 2,
-                expected: 1,
-                ..
-            }
+            Error::SchemaVersion { found, expected, .. }
+                if found == SCHEMA_VERSION + 1 && expected == SCHEMA_VERSION
         ),
         "{err}"
     );
-    assert!(err.to_string().contains("schema version 2"), "{err}");
+    assert!(
+        err.to_string()
+            .contains(&format!("schema version {}", SCHEMA_VERSION + 1)),
+        "{err}"
+    );
     let err = IndexWriter::open(dir.path()).err().unwrap();
     assert!(
-        matches!(err, Error::SchemaVersion { found: 2, .. }),
+        matches!(err, Error::SchemaVersion { found, .. } if found == SCHEMA_VERSION + 1),
         "{err}"
     );
 }
@@ -636,12 +646,14 @@ fn other_fields_under_the_same_version_are_refused() {
     let index = tantivy::Index::create_in_dir(dir.path(), b.build()).unwrap();
     let mut w: tantivy::IndexWriter = index.writer(15_000_000).unwrap();
     let mut prepared = w.prepare_commit().unwrap();
-    prepared.set_payload(r#"{"vigil_index":1,"checkpoints":{"version":"1","files":{}}}"#);
+    prepared.set_payload(&format!(
+        r#"{{"vigil_index":{SCHEMA_VERSION},"checkpoints":{{"version":"1","files":{{}}}}}}"#
+    ));
     prepared.commit().unwrap();
     drop(w);
     let err = Searcher::open(dir.path()).err().unwrap();
     assert!(
-        matches!(err, Error::SchemaMismatch { version: 1, .. }),
+        matches!(err, Error::SchemaMismatch { version, .. } if version == SCHEMA_VERSION),
         "{err}"
     );
     let err = IndexWriter::open(dir.path()).err().unwrap();
@@ -680,12 +692,12 @@ fn events_at_the_same_time_come_in_id_order() {
     for id in ["c", "a", "b"] {
         let mut e = template.clone();
         e.id = id.into();
-        w.add(&e).unwrap();
+        w.add(e.clone()).unwrap();
     }
     let mut later = template.clone();
     later.id = "0".into();
     later.ts += chrono::Duration::microseconds(1);
-    w.add(&later).unwrap();
+    w.add(later.clone()).unwrap();
     w.commit(&Checkpoints::new()).unwrap();
     w.close().unwrap();
     let s = Searcher::open(dir.path()).unwrap();
