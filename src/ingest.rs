@@ -148,6 +148,11 @@ fn ingest_file(
     let meta = std::fs::metadata(path).with_context(|| format!("{shown}: cannot read"))?;
     let id = FileId(file.file_id);
     let (start, start_line) = ckpts.get(id).map_or((0, 1), |c| (c.offset, c.line));
+    // A file no checkpoint knows has never been read: none of its events is in the index, and
+    // reading it once makes each event once. Its events skip the lookup of their id in the
+    // committed segments; a file read before may give again events a commit already holds (a
+    // multi-line event held past the checkpoint), so its events replace any of the same id.
+    let fresh = ckpts.get(id).is_none();
     if !file.is_gzip() && meta.len() < start {
         return Ok(Some(format!(
             "shrank to {} bytes since it was read up to byte {start}: not read again (its events stay in the index)",
@@ -213,7 +218,11 @@ fn ingest_file(
             for o in batch.outputs {
                 match o {
                     Ok(e) => {
-                        writer.add(e)?;
+                        if fresh {
+                            writer.add_fresh(e)?;
+                        } else {
+                            writer.add(e)?;
+                        }
                         s.events += 1;
                         *uncommitted += 1;
                     }

@@ -221,11 +221,11 @@ impl VigilSchema {
             .flatten()
     }
 
-    /// The tantivy document of `event`; `buf` is scratch space (kept between calls, it saves an
-    /// allocation per event).
+    /// The tantivy document of `event` (given back as it came); `buf` is scratch space (kept
+    /// between calls, it saves an allocation per event).
     pub fn document(
         &self,
-        mut event: Event,
+        event: &mut Event,
         buf: &mut Vec<u8>,
     ) -> serde_json::Result<TantivyDocument> {
         // Room for every value at once: the raw line(s), the message, the fields (about as long
@@ -266,10 +266,14 @@ impl VigilSchema {
             doc.add_field_value(self.fields, FieldsValue::Object(&event.fields));
         }
         doc.add_text(self.raw, &event.raw);
-        event.raw = String::new();
-        event.message = String::new();
+        // The JSON without the two texts stored beside it.
+        let raw = std::mem::take(&mut event.raw);
+        let message = std::mem::take(&mut event.message);
         buf.clear();
-        serde_json::to_writer(&mut *buf, &event)?;
+        let written = serde_json::to_writer(&mut *buf, &*event);
+        event.raw = raw;
+        event.message = message;
+        written?;
         let json = std::str::from_utf8(buf).map_err(serde::ser::Error::custom)?;
         doc.add_text(self.event, json);
         Ok(doc)

@@ -6,16 +6,21 @@
 //! events in one commit) halves the indexing speed and costs some 1.2 KB of memory per event. So
 //! the writer deletes only where an event of that id may exist: in the last commit (a term lookup
 //! in the id field) or among the events added since (a set of id hashes, cleared on commit).
-//! With that, 600 000 new events index at ~90 000 events/s with a peak RSS of ~180 MB (128 MB
-//! budget, release build, 2 cores). Re-adding many existing events (a re-run backfill) still pays
-//! for its deletes until the next commit: commit every few tens of thousands of events.
+//! Events the caller knows are new ([`IndexWriter::add_fresh`]: ingest's events of a file never
+//! read before) skip the lookup in the last commit. Re-adding many existing events (a re-run
+//! backfill) still pays for its deletes until the next commit: commit every few tens of thousands
+//! of events.
+//!
+//! Merges are bounded ([`WriterOptions::max_merged_docs`], one at a time): a merge maps the
+//! segments it reads, so an unbounded merge of a big index would hold the whole index in memory.
 
 use std::collections::HashSet;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use tantivy::index::InvertedIndexReader;
+use tantivy::index::{InvertedIndexReader, SegmentMeta};
+use tantivy::indexer::{IndexWriterOptions, MergeCandidate, MergePolicy};
 use tantivy::{Index, IndexReader, ReloadPolicy, Term};
 use vigil_parsers::Event;
 
@@ -33,6 +38,11 @@ const MAX_MEMORY_BUDGET: usize = 1 << 30;
 /// Each indexing thread gets at least this much, so small budgets use fewer threads.
 const PER_THREAD: usize = 48 << 20;
 
+/// The most events a merge makes one segment of, by default. A merge maps every segment it reads,
+/// so this bounds the memory a merge takes (some 120 MB of index files at 500 000 events), and
+/// segments this large are final: a big index is a few dozen segments, each searched in turn.
+pub const DEFAULT_MAX_MERGED_DOCS: u32 = 500_000;
+
 /// How the writer uses memory and threads.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WriterOptions {
@@ -41,6 +51,8 @@ pub struct WriterOptions {
     pub memory_budget: usize,
     /// Indexing threads; by default one per 48 MB of budget, at most the number of cores and 4.
     pub threads: Option<usize>,
+    /// Merges make segments of at most this many events (see [`DEFAULT_MAX_MERGED_DOCS`]).
+    pub max_merged_docs: u32,
 }
 
 impl Default for WriterOptions {
@@ -48,11 +60,85 @@ impl Default for WriterOptions {
         WriterOptions {
             memory_budget: DEFAULT_MEMORY_BUDGET,
             threads: None,
+            max_merged_docs: DEFAULT_MAX_MERGED_DOCS,
         }
     }
 }
 
+/// How many segments of about the same size one merge takes.
+const MERGE_FAN_IN: usize = 8;
+/// Segments up to this many events count as one size class.
+const MIN_MERGE_CLASS: u32 = 10_000;
+
+/// A tiered merge policy with a bound on the merged segment: segments of about the same size
+/// (size classes a factor [`MERGE_FAN_IN`] apart) are merged [`MERGE_FAN_IN`] at a time, never
+/// into more than `max_docs` events. Tantivy's log merge policy merges a whole size class at once,
+/// up to segments of 10 million events: its last merges read the whole index, and map it.
+#[derive(Debug, Clone)]
+struct BoundedMergePolicy {
+    max_docs: u32,
+}
+
+impl BoundedMergePolicy {
+    fn class(docs: u32) -> u32 {
+        (docs.max(MIN_MERGE_CLASS) / MIN_MERGE_CLASS).ilog2() / MERGE_FAN_IN.ilog2()
+    }
+}
+
+impl MergePolicy for BoundedMergePolicy {
+    fn compute_merge_candidates(&self, segments: &[SegmentMeta]) -> Vec<MergeCandidate> {
+        // Segments over half the bound could only be merged with smaller ones: they stay.
+        let mut small: Vec<&SegmentMeta> = segments
+            .iter()
+            .filter(|s| s.max_doc() <= self.max_docs / 2)
+            .collect();
+        small.sort_by_key(|s| s.max_doc());
+        let mut candidates = Vec::new();
+        for class in small.chunk_by(|a, b| Self::class(a.max_doc()) == Self::class(b.max_doc())) {
+            if class.len() < MERGE_FAN_IN {
+                continue;
+            }
+            for chunk in class.chunks(MERGE_FAN_IN) {
+                if chunk.len() < MERGE_FAN_IN {
+                    break;
+                }
+                // The smallest first, as many as fit under the bound.
+                let mut total = 0u32;
+                let ids: Vec<_> = chunk
+                    .iter()
+                    .take_while(|s| {
+                        total = total.saturating_add(s.max_doc());
+                        total <= self.max_docs
+                    })
+                    .map(|s| s.id())
+                    .collect();
+                if ids.len() >= 2 {
+                    candidates.push(MergeCandidate(ids));
+                }
+            }
+        }
+        candidates
+    }
+}
+
 impl WriterOptions {
+    /// Opens tantivy's writer of `index` with these options.
+    fn writer(&self, index: &Index) -> tantivy::Result<tantivy::IndexWriter> {
+        let (threads, budget) = self.resolve();
+        let writer = index.writer_with_options(
+            IndexWriterOptions::builder()
+                .num_worker_threads(threads)
+                .memory_budget_per_thread(budget / threads)
+                // One merge at a time: merges take memory (they map what they read) and a core.
+                .num_merge_threads(1)
+                .build(),
+        )?;
+        writer.set_merge_policy(Box::new(BoundedMergePolicy {
+            max_docs: self.max_merged_docs.max(2),
+        }));
+        Ok(writer)
+    }
+
     /// The (threads, budget) given to tantivy.
     fn resolve(&self) -> (usize, usize) {
         let budget = self.memory_budget.clamp(MIN_PER_THREAD, MAX_MEMORY_BUDGET);
@@ -75,8 +161,9 @@ pub struct IndexWriter {
     checkpoints: Checkpoints,
     /// The last commit, to look ids up in.
     reader: IndexReader,
-    /// The id field of every segment of the last commit.
-    committed_ids: Vec<Arc<InvertedIndexReader>>,
+    /// The id field of every segment of the last commit; `None` until an id is looked up after
+    /// a commit (a run that adds only fresh events never opens them).
+    committed_ids: Option<Vec<Arc<InvertedIndexReader>>>,
     /// Hashes of the ids added since the last commit.
     added_ids: HashSet<u64>,
     /// Scratch space for serializing events.
@@ -100,7 +187,6 @@ impl IndexWriter {
     pub fn open_with(path: impl AsRef<Path>, options: &WriterOptions) -> Result<IndexWriter> {
         let path = path.as_ref();
         let schema = VigilSchema::build();
-        let (threads, budget) = options.resolve();
         if has_index(path) {
             let (index, payload) = open_index(path)?;
             if index.schema() != schema.schema {
@@ -109,13 +195,13 @@ impl IndexWriter {
                     version: payload.vigil_index,
                 });
             }
-            let writer = index.writer_with_num_threads(threads, budget).at(path)?;
+            let writer = options.writer(&index).at(path)?;
             return IndexWriter::new(path, index, writer, schema, payload.checkpoints);
         }
         std::fs::create_dir_all(path).at(path)?;
         let index = Index::create_in_dir(path, schema.schema.clone()).at(path)?;
         register_index_tokenizers(index.tokenizers());
-        let writer = index.writer_with_num_threads(threads, budget).at(path)?;
+        let writer = options.writer(&index).at(path)?;
         let mut w = IndexWriter::new(path, index, writer, schema, Checkpoints::new())?;
         // A first, empty commit: from now on the directory is recognisably a vigil index.
         w.commit(&Checkpoints::new())?;
@@ -141,7 +227,7 @@ impl IndexWriter {
             schema,
             checkpoints,
             reader,
-            committed_ids: Vec::new(),
+            committed_ids: None,
             added_ids: HashSet::new(),
             buf: Vec::new(),
         };
@@ -149,19 +235,30 @@ impl IndexWriter {
         Ok(w)
     }
 
-    /// Sees the last commit's segments (after opening and after each commit).
+    /// Forgets the last commit's segments (after opening and after each commit): the next lookup
+    /// loads them.
     fn refresh(&mut self) -> Result<()> {
-        self.reader.reload().at(&self.path)?;
-        self.committed_ids = self
-            .reader
-            .searcher()
-            .segment_readers()
-            .iter()
-            .map(|s| s.inverted_index(self.schema.id))
-            .collect::<tantivy::Result<_>>()
-            .at(&self.path)?;
+        self.committed_ids = None;
         self.added_ids.clear();
         Ok(())
+    }
+
+    /// The id field of every segment of the last commit.
+    fn committed_ids(&mut self) -> Result<&[Arc<InvertedIndexReader>]> {
+        let ids = match self.committed_ids.take() {
+            Some(ids) => ids,
+            None => {
+                self.reader.reload().at(&self.path)?;
+                self.reader
+                    .searcher()
+                    .segment_readers()
+                    .iter()
+                    .map(|s| s.inverted_index(self.schema.id))
+                    .collect::<tantivy::Result<_>>()
+                    .at(&self.path)?
+            }
+        };
+        Ok(self.committed_ids.insert(ids))
     }
 
     /// Whether an event with this id may be in the index or the current batch already.
@@ -170,8 +267,9 @@ impl IndexWriter {
             return Ok(true);
         }
         let term = Term::from_field_text(self.schema.id, id);
-        for segment in &self.committed_ids {
-            if segment.get_term_info(&term).at(&self.path)?.is_some() {
+        let path = self.path.clone();
+        for segment in self.committed_ids()? {
+            if segment.get_term_info(&term).at(&path)?.is_some() {
                 return Ok(true);
             }
         }
@@ -180,17 +278,30 @@ impl IndexWriter {
 
     /// Adds `event`, replacing any event of the same id (committed or not).
     pub fn add(&mut self, event: Event) -> Result<()> {
-        if self.may_exist(&event.id)? {
+        let replace = self.may_exist(&event.id)?;
+        self.add_doc(event, replace)
+    }
+
+    /// Adds `event`, which the caller knows is in no commit: it comes from bytes that no
+    /// committed checkpoint covers, of a file never read before (ingest knows which). An event of
+    /// the same id added since the last commit is still replaced. It saves [`IndexWriter::add`]'s
+    /// lookup of the id in every segment of the last commit.
+    pub fn add_fresh(&mut self, event: Event) -> Result<()> {
+        let replace = !self.added_ids.insert(id_hash(&event.id));
+        self.add_doc(event, replace)
+    }
+
+    fn add_doc(&mut self, mut event: Event, replace: bool) -> Result<()> {
+        if replace {
             self.writer
                 .delete_term(Term::from_field_text(self.schema.id, &event.id));
         }
-        let id = event.id.clone();
         let doc = self
             .schema
-            .document(event, &mut self.buf)
+            .document(&mut event, &mut self.buf)
             .map_err(|e| Error::BadEvent {
                 path: self.path.clone(),
-                id,
+                id: event.id.clone(),
                 message: e.to_string(),
             })?;
         self.writer.add_document(doc).at(&self.path)?;
@@ -257,6 +368,7 @@ mod tests {
             WriterOptions {
                 memory_budget: m,
                 threads: t,
+                ..WriterOptions::default()
             }
             .resolve()
         };
@@ -264,5 +376,41 @@ mod tests {
         assert_eq!(r(usize::MAX, None).1, 1 << 30);
         assert_eq!(r(16 << 20, Some(8)), (1, 16 << 20));
         assert!(r(DEFAULT_MEMORY_BUDGET, None).0 >= 1);
+    }
+
+    #[test]
+    fn merges_are_bounded() {
+        let index = Index::create_in_ram(VigilSchema::build().schema);
+        let metas = |sizes: &[u32]| -> Vec<SegmentMeta> {
+            sizes
+                .iter()
+                .map(|&n| index.new_segment_meta(tantivy::index::SegmentId::generate_random(), n))
+                .collect()
+        };
+        let policy = BoundedMergePolicy { max_docs: 500_000 };
+        let merged = |segments: &[SegmentMeta]| -> Vec<u32> {
+            policy
+                .compute_merge_candidates(segments)
+                .iter()
+                .map(|c| {
+                    c.0.iter()
+                        .filter_map(|id| segments.iter().find(|s| s.id() == *id))
+                        .map(|s| s.max_doc())
+                        .sum()
+                })
+                .collect()
+        };
+        // Twenty small segments: two merges of eight, four left for later.
+        assert_eq!(merged(&metas(&[25_000; 20])), [200_000, 200_000]);
+        // Seven are too few.
+        assert!(merged(&metas(&[25_000; 7])).is_empty());
+        // Eight of 200 000: only as many as fit in 500 000.
+        assert_eq!(merged(&metas(&[200_000; 8])), [400_000]);
+        // Segments over half the bound are final.
+        assert!(merged(&metas(&[300_000; 16])).is_empty());
+        // Sizes far apart are not merged together.
+        let mut mixed = vec![1_000; 4];
+        mixed.extend([150_000; 4]);
+        assert!(merged(&metas(&mixed)).is_empty());
     }
 }

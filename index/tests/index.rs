@@ -140,6 +140,58 @@ fn re_adding_the_same_ids_adds_nothing() {
 }
 
 #[test]
+fn every_kind_of_field_value_comes_back_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut e = events()[0].clone();
+    let fields = serde_json::json!({
+        "a": 1, "b": -2, "c": 1.5, "d": u64::MAX, "e": "2026-11-10T01:15:01.000000+08:00",
+        "f": [1, "x", {"g": null}], "h": true, "i": {"j": "k \"quoted\" 张三"}, "z": ""
+    });
+    e.fields = fields
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    e.raw = "raw \"line\"\n张三".into();
+    let mut w = IndexWriter::open(dir.path()).unwrap();
+    w.add(e.clone()).unwrap();
+    w.commit(&Checkpoints::new()).unwrap();
+    w.close().unwrap();
+    let s = Searcher::open(dir.path()).unwrap();
+    assert_eq!(s.get(&e.id).unwrap(), Some(e.clone()));
+    // The date-like string is still searchable as a date, as tantivy indexes it.
+    assert_eq!(
+        s.count("fields.e:\"2026-11-09T17:15:01Z\"", None, None)
+            .unwrap(),
+        1
+    );
+    assert_eq!(s.count("fields.i.j:quoted", None, None).unwrap(), 1);
+}
+
+#[test]
+fn fresh_events_are_added_once_per_batch() {
+    let dir = tempfile::tempdir().unwrap();
+    let evs = events();
+    let mut w = IndexWriter::open(dir.path()).unwrap();
+    for e in &evs {
+        w.add_fresh(e.clone()).unwrap();
+    }
+    // Added again before the commit: replaced, not duplicated.
+    let mut changed = evs[1].clone();
+    changed.message = "replaced".into();
+    w.add_fresh(changed).unwrap();
+    w.commit(&Checkpoints::new()).unwrap();
+    // After the commit, `add` finds the committed event.
+    w.add(evs[2].clone()).unwrap();
+    w.commit(&Checkpoints::new()).unwrap();
+    w.close().unwrap();
+    let s = Searcher::open(dir.path()).unwrap();
+    assert_eq!(s.num_events(), evs.len() as u64);
+    assert_eq!(s.get(&evs[1].id).unwrap().unwrap().message, "replaced");
+}
+
+#[test]
 fn checkpoints_are_those_of_the_last_commit() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("index");
