@@ -213,7 +213,7 @@ impl VigilSchema {
     /// The tantivy document of `event`.
     pub fn document(&self, event: &Event) -> serde_json::Result<TantivyDocument> {
         let mut doc = TantivyDocument::default();
-        doc.add_text(self.id, &event.id);
+        doc.add_text(self.id, event.id.as_str());
         doc.add_date(
             self.ts,
             DateTime::from_timestamp_micros(event.ts.timestamp_micros()),
@@ -240,7 +240,7 @@ impl VigilSchema {
         }
         doc.add_text(self.path, &event.origin.path);
         for flag in &event.flags {
-            doc.add_text(self.flags, serde_name(flag));
+            doc.add_text(self.flags, serde_name(&flag));
         }
         doc.add_text(self.message, &event.message);
         if !event.fields.is_empty() {

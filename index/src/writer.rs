@@ -179,7 +179,7 @@ impl IndexWriter {
     pub fn add(&mut self, event: &Event) -> Result<()> {
         let doc = self.schema.document(event).map_err(|e| Error::BadEvent {
             path: self.path.clone(),
-            id: event.id.clone(),
+            id: event.id.to_string(),
             message: e.to_string(),
         })?;
         if self.may_exist(&event.id)? {

@@ -542,7 +542,7 @@ impl JsonParser {
         ev.src_ip = take_text(&mut obj, &k.src_ip);
         ev.target = take_text(&mut obj, &k.target);
         if let Some(h) = take_text(&mut obj, &k.host) {
-            ev.host = h;
+            ev.host = ctx.shared_host(&h);
         }
         if let Some(m) = take_text(&mut obj, &k.message) {
             ev.message = m;

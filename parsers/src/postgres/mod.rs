@@ -418,7 +418,7 @@ impl Entry {
         };
         let mut ev = Event::new(ctx, &rl, format, ts, d.action, raw);
         if let Some(h) = host {
-            ev.host = h;
+            ev.host = ctx.shared_host(&h);
         }
         for f in flags {
             ev.flag(f);

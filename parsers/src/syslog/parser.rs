@@ -83,7 +83,7 @@ fn build(env: &Envelope<'_>, text: &str, line: &RawLine<'_>, ctx: &ParseContext)
         text.to_string(),
     );
     if let Some(host) = env.host {
-        ev.host = host.to_string();
+        ev.host = ctx.shared_host(host);
     }
     if env.year_inferred {
         ev.flags.push(Flag::YearInferred);
