@@ -172,7 +172,19 @@ impl ParseContext {
         if k != key {
             return None;
         }
-        let secs = i64::from(t.minute() * 60 + t.second());
+        let into_hour = t.minute() * 60 + t.second();
+        let nanos = t.nanosecond();
+        // Within the UTC day of the hour's start (always, but for zones a fraction of an hour off
+        // UTC), and not a leap second: the time of day is a sum, without chrono's arithmetic.
+        let start_secs = start.time().num_seconds_from_midnight();
+        if nanos < 1_000_000_000
+            && start.nanosecond() == 0
+            && let Some(time) =
+                NaiveTime::from_num_seconds_from_midnight_opt(start_secs + into_hour, nanos)
+        {
+            return Some(start.date_naive().and_time(time).and_utc());
+        }
+        let secs = i64::from(into_hour);
         Some(
             start
                 + chrono::Duration::seconds(secs)

@@ -340,16 +340,11 @@ impl EventId {
     /// The id of the event whose first line starts at `offset` in the file whose fingerprint is
     /// `file_id`: see [`Event::make_id`].
     pub fn new(file_id: u64, offset: u64) -> EventId {
-        const HEX: &[u8; 16] = b"0123456789abcdef";
         let mut bytes = [0u8; EventId::MAX_LEN];
-        for (i, b) in bytes[..16].iter_mut().enumerate() {
-            *b = HEX[((file_id >> ((15 - i) * 4)) & 0xf) as usize];
-        }
+        bytes[..16].copy_from_slice(&hex16(file_id));
         // 12 digits of offset, more past 256 TiB.
         let digits = (16 - (offset.leading_zeros() as usize) / 4).max(12);
-        for (i, b) in bytes[16..16 + digits].iter_mut().enumerate() {
-            *b = HEX[((offset >> ((digits - 1 - i) * 4)) & 0xf) as usize];
-        }
+        bytes[16..16 + digits].copy_from_slice(&hex16(offset)[16 - digits..]);
         EventId {
             len: (16 + digits) as u8,
             bytes,
@@ -374,6 +369,23 @@ impl EventId {
             bytes,
         })
     }
+}
+
+/// The 16 lower-case hex digits of `x`, without a loop: each nibble is spread to a byte of a
+/// `u128`, then turned into its digit.
+fn hex16(x: u64) -> [u8; 16] {
+    let mut v = u128::from(x);
+    v = ((v & 0xffff_ffff_0000_0000) << 32) | (v & 0xffff_ffff);
+    v = ((v & 0x0000_0000_ffff_0000_0000_0000_ffff_0000) << 16)
+        | (v & 0x0000_0000_0000_ffff_0000_0000_0000_ffff);
+    v = ((v & 0x0000_ff00_0000_ff00_0000_ff00_0000_ff00) << 8)
+        | (v & 0x0000_00ff_0000_00ff_0000_00ff_0000_00ff);
+    v = ((v & 0x00f0_00f0_00f0_00f0_00f0_00f0_00f0_00f0) << 4)
+        | (v & 0x000f_000f_000f_000f_000f_000f_000f_000f);
+    // Each byte holds a nibble n: '0' + n, plus 'a' - '0' - 10 where n > 9.
+    let above9 = ((v + 0x0606_0606_0606_0606_0606_0606_0606_0606) >> 4)
+        & 0x0101_0101_0101_0101_0101_0101_0101_0101;
+    (v + 0x3030_3030_3030_3030_3030_3030_3030_3030 + above9 * 0x27).to_be_bytes()
 }
 
 impl From<&str> for EventId {
@@ -661,13 +673,35 @@ impl Fields {
         Fields(Vec::with_capacity(n))
     }
 
+    /// Where `key` is, or where it would go. Names mostly differ in their first byte: it is
+    /// compared before the whole names are.
+    #[inline]
     fn position(&self, key: &str) -> Result<usize, usize> {
-        self.0.binary_search_by(|(k, _)| k.as_ref().cmp(key))
+        let key = key.as_bytes();
+        let first = key.first().copied();
+        let (mut lo, mut hi) = (0, self.0.len());
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            let k = self.0[mid].0.as_bytes();
+            let order = match k.first().copied().cmp(&first) {
+                Ordering::Equal => k.cmp(key),
+                o => o,
+            };
+            match order {
+                Ordering::Less => lo = mid + 1,
+                Ordering::Greater => hi = mid,
+                Ordering::Equal => return Ok(mid),
+            }
+        }
+        Err(lo)
     }
 
     /// Sets `key` to `value`, returning the value it replaced.
     pub fn insert(&mut self, key: impl Into<Cow<'static, str>>, value: Value) -> Option<Value> {
-        let key = key.into();
+        self.insert_cow(key.into(), value)
+    }
+
+    fn insert_cow(&mut self, key: Cow<'static, str>, value: Value) -> Option<Value> {
         match self.position(&key) {
             Ok(i) => Some(std::mem::replace(&mut self.0[i].1, value)),
             Err(i) => {
@@ -839,7 +873,7 @@ impl Event {
             message: String::new(),
             raw,
             // Most parsers set a handful of fields: one allocation instead of growing 4, 8, 16.
-            fields: Fields::with_capacity(8),
+            fields: Fields::with_capacity(6),
             flags: FlagSet::new(),
             origin: Origin {
                 path: ctx.shared_path(line.path),

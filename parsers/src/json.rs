@@ -612,7 +612,7 @@ pub(crate) fn json_error(e: &serde_json::Error, text: &str) -> ParseError {
 fn key_position(text: &str, key: &str) -> usize {
     let first = key.split('.').next().unwrap_or(key);
     let needle = format!("\"{first}\"");
-    memchr::memmem::find(text.as_bytes(), needle.as_bytes()).unwrap_or(0)
+    crate::atoms::find_bytes(text.as_bytes(), needle.as_bytes()).unwrap_or(0)
 }
 
 /// A value for an error message, cut short.

@@ -115,7 +115,7 @@ pub fn parse_level(s: &str) -> Option<(Level, &str)> {
 pub fn find_level(s: &str) -> Option<usize> {
     let b = s.as_bytes();
     let mut from = 0;
-    while let Some(p) = memchr::memmem::find(&b[from..], b":  ") {
+    while let Some(p) = crate::atoms::find_bytes(&b[from..], b":  ") {
         let colon = from + p;
         // Walk back over the level word.
         let start = s[..colon]

@@ -88,8 +88,8 @@ pub fn ticket_in_sql_comments(
 ) -> Option<String> {
     let b = sql.as_bytes();
     // Most statements have no comment at all: skip the scan unless one can start.
-    let may_comment = memchr::memmem::find(b, b"--").is_some()
-        || memchr::memmem::find(b, b"/*").is_some()
+    let may_comment = crate::atoms::find_bytes(b, b"--").is_some()
+        || crate::atoms::find_bytes(b, b"/*").is_some()
         || (hash_comments && memchr::memchr(b'#', b).is_some());
     if !may_comment {
         return None;
@@ -119,7 +119,8 @@ pub fn ticket_in_sql_comments(
                 i = end;
             }
             b'/' if b.get(i + 1) == Some(&b'*') => {
-                let end = memchr::memmem::find(&b[i + 2..], b"*/").map_or(b.len(), |p| i + 2 + p);
+                let end =
+                    crate::atoms::find_bytes(&b[i + 2..], b"*/").map_or(b.len(), |p| i + 2 + p);
                 if let Some(t) = sql.get(i + 2..end).and_then(|c| ctx.find_ticket(c)) {
                     return Some(t);
                 }
@@ -203,13 +204,12 @@ fn naive_time(s: &str) -> Option<NaiveDateTime> {
     )?;
     let mut nanos = 0u32;
     if b.get(19) == Some(&b'.') {
-        let frac: Vec<u8> = b[20..]
+        let n = b[20..]
             .iter()
-            .copied()
-            .take_while(u8::is_ascii_digit)
+            .take_while(|c| c.is_ascii_digit())
             .take(9)
-            .collect();
-        nanos = digits(&frac)? * 10u32.pow(9 - frac.len() as u32);
+            .count();
+        nanos = digits(&b[20..20 + n])? * 10u32.pow(9 - n as u32);
     }
     let t = NaiveTime::from_hms_nano_opt(
         digits(b.get(11..13)?)?,
@@ -485,7 +485,7 @@ fn num_or_text(s: &str) -> serde_json::Value {
 
 /// The value of `key="value"` (PostgreSQL quotes names in its messages) in `s`.
 fn quoted_after<'a>(s: &'a str, key: &str) -> Option<&'a str> {
-    let p = memchr::memmem::find(s.as_bytes(), key.as_bytes())?;
+    let p = crate::atoms::find_bytes(s.as_bytes(), key.as_bytes())?;
     let r = s.get(p + key.len()..)?.strip_prefix('"')?;
     let end = r.find('"')?;
     Some(&r[..end])
