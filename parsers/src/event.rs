@@ -668,6 +668,12 @@ impl Fields {
         Fields(Vec::new())
     }
 
+    /// Fields from a vector already sorted by name, without a repeated name.
+    pub(crate) fn from_sorted(v: Vec<(Cow<'static, str>, Value)>) -> Fields {
+        debug_assert!(v.windows(2).all(|w| w[0].0 < w[1].0));
+        Fields(v)
+    }
+
     /// Room for `n` fields before the first reallocation.
     pub fn with_capacity(n: usize) -> Fields {
         Fields(Vec::with_capacity(n))
@@ -854,6 +860,20 @@ impl Event {
         action: impl Into<Cow<'static, str>>,
         raw: String,
     ) -> Event {
+        // Most parsers set a handful of fields: one allocation instead of growing 4, 8.
+        Event::with_fields(ctx, line, format, ts, action, raw, Fields::with_capacity(6))
+    }
+
+    /// [`Event::new`] with its `fields` already gathered.
+    pub fn with_fields(
+        ctx: &ParseContext,
+        line: &RawLine<'_>,
+        format: impl Into<Cow<'static, str>>,
+        ts: DateTime<Utc>,
+        action: impl Into<Cow<'static, str>>,
+        raw: String,
+        fields: Fields,
+    ) -> Event {
         let action = action.into();
         let category = crate::vocab::category_of(&action).unwrap_or(Category::Other);
         Event {
@@ -872,8 +892,7 @@ impl Event {
             ticket: None,
             message: String::new(),
             raw,
-            // Most parsers set a handful of fields: one allocation instead of growing 4, 8, 16.
-            fields: Fields::with_capacity(6),
+            fields,
             flags: FlagSet::new(),
             origin: Origin {
                 path: ctx.shared_path(line.path),
