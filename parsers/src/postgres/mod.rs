@@ -849,6 +849,8 @@ struct Holder {
     #[allow(clippy::vec_box)] // the point: entries move as pointers
     open: Vec<Box<Entry>>,
     clock: u64,
+    /// No open message was touched before this clock (a lower bound: touching only raises it).
+    oldest: u64,
     path: Option<Arc<str>>,
 }
 
@@ -893,15 +895,23 @@ impl Holder {
             Self::emit(old, ctx, format, out);
         }
         let clock = self.clock;
-        let mut k = 0;
-        while k < self.open.len() {
-            if clock.saturating_sub(self.open[k].touched) > MAX_AGE || self.open.len() >= MAX_OPEN {
-                let old = self.open.remove(k);
-                Self::emit(old, ctx, format, out);
-            } else {
-                k += 1;
+        // No message is touched before `oldest`: while that is recent and there is room, no
+        // message is due and the scan is skipped.
+        if clock.saturating_sub(self.oldest) > MAX_AGE || self.open.len() >= MAX_OPEN {
+            let mut k = 0;
+            while k < self.open.len() {
+                if clock.saturating_sub(self.open[k].touched) > MAX_AGE
+                    || self.open.len() >= MAX_OPEN
+                {
+                    let old = self.open.remove(k);
+                    Self::emit(old, ctx, format, out);
+                } else {
+                    k += 1;
+                }
             }
+            self.oldest = self.open.iter().map(|e| e.touched).min().unwrap_or(clock);
         }
+        self.oldest = self.oldest.min(e.touched);
         self.open.push(e);
     }
 
