@@ -27,7 +27,7 @@ pub mod prefix;
 
 use std::sync::Arc;
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Utc};
 
 use crate::atoms::kv_pairs;
 use crate::context::ParseContext;
@@ -160,11 +160,20 @@ impl TsCache {
         }
         let naive = naive_time(raw).ok_or_else(bad)?;
         let rest = &raw[19..];
-        let zone = match rest.find(' ') {
+        let zone = match crate::atoms::find_byte(rest, b' ') {
             Some(p) => &rest[p + 1..],
             None => "",
         };
         if self.valid && b[..13] == self.hour && self.zone == zone {
+            // Within the same UTC day (always, but near midnight in a zone off UTC), the time
+            // of day less the offset, without chrono's general arithmetic.
+            let secs = i64::from(naive.time().num_seconds_from_midnight()) - self.offset;
+            if let Ok(secs) = u32::try_from(secs)
+                && let Some(t) =
+                    NaiveTime::from_num_seconds_from_midnight_opt(secs, naive.nanosecond())
+            {
+                return Ok((naive.date().and_time(t).and_utc(), self.from_source));
+            }
             return Ok((
                 naive.and_utc() - chrono::Duration::seconds(self.offset),
                 self.from_source,
