@@ -311,7 +311,7 @@ impl EventStore for Searcher {
                     .iter()
                     .map(|(_, a)| self.load(&searcher, *a))
                     .collect::<Result<Vec<_>>>()?;
-                tied.sort_by(|a, b| a.id.cmp(&b.id));
+                tied.sort_by_key(|e| e.id);
                 for e in tied {
                     f(e)?;
                 }

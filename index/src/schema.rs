@@ -232,7 +232,7 @@ impl VigilSchema {
         // as the raw line), the rest.
         let mut doc =
             TantivyDocument::with_capacity(2 * event.raw.len() + event.message.len() + 512);
-        doc.add_text(self.id, &event.id);
+        doc.add_text(self.id, event.id.as_str());
         doc.add_date(
             self.ts,
             DateTime::from_timestamp_micros(event.ts.timestamp_micros()),
@@ -259,7 +259,7 @@ impl VigilSchema {
         }
         doc.add_text(self.path, &event.origin.path);
         for flag in &event.flags {
-            doc.add_text(self.flags, serde_name(flag));
+            doc.add_text(self.flags, serde_name(&flag));
         }
         doc.add_text(self.message, &event.message);
         if !event.fields.is_empty() {

@@ -301,7 +301,7 @@ impl IndexWriter {
             .document(&mut event, &mut self.buf)
             .map_err(|e| Error::BadEvent {
                 path: self.path.clone(),
-                id: event.id.clone(),
+                id: event.id.to_string(),
                 message: e.to_string(),
             })?;
         self.writer.add_document(doc).at(&self.path)?;

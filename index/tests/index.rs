@@ -95,7 +95,7 @@ fn build(dir: &Path) -> Vec<Event> {
 }
 
 fn ids<'a>(evs: impl IntoIterator<Item = &'a Event>) -> BTreeSet<String> {
-    evs.into_iter().map(|e| e.id.clone()).collect()
+    evs.into_iter().map(|e| e.id.to_string()).collect()
 }
 
 fn expect(evs: &[Event], keep: impl Fn(&Event) -> bool) -> BTreeSet<String> {
@@ -757,7 +757,7 @@ fn events_at_the_same_time_come_in_id_order() {
         .events(&Filter::all())
         .unwrap()
         .into_iter()
-        .map(|e| e.id)
+        .map(|e| e.id.to_string())
         .collect();
     assert_eq!(got, ["a", "b", "c", "0"]);
 }

@@ -5,13 +5,14 @@
 //! testable. The caller sets `reference` to the file's mtime for a backfill and to the current time
 //! when tailing live logs.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Utc};
 use chrono_tz::Tz;
 use regex::Regex;
 
 use crate::error::ErrorKind;
+use crate::event::SharedStr;
 use crate::time;
 
 /// How a source's bytes are encoded.
@@ -42,10 +43,10 @@ pub const DEFAULT_TICKET_PATTERN: &str = r"(?-u:\b)[A-Z]{2,6}-(?:19|20)\d{2}-\d{
 /// The context a source's lines are parsed in.
 #[derive(Debug, Clone)]
 pub struct ParseContext {
-    /// The source's configured name.
-    pub source: String,
+    /// The source's configured name (shared by every event of the source).
+    pub source: SharedStr,
     /// The host the source's files come from; used where a line names no host.
-    pub host: String,
+    pub host: SharedStr,
     /// The zone the source writes local times in.
     pub zone: Tz,
     /// The reference time for year inference: a time without a year is put in the year that
@@ -57,7 +58,14 @@ pub struct ParseContext {
     /// The last local hour read and its UTC start: most lines of a log fall in the hour of the
     /// line before, so most times skip the zone's transition tables and the year inference.
     hour_cache: Cell<Option<(HourKey, DateTime<Utc>)>>,
+    /// The path last given to [`ParseContext::shared_path`].
+    path_cache: RefCell<Option<SharedStr>>,
+    /// Host names lines named lately, for [`ParseContext::shared_host`].
+    host_cache: RefCell<Vec<SharedStr>>,
 }
+
+/// How many host names [`ParseContext::shared_host`] remembers.
+const HOSTS_REMEMBERED: usize = 8;
 
 /// A local hour, in a zone, read with a year or (with the reference) without one.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -76,14 +84,48 @@ impl ParseContext {
     /// A context for `source` on `host`, in `zone`, with `reference` as "now".
     pub fn new(source: &str, host: &str, zone: Tz, reference: DateTime<Utc>) -> ParseContext {
         ParseContext {
-            source: source.to_string(),
-            host: host.to_string(),
+            source: SharedStr::from(source),
+            host: SharedStr::from(host),
             zone,
             reference,
             encoding: Encoding::Utf8,
             ticket: default_ticket_regex(),
             hour_cache: Cell::new(None),
+            path_cache: RefCell::new(None),
+            host_cache: RefCell::new(Vec::new()),
         }
+    }
+
+    /// `path` as a shared string: the one given last time when it is the same, so that the
+    /// events of a file share one copy of its path.
+    pub fn shared_path(&self, path: &str) -> SharedStr {
+        let mut cache = self.path_cache.borrow_mut();
+        match &*cache {
+            Some(p) if **p == *path => p.clone(),
+            _ => {
+                let p: SharedStr = SharedStr::from(path);
+                *cache = Some(p.clone());
+                p
+            }
+        }
+    }
+
+    /// A host name a line gives, as a shared string: the context's host when the same, else one
+    /// of the last few names seen, so that the events of a host share one copy of its name.
+    pub fn shared_host(&self, host: &str) -> SharedStr {
+        if *self.host == *host {
+            return self.host.clone();
+        }
+        let mut cache = self.host_cache.borrow_mut();
+        if let Some(h) = cache.iter().find(|h| ***h == *host) {
+            return h.clone();
+        }
+        let h: SharedStr = SharedStr::from(host);
+        if cache.len() >= HOSTS_REMEMBERED {
+            cache.remove(0);
+        }
+        cache.push(h.clone());
+        h
     }
 
     /// A local time of the source's zone as UTC: [`time::local_to_utc`], with the hour cached.
@@ -130,7 +172,19 @@ impl ParseContext {
         if k != key {
             return None;
         }
-        let secs = i64::from(t.minute() * 60 + t.second());
+        let into_hour = t.minute() * 60 + t.second();
+        let nanos = t.nanosecond();
+        // Within the UTC day of the hour's start (always, but for zones a fraction of an hour off
+        // UTC), and not a leap second: the time of day is a sum, without chrono's arithmetic.
+        let start_secs = start.time().num_seconds_from_midnight();
+        if nanos < 1_000_000_000
+            && start.nanosecond() == 0
+            && let Some(time) =
+                NaiveTime::from_num_seconds_from_midnight_opt(start_secs + into_hour, nanos)
+        {
+            return Some(start.date_naive().and_time(time).and_utc());
+        }
+        let secs = i64::from(into_hour);
         Some(
             start
                 + chrono::Duration::seconds(secs)

@@ -5,9 +5,12 @@
 //! `action` lives in [`crate::vocab`].
 
 use std::borrow::Cow;
+use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::fmt;
-use std::ops::Index;
+use std::hash::{Hash, Hasher};
+use std::ops::{Deref, Index};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -174,10 +177,477 @@ pub enum Flag {
     Incomplete,
 }
 
+impl Flag {
+    /// Every flag, in order.
+    pub const ALL: [Flag; 5] = [
+        Flag::YearInferred,
+        Flag::ZoneFromSource,
+        Flag::InvalidUtf8,
+        Flag::Gb18030,
+        Flag::Incomplete,
+    ];
+
+    fn bit(self) -> u8 {
+        1 << (self as u8)
+    }
+}
+
+/// The [`Flag`]s of an event: a set kept as bits, so that it costs no allocation and is copied
+/// freely. It iterates, and serializes as a JSON array, in the order of [`Flag::ALL`] (the
+/// sorted order the vector it replaces was kept in).
+#[derive(Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct FlagSet(u8);
+
+impl FlagSet {
+    pub const fn new() -> FlagSet {
+        FlagSet(0)
+    }
+
+    /// Adds `flag` (once: a set holds a flag or not).
+    pub fn insert(&mut self, flag: Flag) {
+        self.0 |= flag.bit();
+    }
+
+    /// Adds `flag`, as [`FlagSet::insert`] (for code written for a vector).
+    pub fn push(&mut self, flag: Flag) {
+        self.insert(flag);
+    }
+
+    pub fn remove(&mut self, flag: Flag) {
+        self.0 &= !flag.bit();
+    }
+
+    pub fn contains(&self, flag: &Flag) -> bool {
+        self.0 & flag.bit() != 0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0 == 0
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.count_ones() as usize
+    }
+
+    /// The flags in order.
+    pub fn iter(&self) -> FlagIter {
+        FlagIter(self.0)
+    }
+
+    /// The flags in order, as a vector.
+    pub fn to_vec(&self) -> Vec<Flag> {
+        self.iter().collect()
+    }
+}
+
+impl fmt::Debug for FlagSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl FromIterator<Flag> for FlagSet {
+    fn from_iter<I: IntoIterator<Item = Flag>>(iter: I) -> FlagSet {
+        let mut s = FlagSet::new();
+        s.extend(iter);
+        s
+    }
+}
+
+impl Extend<Flag> for FlagSet {
+    fn extend<I: IntoIterator<Item = Flag>>(&mut self, iter: I) {
+        for f in iter {
+            self.insert(f);
+        }
+    }
+}
+
+/// The flags of a [`FlagSet`], in order.
+#[derive(Debug, Clone)]
+pub struct FlagIter(u8);
+
+impl Iterator for FlagIter {
+    type Item = Flag;
+
+    fn next(&mut self) -> Option<Flag> {
+        let flag = *Flag::ALL.get(self.0.trailing_zeros() as usize)?;
+        self.0 &= self.0 - 1;
+        Some(flag)
+    }
+}
+
+impl IntoIterator for FlagSet {
+    type Item = Flag;
+    type IntoIter = FlagIter;
+
+    fn into_iter(self) -> FlagIter {
+        self.iter()
+    }
+}
+
+impl IntoIterator for &FlagSet {
+    type Item = Flag;
+    type IntoIter = FlagIter;
+
+    fn into_iter(self) -> FlagIter {
+        self.iter()
+    }
+}
+
+/// A set equals the vector of its flags in order (as tests write them).
+impl PartialEq<Vec<Flag>> for FlagSet {
+    fn eq(&self, other: &Vec<Flag>) -> bool {
+        self.iter().eq(other.iter().copied())
+    }
+}
+
+impl<const N: usize> PartialEq<[Flag; N]> for FlagSet {
+    fn eq(&self, other: &[Flag; N]) -> bool {
+        self.iter().eq(other.iter().copied())
+    }
+}
+
+impl Serialize for FlagSet {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
+}
+
+impl<'de> Deserialize<'de> for FlagSet {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<FlagSet, D::Error> {
+        Ok(Vec::<Flag>::deserialize(d)?.into_iter().collect())
+    }
+}
+
+/// An event's id: the text of [`Event::make_id`] (28 hex digits, more past 256 TiB), kept in
+/// place of a `String` so that making one allocates nothing and copying one is a copy of bytes.
+/// It reads as a `str` (`Deref`, `as_str`), prints and serializes as that text, and compares and
+/// orders as it.
+///
+/// It holds at most [`EventId::MAX_LEN`] bytes, which every id `make_id` writes fits in; a
+/// longer text given to `From` is cut at that length (on a character boundary), and
+/// deserializing one is an error.
+#[derive(Clone, Copy)]
+pub struct EventId {
+    len: u8,
+    bytes: [u8; EventId::MAX_LEN],
+}
+
+impl EventId {
+    /// The longest id held: 16 hex digits of fingerprint and 16 of offset.
+    pub const MAX_LEN: usize = 32;
+
+    /// The id of the event whose first line starts at `offset` in the file whose fingerprint is
+    /// `file_id`: see [`Event::make_id`].
+    pub fn new(file_id: u64, offset: u64) -> EventId {
+        let mut bytes = [0u8; EventId::MAX_LEN];
+        bytes[..16].copy_from_slice(&hex16(file_id));
+        // 12 digits of offset, more past 256 TiB.
+        let digits = (16 - (offset.leading_zeros() as usize) / 4).max(12);
+        bytes[16..16 + digits].copy_from_slice(&hex16(offset)[16 - digits..]);
+        EventId {
+            len: (16 + digits) as u8,
+            bytes,
+        }
+    }
+
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        // Every constructor stores a whole UTF-8 text (`From` cuts on a character boundary).
+        std::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or("")
+    }
+
+    /// `s` as an id, or `None` when it is longer than [`EventId::MAX_LEN`] bytes.
+    pub fn try_from_str(s: &str) -> Option<EventId> {
+        if s.len() > EventId::MAX_LEN {
+            return None;
+        }
+        let mut bytes = [0u8; EventId::MAX_LEN];
+        bytes[..s.len()].copy_from_slice(s.as_bytes());
+        Some(EventId {
+            len: s.len() as u8,
+            bytes,
+        })
+    }
+}
+
+/// The 16 lower-case hex digits of `x`, without a loop: each nibble is spread to a byte of a
+/// `u128`, then turned into its digit.
+fn hex16(x: u64) -> [u8; 16] {
+    let mut v = u128::from(x);
+    v = ((v & 0xffff_ffff_0000_0000) << 32) | (v & 0xffff_ffff);
+    v = ((v & 0x0000_0000_ffff_0000_0000_0000_ffff_0000) << 16)
+        | (v & 0x0000_0000_0000_ffff_0000_0000_0000_ffff);
+    v = ((v & 0x0000_ff00_0000_ff00_0000_ff00_0000_ff00) << 8)
+        | (v & 0x0000_00ff_0000_00ff_0000_00ff_0000_00ff);
+    v = ((v & 0x00f0_00f0_00f0_00f0_00f0_00f0_00f0_00f0) << 4)
+        | (v & 0x000f_000f_000f_000f_000f_000f_000f_000f);
+    // Each byte holds a nibble n: '0' + n, plus 'a' - '0' - 10 where n > 9.
+    let above9 = ((v + 0x0606_0606_0606_0606_0606_0606_0606_0606) >> 4)
+        & 0x0101_0101_0101_0101_0101_0101_0101_0101;
+    (v + 0x3030_3030_3030_3030_3030_3030_3030_3030 + above9 * 0x27).to_be_bytes()
+}
+
+impl From<&str> for EventId {
+    /// `s` as an id, cut to [`EventId::MAX_LEN`] bytes (on a character boundary) if longer.
+    fn from(s: &str) -> EventId {
+        let mut end = s.len().min(EventId::MAX_LEN);
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        EventId::try_from_str(&s[..end]).unwrap_or(EventId {
+            len: 0,
+            bytes: [0; EventId::MAX_LEN],
+        })
+    }
+}
+
+impl From<String> for EventId {
+    fn from(s: String) -> EventId {
+        EventId::from(s.as_str())
+    }
+}
+
+impl From<EventId> for String {
+    fn from(id: EventId) -> String {
+        id.as_str().to_string()
+    }
+}
+
+impl Deref for EventId {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl AsRef<str> for EventId {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::borrow::Borrow<str> for EventId {
+    fn borrow(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl fmt::Display for EventId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Debug for EventId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl PartialEq for EventId {
+    fn eq(&self, other: &EventId) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for EventId {}
+
+impl PartialOrd for EventId {
+    fn partial_cmp(&self, other: &EventId) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for EventId {
+    fn cmp(&self, other: &EventId) -> Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl Hash for EventId {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        self.as_str().hash(h);
+    }
+}
+
+impl PartialEq<str> for EventId {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for EventId {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialEq<String> for EventId {
+    fn eq(&self, other: &String) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl PartialEq<EventId> for &str {
+    fn eq(&self, other: &EventId) -> bool {
+        *self == other.as_str()
+    }
+}
+
+impl PartialEq<EventId> for String {
+    fn eq(&self, other: &EventId) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Serialize for EventId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for EventId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<EventId, D::Error> {
+        let s = Cow::<'de, str>::deserialize(d)?;
+        EventId::try_from_str(&s).ok_or_else(|| {
+            serde::de::Error::custom(format_args!(
+                "an event id of at most {} bytes, found {}",
+                EventId::MAX_LEN,
+                s.len()
+            ))
+        })
+    }
+}
+
+/// An immutable string shared by the events that hold the same text (a source's name, a host,
+/// a file's path): cloning one is a reference count, not a copy. It reads as a `str` (`Deref`,
+/// `as_str`), compares with strings, and serializes as the text.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SharedStr(Arc<str>);
+
+impl SharedStr {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Default for SharedStr {
+    fn default() -> SharedStr {
+        SharedStr::from("")
+    }
+}
+
+impl From<&str> for SharedStr {
+    fn from(s: &str) -> SharedStr {
+        SharedStr(Arc::from(s))
+    }
+}
+
+impl From<String> for SharedStr {
+    fn from(s: String) -> SharedStr {
+        SharedStr(Arc::from(s))
+    }
+}
+
+impl From<Arc<str>> for SharedStr {
+    fn from(s: Arc<str>) -> SharedStr {
+        SharedStr(s)
+    }
+}
+
+impl From<SharedStr> for String {
+    fn from(s: SharedStr) -> String {
+        s.as_str().to_string()
+    }
+}
+
+impl Deref for SharedStr {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for SharedStr {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<std::path::Path> for SharedStr {
+    fn as_ref(&self) -> &std::path::Path {
+        std::path::Path::new(self.as_str())
+    }
+}
+
+impl std::borrow::Borrow<str> for SharedStr {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for SharedStr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for SharedStr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl PartialEq<str> for SharedStr {
+    fn eq(&self, other: &str) -> bool {
+        *self.0 == *other
+    }
+}
+
+impl PartialEq<&str> for SharedStr {
+    fn eq(&self, other: &&str) -> bool {
+        *self.0 == **other
+    }
+}
+
+impl PartialEq<String> for SharedStr {
+    fn eq(&self, other: &String) -> bool {
+        *self.0 == *other.as_str()
+    }
+}
+
+impl PartialEq<SharedStr> for &str {
+    fn eq(&self, other: &SharedStr) -> bool {
+        **self == *other.0
+    }
+}
+
+impl PartialEq<SharedStr> for String {
+    fn eq(&self, other: &SharedStr) -> bool {
+        *self.as_str() == *other.0
+    }
+}
+
+impl Serialize for SharedStr {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for SharedStr {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<SharedStr, D::Error> {
+        Ok(SharedStr::from(Cow::<'de, str>::deserialize(d)?.as_ref()))
+    }
+}
+
 /// Where an event came from: the chain of custody back to the bytes on disk.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Origin {
-    pub path: String,
+    /// Shared by the events of a file (see [`ParseContext::shared_path`]).
+    pub path: SharedStr,
     /// Byte offset of the event's first line in the file.
     pub offset: u64,
     /// 1-based line number of the event's first line.
@@ -198,18 +668,46 @@ impl Fields {
         Fields(Vec::new())
     }
 
+    /// Fields from a vector already sorted by name, without a repeated name.
+    pub(crate) fn from_sorted(v: Vec<(Cow<'static, str>, Value)>) -> Fields {
+        debug_assert!(v.windows(2).all(|w| w[0].0 < w[1].0));
+        Fields(v)
+    }
+
     /// Room for `n` fields before the first reallocation.
     pub fn with_capacity(n: usize) -> Fields {
         Fields(Vec::with_capacity(n))
     }
 
+    /// Where `key` is, or where it would go. Names mostly differ in their first byte: it is
+    /// compared before the whole names are.
+    #[inline]
     fn position(&self, key: &str) -> Result<usize, usize> {
-        self.0.binary_search_by(|(k, _)| k.as_ref().cmp(key))
+        let key = key.as_bytes();
+        let first = key.first().copied();
+        let (mut lo, mut hi) = (0, self.0.len());
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            let k = self.0[mid].0.as_bytes();
+            let order = match k.first().copied().cmp(&first) {
+                Ordering::Equal => k.cmp(key),
+                o => o,
+            };
+            match order {
+                Ordering::Less => lo = mid + 1,
+                Ordering::Greater => hi = mid,
+                Ordering::Equal => return Ok(mid),
+            }
+        }
+        Err(lo)
     }
 
     /// Sets `key` to `value`, returning the value it replaced.
     pub fn insert(&mut self, key: impl Into<Cow<'static, str>>, value: Value) -> Option<Value> {
-        let key = key.into();
+        self.insert_cow(key.into(), value)
+    }
+
+    fn insert_cow(&mut self, key: Cow<'static, str>, value: Value) -> Option<Value> {
         match self.position(&key) {
             Ok(i) => Some(std::mem::replace(&mut self.0[i].1, value)),
             Err(i) => {
@@ -314,11 +812,14 @@ impl<'de> Deserialize<'de> for Fields {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Event {
     /// Stable hex id derived from the file identity and the byte offset: see [`Event::make_id`].
-    pub id: String,
+    pub id: EventId,
     /// When it happened, UTC.
     pub ts: DateTime<Utc>,
-    pub host: String,
-    pub source: String,
+    /// Shared with the context's (or a cached) host where the same (see
+    /// [`ParseContext::shared_host`]).
+    pub host: SharedStr,
+    /// The context's source name, shared.
+    pub source: SharedStr,
     /// The format's name (a constant for built-in formats: no allocation per event).
     pub format: Cow<'static, str>,
     pub category: Category,
@@ -336,8 +837,8 @@ pub struct Event {
     pub raw: String,
     /// Everything else the parser found (a JSON object, keys in order).
     pub fields: Fields,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub flags: Vec<Flag>,
+    #[serde(default, skip_serializing_if = "FlagSet::is_empty")]
+    pub flags: FlagSet,
     pub origin: Origin,
 }
 
@@ -345,20 +846,8 @@ impl Event {
     /// The id of the event whose first line starts at `offset` in the file whose fingerprint is
     /// `file_id`: 16 hex digits of fingerprint, 12 of offset. Re-reading the same bytes gives the
     /// same id, and the id says where to look.
-    pub fn make_id(file_id: u64, offset: u64) -> String {
-        if offset >> 48 != 0 {
-            // Past 256 TiB the offset takes more than 12 digits.
-            return format!("{file_id:016x}{offset:012x}");
-        }
-        const HEX: &[u8; 16] = b"0123456789abcdef";
-        let mut s = String::with_capacity(28);
-        for i in (0..16).rev() {
-            s.push(HEX[((file_id >> (i * 4)) & 0xf) as usize] as char);
-        }
-        for i in (0..12).rev() {
-            s.push(HEX[((offset >> (i * 4)) & 0xf) as usize] as char);
-        }
-        s
+    pub fn make_id(file_id: u64, offset: u64) -> EventId {
+        EventId::new(file_id, offset)
     }
 
     /// A new event for `line`, read under `ctx`, with the category of `action` taken from the
@@ -370,6 +859,20 @@ impl Event {
         ts: DateTime<Utc>,
         action: impl Into<Cow<'static, str>>,
         raw: String,
+    ) -> Event {
+        // Most parsers set a handful of fields: one allocation instead of growing 4, 8.
+        Event::with_fields(ctx, line, format, ts, action, raw, Fields::with_capacity(6))
+    }
+
+    /// [`Event::new`] with its `fields` already gathered.
+    pub fn with_fields(
+        ctx: &ParseContext,
+        line: &RawLine<'_>,
+        format: impl Into<Cow<'static, str>>,
+        ts: DateTime<Utc>,
+        action: impl Into<Cow<'static, str>>,
+        raw: String,
+        fields: Fields,
     ) -> Event {
         let action = action.into();
         let category = crate::vocab::category_of(&action).unwrap_or(Category::Other);
@@ -389,11 +892,10 @@ impl Event {
             ticket: None,
             message: String::new(),
             raw,
-            // Most parsers set a handful of fields: one allocation instead of growing 4, 8, 16.
-            fields: Fields::with_capacity(8),
-            flags: Vec::new(),
+            fields,
+            flags: FlagSet::new(),
             origin: Origin {
-                path: line.path.to_string(),
+                path: ctx.shared_path(line.path),
                 offset: line.offset,
                 line: line.line,
             },
@@ -408,10 +910,7 @@ impl Event {
 
     /// Adds a flag once.
     pub fn flag(&mut self, flag: Flag) {
-        if !self.flags.contains(&flag) {
-            self.flags.push(flag);
-            self.flags.sort();
-        }
+        self.flags.insert(flag);
     }
 
     /// Stores `value` under `key` in `fields`.
@@ -448,5 +947,56 @@ mod tests {
             "ffffffffffffffffffffffffffff"
         );
         assert_eq!(Event::make_id(1, 1 << 48), "00000000000000011000000000000");
+        assert_eq!(
+            Event::make_id(2, u64::MAX),
+            "0000000000000002ffffffffffffffff"
+        );
+        for offset in [
+            0,
+            1,
+            0xfff_ffff_ffff,
+            1 << 48,
+            1 << 52,
+            0x1234_5678_9abc_def0,
+        ] {
+            assert_eq!(
+                Event::make_id(0xfeed, offset).as_str(),
+                format!("{:016x}{offset:012x}", 0xfeed)
+            );
+        }
+    }
+
+    #[test]
+    fn ids_read_compare_and_serialize_as_their_text() {
+        let id = Event::make_id(0xabc, 0x1f);
+        assert_eq!(
+            serde_json::to_string(&id).unwrap(),
+            r#""0000000000000abc00000000001f""#
+        );
+        let back: super::EventId =
+            serde_json::from_str(r#""0000000000000abc00000000001f""#).unwrap();
+        assert_eq!(back, id);
+        assert_eq!(id.to_string(), id.as_str());
+        assert!(super::EventId::from("a") < super::EventId::from("b"));
+        assert!(super::EventId::from("0") < super::EventId::from("00"));
+        // A text longer than any id is cut when converted, refused when deserialized.
+        let long = "档".repeat(20);
+        assert_eq!(super::EventId::from(long.as_str()).len(), 30);
+        assert!(serde_json::from_str::<super::EventId>(&format!("{long:?}")).is_err());
+    }
+
+    #[test]
+    fn flag_sets_iterate_and_serialize_in_order() {
+        use super::{Flag, FlagSet};
+        let mut f = FlagSet::new();
+        f.insert(Flag::ZoneFromSource);
+        f.insert(Flag::YearInferred);
+        f.insert(Flag::ZoneFromSource);
+        assert_eq!(f, vec![Flag::YearInferred, Flag::ZoneFromSource]);
+        assert_eq!(f.len(), 2);
+        let json = serde_json::to_string(&f).unwrap();
+        assert_eq!(json, r#"["year_inferred","zone_from_source"]"#);
+        assert_eq!(serde_json::from_str::<FlagSet>(&json).unwrap(), f);
+        assert!(f.contains(&Flag::YearInferred) && !f.contains(&Flag::Incomplete));
     }
 }

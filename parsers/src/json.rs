@@ -542,7 +542,7 @@ impl JsonParser {
         ev.src_ip = take_text(&mut obj, &k.src_ip);
         ev.target = take_text(&mut obj, &k.target);
         if let Some(h) = take_text(&mut obj, &k.host) {
-            ev.host = h;
+            ev.host = ctx.shared_host(&h);
         }
         if let Some(m) = take_text(&mut obj, &k.message) {
             ev.message = m;
@@ -612,7 +612,7 @@ pub(crate) fn json_error(e: &serde_json::Error, text: &str) -> ParseError {
 fn key_position(text: &str, key: &str) -> usize {
     let first = key.split('.').next().unwrap_or(key);
     let needle = format!("\"{first}\"");
-    memchr::memmem::find(text.as_bytes(), needle.as_bytes()).unwrap_or(0)
+    crate::atoms::find_bytes(text.as_bytes(), needle.as_bytes()).unwrap_or(0)
 }
 
 /// A value for an error message, cut short.

@@ -45,7 +45,9 @@ pub mod vocab;
 
 pub use context::{Encoding, ParseContext};
 pub use error::{ErrorKind, ParseError, Rejected};
-pub use event::{ActorRole, Category, Event, Fields, Flag, Origin, Outcome};
+pub use event::{
+    ActorRole, Category, Event, EventId, Fields, Flag, FlagSet, Origin, Outcome, SharedStr,
+};
 pub use line::RawLine;
 
 /// What a parser gives for its input: events, and the lines it could not read.

@@ -416,7 +416,7 @@ fn build(
             Slot::SrcIp => ev.src_ip = Some(s.to_string()),
             Slot::Ticket => ev.ticket = Some(s.to_string()),
             Slot::Message => message = Some(s),
-            Slot::Host => ev.host = s.to_string(),
+            Slot::Host => ev.host = ctx.shared_host(s),
             Slot::ActorRole => match ActorRole::parse(s) {
                 Some(r) => ev.actor_role = Some(r),
                 None => ev.field("actor_role", s),

@@ -571,7 +571,7 @@ pub(super) fn build(ctx: &ParseContext, mut g: Group) -> Event {
     drop(recs);
     let mut ev = Event::new(ctx, &line, FORMAT, g.ts, action, raw);
     if let Some(n) = &g.node {
-        ev.host = n.clone();
+        ev.host = ctx.shared_host(n);
     }
     ev.outcome = outcome;
     ev.actor = actor;

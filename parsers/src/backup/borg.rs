@@ -151,7 +151,7 @@ impl BorgParser {
                         what: "borg JSON type (expected log_message, archive_progress, progress_message, progress_percent, file_status)",
                         value: k.to_string(),
                     },
-                    memchr::memmem::find(doc.raw.as_bytes(), b"\"type\"").unwrap_or(0),
+                    crate::atoms::find_bytes(doc.raw.as_bytes(), b"\"type\"").unwrap_or(0),
                 )),
             },
             Some(_) => Err(ParseError::new(ErrorKind::Expected("a string \"type\""), 0)),

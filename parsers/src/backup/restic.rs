@@ -404,7 +404,8 @@ impl ResticParser {
                 out.push(Err(reject(line, text.to_string(), e)));
             }
             other => {
-                let at = memchr::memmem::find(text.as_bytes(), b"\"message_type\"").unwrap_or(0);
+                let at =
+                    crate::atoms::find_bytes(text.as_bytes(), b"\"message_type\"").unwrap_or(0);
                 let e = ParseError::new(
                     ErrorKind::BadValue {
                         what: "restic message_type (expected status, summary, error, exit_error, verbose_status)",

@@ -227,7 +227,7 @@ impl MariadbAuditParser {
 /// Fills `ev` from a record.
 fn fill(ev: &mut Event, ctx: &ParseContext, r: &AuditRecord<'_>) {
     if !r.server_host.is_empty() {
-        ev.host = r.server_host.to_string();
+        ev.host = ctx.shared_host(r.server_host);
     }
     if !r.user.is_empty() {
         ev.actor = Some(r.user.to_string());
@@ -399,7 +399,7 @@ impl Parser for MariadbAuditParser {
         };
         let mut ev = Event::new(ctx, line, FORMAT, ts, vocab::OTHER, String::new());
         if let Some(h) = syslog_host {
-            ev.host = h.to_string();
+            ev.host = ctx.shared_host(h);
         }
         fill(&mut ev, ctx, &rec);
         for f in flags.into_iter().chain(flag) {

@@ -102,6 +102,35 @@ fn level_char(c: char) -> bool {
 /// `LEVEL:  message` at the start of `s`: the level and the message. PostgreSQL writes two
 /// blanks after the colon; one (or none, for an empty message) is accepted.
 pub fn parse_level(s: &str) -> Option<(Level, &str)> {
+    // An ASCII word up to a colon (every level but the translated ones): what the grammar below
+    // reads, read by bytes.
+    let b = s.as_bytes();
+    let n = b
+        .iter()
+        .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        .count();
+    match b.get(n) {
+        Some(b':') if n > 0 => {
+            let after = &s[n + 1..];
+            let blanks = after
+                .bytes()
+                .take_while(|c| *c == b' ' || *c == b'\t')
+                .count();
+            let msg = &after[blanks..];
+            if blanks == 0 && !msg.is_empty() {
+                None
+            } else {
+                Level::from_word(&s[..n]).map(|l| (l, msg))
+            }
+        }
+        // A character outside ASCII may be part of a translated level word.
+        Some(c) if !c.is_ascii() => level_by_grammar(s),
+        _ => None,
+    }
+}
+
+/// [`parse_level`] by its grammar, for any word.
+fn level_by_grammar(s: &str) -> Option<(Level, &str)> {
     let r: nom::IResult<&str, (&str, char, &str)> =
         (take_while1(level_char), char(':'), space0).parse(s);
     let (msg, (word, _, blanks)) = r.ok()?;
@@ -115,7 +144,7 @@ pub fn parse_level(s: &str) -> Option<(Level, &str)> {
 pub fn find_level(s: &str) -> Option<usize> {
     let b = s.as_bytes();
     let mut from = 0;
-    while let Some(p) = memchr::memmem::find(&b[from..], b":  ") {
+    while let Some(p) = crate::atoms::find_bytes(&b[from..], b":  ") {
         let colon = from + p;
         // Walk back over the level word.
         let start = s[..colon]
@@ -138,6 +167,30 @@ pub fn find_level(s: &str) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_byte_reading_of_levels_agrees_with_the_grammar() {
+        for s in [
+            "LOG:  x",
+            "LOG: x",
+            "LOG:x",
+            "LOG:",
+            "LOG:\t x",
+            "ERROR:  42P01: y",
+            "DEBUG3:  z",
+            "LOG",
+            "LOG x",
+            "log:  x",
+            ":  x",
+            "",
+            "日志:  x",
+            "LOG日志:  x",
+            "LOGX:  x",
+            "A1:  b",
+        ] {
+            assert_eq!(parse_level(s), level_by_grammar(s), "{s:?}");
+        }
+    }
 
     #[test]
     fn levels() {

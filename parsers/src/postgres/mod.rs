@@ -27,7 +27,7 @@ pub mod prefix;
 
 use std::sync::Arc;
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Utc};
 
 use crate::atoms::kv_pairs;
 use crate::context::ParseContext;
@@ -88,8 +88,8 @@ pub fn ticket_in_sql_comments(
 ) -> Option<String> {
     let b = sql.as_bytes();
     // Most statements have no comment at all: skip the scan unless one can start.
-    let may_comment = memchr::memmem::find(b, b"--").is_some()
-        || memchr::memmem::find(b, b"/*").is_some()
+    let may_comment = crate::atoms::find_bytes(b, b"--").is_some()
+        || crate::atoms::find_bytes(b, b"/*").is_some()
         || (hash_comments && memchr::memchr(b'#', b).is_some());
     if !may_comment {
         return None;
@@ -119,7 +119,8 @@ pub fn ticket_in_sql_comments(
                 i = end;
             }
             b'/' if b.get(i + 1) == Some(&b'*') => {
-                let end = memchr::memmem::find(&b[i + 2..], b"*/").map_or(b.len(), |p| i + 2 + p);
+                let end =
+                    crate::atoms::find_bytes(&b[i + 2..], b"*/").map_or(b.len(), |p| i + 2 + p);
                 if let Some(t) = sql.get(i + 2..end).and_then(|c| ctx.find_ticket(c)) {
                     return Some(t);
                 }
@@ -159,11 +160,20 @@ impl TsCache {
         }
         let naive = naive_time(raw).ok_or_else(bad)?;
         let rest = &raw[19..];
-        let zone = match rest.find(' ') {
+        let zone = match crate::atoms::find_byte(rest, b' ') {
             Some(p) => &rest[p + 1..],
             None => "",
         };
         if self.valid && b[..13] == self.hour && self.zone == zone {
+            // Within the same UTC day (always, but near midnight in a zone off UTC), the time
+            // of day less the offset, without chrono's general arithmetic.
+            let secs = i64::from(naive.time().num_seconds_from_midnight()) - self.offset;
+            if let Ok(secs) = u32::try_from(secs)
+                && let Some(t) =
+                    NaiveTime::from_num_seconds_from_midnight_opt(secs, naive.nanosecond())
+            {
+                return Ok((naive.date().and_time(t).and_utc(), self.from_source));
+            }
             return Ok((
                 naive.and_utc() - chrono::Duration::seconds(self.offset),
                 self.from_source,
@@ -203,13 +213,12 @@ fn naive_time(s: &str) -> Option<NaiveDateTime> {
     )?;
     let mut nanos = 0u32;
     if b.get(19) == Some(&b'.') {
-        let frac: Vec<u8> = b[20..]
+        let n = b[20..]
             .iter()
-            .copied()
-            .take_while(u8::is_ascii_digit)
+            .take_while(|c| c.is_ascii_digit())
             .take(9)
-            .collect();
-        nanos = digits(&frac)? * 10u32.pow(9 - frac.len() as u32);
+            .count();
+        nanos = digits(&b[20..20 + n])? * 10u32.pow(9 - n as u32);
     }
     let t = NaiveTime::from_hms_nano_opt(
         digits(b.get(11..13)?)?,
@@ -358,23 +367,47 @@ impl Entry {
         if let Some(h) = meta.remote_host.as_deref().filter(|h| is_remote(h)) {
             d.src_ip = Some(h.to_string());
         }
-        let texts: [(&str, Option<String>); 10] = [
-            ("database", meta.database),
-            ("application", meta.application),
-            ("remote_host", meta.remote_host),
-            ("remote_port", meta.remote_port),
-            ("session_id", meta.session_id),
-            ("session_start", meta.session_start),
-            ("vxid", meta.vxid),
-            ("backend_type", meta.backend_type),
-            ("command_tag", meta.command_tag),
-            ("query_id", meta.query_id),
+        let texts = [
+            meta.database,
+            meta.application,
+            meta.remote_host,
+            meta.remote_port,
+            meta.session_id,
+            meta.session_start,
+            meta.vxid,
+            meta.backend_type,
+            meta.command_tag,
+            meta.query_id,
         ];
-        for (k, v) in texts {
+        let [
+            database,
+            application,
+            remote_host,
+            remote_port,
+            session_id,
+            session_start,
+            vxid,
+            backend_type,
+            command_tag,
+            query_id,
+        ] = texts;
+        // Each name written out (not a loop over names): a constant name finds its slot at compile
+        // time.
+        let mut text = |k: &'static str, v: Option<String>| {
             if let Some(v) = v {
                 d.field(k, v);
             }
-        }
+        };
+        text("database", database);
+        text("application", application);
+        text("remote_host", remote_host);
+        text("remote_port", remote_port);
+        text("session_id", session_id);
+        text("session_start", session_start);
+        text("vxid", vxid);
+        text("backend_type", backend_type);
+        text("command_tag", command_tag);
+        text("query_id", query_id);
         if let Some(x) = meta.xid.filter(|x| x != "0") {
             d.field("xid", x);
         }
@@ -416,9 +449,10 @@ impl Entry {
             offset,
             line,
         };
-        let mut ev = Event::new(ctx, &rl, format, ts, d.action, raw);
+        let fields = d.take_fields();
+        let mut ev = Event::with_fields(ctx, &rl, format, ts, d.action, raw, fields);
         if let Some(h) = host {
-            ev.host = h;
+            ev.host = ctx.shared_host(&h);
         }
         for f in flags {
             ev.flag(f);
@@ -428,7 +462,6 @@ impl Entry {
         ev.src_ip = d.src_ip;
         ev.target = d.target;
         ev.ticket = d.ticket;
-        ev.fields = d.fields;
         ev.message = msg_owned;
         ev
     }
@@ -444,7 +477,101 @@ struct Draft {
     src_ip: Option<String>,
     target: Option<String>,
     ticket: Option<String>,
-    fields: crate::event::Fields,
+    /// The value of each name of [`KEYS`], by its place there: set in any order, read out in
+    /// name order without a comparison or a shift per field.
+    slots: [Option<serde_json::Value>; KEYS.len()],
+    /// Fields of any other name (none today: a name added to the parser but not to [`KEYS`]).
+    extra: crate::event::Fields,
+}
+
+/// The names of the fields of a PostgreSQL event, sorted.
+const KEYS: [&str; 39] = [
+    "application",
+    "audit_type",
+    "auth_method",
+    "backend_type",
+    "class",
+    "command",
+    "command_tag",
+    "context",
+    "database",
+    "detail",
+    "duration_ms",
+    "hint",
+    "identity",
+    "leader_pid",
+    "level",
+    "location",
+    "object_type",
+    "parameter",
+    "pgaudit_error",
+    "phase",
+    "pid",
+    "prepared",
+    "query",
+    "query_id",
+    "remote_host",
+    "remote_port",
+    "replication",
+    "rows",
+    "session_id",
+    "session_line",
+    "session_start",
+    "session_time",
+    "sqlstate",
+    "ssl",
+    "statement",
+    "statement_id",
+    "substatement_id",
+    "vxid",
+    "xid",
+];
+
+/// The place of `key` in [`KEYS`]. Inlined where `key` is a constant, the match folds away.
+#[inline(always)]
+fn slot(key: &str) -> Option<usize> {
+    match key {
+        "application" => Some(0),
+        "audit_type" => Some(1),
+        "auth_method" => Some(2),
+        "backend_type" => Some(3),
+        "class" => Some(4),
+        "command" => Some(5),
+        "command_tag" => Some(6),
+        "context" => Some(7),
+        "database" => Some(8),
+        "detail" => Some(9),
+        "duration_ms" => Some(10),
+        "hint" => Some(11),
+        "identity" => Some(12),
+        "leader_pid" => Some(13),
+        "level" => Some(14),
+        "location" => Some(15),
+        "object_type" => Some(16),
+        "parameter" => Some(17),
+        "pgaudit_error" => Some(18),
+        "phase" => Some(19),
+        "pid" => Some(20),
+        "prepared" => Some(21),
+        "query" => Some(22),
+        "query_id" => Some(23),
+        "remote_host" => Some(24),
+        "remote_port" => Some(25),
+        "replication" => Some(26),
+        "rows" => Some(27),
+        "session_id" => Some(28),
+        "session_line" => Some(29),
+        "session_start" => Some(30),
+        "session_time" => Some(31),
+        "sqlstate" => Some(32),
+        "ssl" => Some(33),
+        "statement" => Some(34),
+        "statement_id" => Some(35),
+        "substatement_id" => Some(36),
+        "vxid" => Some(37),
+        "xid" => Some(38),
+        _ => None,
+    }
 }
 
 impl Default for Draft {
@@ -456,7 +583,8 @@ impl Default for Draft {
             src_ip: None,
             target: None,
             ticket: None,
-            fields: crate::event::Fields::with_capacity(16),
+            slots: [const { None }; KEYS.len()],
+            extra: crate::event::Fields::new(),
         }
     }
 }
@@ -466,8 +594,38 @@ impl Draft {
         self.action = action;
     }
 
+    #[inline(always)]
     fn field(&mut self, key: &'static str, value: impl Into<serde_json::Value>) {
-        self.fields.insert(key, value.into());
+        let value = value.into();
+        match slot(key) {
+            Some(i) => self.slots[i] = Some(value),
+            None => {
+                self.extra.insert(key, value);
+            }
+        }
+    }
+
+    fn get(&self, key: &str) -> Option<&serde_json::Value> {
+        match slot(key) {
+            Some(i) => self.slots[i].as_ref(),
+            None => self.extra.get(key),
+        }
+    }
+
+    /// The fields, in name order.
+    fn take_fields(&mut self) -> crate::event::Fields {
+        let n = self.slots.iter().filter(|v| v.is_some()).count();
+        let mut sorted = Vec::with_capacity(n + self.extra.len());
+        for (k, v) in KEYS.iter().zip(self.slots.iter_mut()) {
+            if let Some(v) = v.take() {
+                sorted.push((std::borrow::Cow::Borrowed(*k), v));
+            }
+        }
+        let mut fields = crate::event::Fields::from_sorted(sorted);
+        for (k, v) in std::mem::take(&mut self.extra) {
+            fields.insert(k, v);
+        }
+        fields
     }
 }
 
@@ -485,7 +643,7 @@ fn num_or_text(s: &str) -> serde_json::Value {
 
 /// The value of `key="value"` (PostgreSQL quotes names in its messages) in `s`.
 fn quoted_after<'a>(s: &'a str, key: &str) -> Option<&'a str> {
-    let p = memchr::memmem::find(s.as_bytes(), key.as_bytes())?;
+    let p = crate::atoms::find_bytes(s.as_bytes(), key.as_bytes())?;
     let r = s.get(p + key.len()..)?.strip_prefix('"')?;
     let end = r.find('"')?;
     Some(&r[..end])
@@ -605,7 +763,6 @@ fn classify_message(
         ev.outcome = Outcome::Failure;
         ev.actor = quoted_after(msg, "for user ").map(str::to_string);
         ev.target = ev
-            .fields
             .get("database")
             .and_then(|d| d.as_str())
             .map(str::to_string);
@@ -696,9 +853,13 @@ fn classify_message(
 /// The messages held open, one per process at most.
 #[derive(Debug, Default)]
 struct Holder {
-    /// Most recently touched last.
-    open: Vec<Entry>,
+    /// Most recently touched last. Boxed: an entry is large, and entries are moved (to the end
+    /// when touched, out when emitted) many times more often than one is made.
+    #[allow(clippy::vec_box)] // the point: entries move as pointers
+    open: Vec<Box<Entry>>,
     clock: u64,
+    /// No open message was touched before this clock (a lower bound: touching only raises it).
+    oldest: u64,
     path: Option<Arc<str>>,
 }
 
@@ -723,35 +884,49 @@ impl Holder {
         let p = self.position(pid)?;
         let e = self.open.remove(p);
         self.open.push(e);
-        self.open.last_mut()
+        self.open.last_mut().map(|e| &mut **e)
     }
 
-    fn emit(e: Entry, ctx: &ParseContext, format: &'static str, out: &mut Vec<Output>) {
+    fn emit(e: Box<Entry>, ctx: &ParseContext, format: &'static str, out: &mut Vec<Output>) {
         out.push(Ok(e.into_event(ctx, format)));
     }
 
     /// Closes `pid`'s open message, then opens `e`; emits messages quiet for too long.
-    fn open(&mut self, e: Entry, ctx: &ParseContext, format: &'static str, out: &mut Vec<Output>) {
+    fn open(
+        &mut self,
+        e: Box<Entry>,
+        ctx: &ParseContext,
+        format: &'static str,
+        out: &mut Vec<Output>,
+    ) {
         if let Some(p) = self.position(e.meta.pid.as_deref()) {
             let old = self.open.remove(p);
             Self::emit(old, ctx, format, out);
         }
         let clock = self.clock;
-        let mut k = 0;
-        while k < self.open.len() {
-            if clock.saturating_sub(self.open[k].touched) > MAX_AGE || self.open.len() >= MAX_OPEN {
-                let old = self.open.remove(k);
-                Self::emit(old, ctx, format, out);
-            } else {
-                k += 1;
+        // No message is touched before `oldest`: while that is recent and there is room, no
+        // message is due and the scan is skipped.
+        if clock.saturating_sub(self.oldest) > MAX_AGE || self.open.len() >= MAX_OPEN {
+            let mut k = 0;
+            while k < self.open.len() {
+                if clock.saturating_sub(self.open[k].touched) > MAX_AGE
+                    || self.open.len() >= MAX_OPEN
+                {
+                    let old = self.open.remove(k);
+                    Self::emit(old, ctx, format, out);
+                } else {
+                    k += 1;
+                }
             }
+            self.oldest = self.open.iter().map(|e| e.touched).min().unwrap_or(clock);
         }
+        self.oldest = self.oldest.min(e.touched);
         self.open.push(e);
     }
 
     /// Emits a message that has grown too big, flagged incomplete.
     fn check_size(&mut self, ctx: &ParseContext, format: &'static str, out: &mut Vec<Output>) {
-        if self.open.last().is_some_and(Entry::too_big)
+        if self.open.last().is_some_and(|e| e.too_big())
             && let Some(mut e) = self.open.pop()
         {
             e.flags.push(Flag::Incomplete);
@@ -1008,7 +1183,7 @@ impl Parser for PostgresParser {
             seq: None,
             touched: clock,
         };
-        self.held.open(e, ctx, FORMAT, out);
+        self.held.open(Box::new(e), ctx, FORMAT, out);
     }
 
     fn flush(&mut self, ctx: &ParseContext, out: &mut Vec<Output>) {
@@ -1206,7 +1381,7 @@ impl Parser for PostgresSyslogParser {
             seq: Some(n),
             touched: clock,
         };
-        self.held.open(e, ctx, FORMAT_SYSLOG, out);
+        self.held.open(Box::new(e), ctx, FORMAT_SYSLOG, out);
     }
 
     fn flush(&mut self, ctx: &ParseContext, out: &mut Vec<Output>) {

@@ -263,7 +263,7 @@ impl<'a> Iterator for Words<'a> {
             } else if c == b'-' && b.get(self.i + 1) == Some(&b'-') {
                 self.i = memchr::memchr(b'\n', &b[self.i..]).map_or(b.len(), |p| self.i + p);
             } else if c == b'/' && b.get(self.i + 1) == Some(&b'*') {
-                self.i = memchr::memmem::find(&b[self.i + 2..], b"*/")
+                self.i = crate::atoms::find_bytes(&b[self.i + 2..], b"*/")
                     .map_or(b.len(), |p| self.i + 4 + p);
             } else if c == b'\'' {
                 self.i =

@@ -329,7 +329,7 @@ fn take_text<'a>(s: &'a str, next: Option<&Item>, last: bool) -> (&'a str, &'a s
             let l = l.as_str();
             // An empty value followed by the literal, or the value up to the literal's first
             // occurrence (a literal that starts with a blank is searched for as written).
-            match memchr::memmem::find(s.as_bytes(), l.as_bytes()) {
+            match crate::atoms::find_bytes(s.as_bytes(), l.as_bytes()) {
                 Some(p) => s.split_at(p),
                 None => ("", s),
             }

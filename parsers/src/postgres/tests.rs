@@ -603,3 +603,21 @@ mod props {
         }
     }
 }
+
+#[test]
+fn draft_names_are_sorted_and_each_has_its_slot() {
+    assert!(KEYS.windows(2).all(|w| w[0] < w[1]));
+    for (i, k) in KEYS.iter().enumerate() {
+        assert_eq!(slot(k), Some(i), "{k}");
+    }
+    assert_eq!(slot("no_such_field"), None);
+    // A name outside the table still reaches the event, in order.
+    let mut d = Draft::default();
+    d.field("zzz", 1);
+    d.field("level", "LOG");
+    d.field("aaa", 2);
+    d.field("level", "ERROR");
+    let f = d.take_fields();
+    assert_eq!(f.keys().collect::<Vec<_>>(), ["aaa", "level", "zzz"]);
+    assert_eq!(f["level"], "ERROR");
+}

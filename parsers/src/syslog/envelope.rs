@@ -202,7 +202,7 @@ fn stamp3164<'a>(
     };
     // ISO 8601 (rsyslog's high-precision file format).
     if i.len() >= 19 && i.as_bytes()[4] == b'-' && i.as_bytes()[10] == b'T' {
-        let end = i.find(' ').unwrap_or(i.len());
+        let end = crate::atoms::find_byte(i, b' ').unwrap_or(i.len());
         let (ts, zone_from_source) = time::parse_iso(&i[..end], ctx.zone)
             .map_err(|k| ParseError::new(k, offset_in(line, i)))?;
         return Ok((
@@ -371,7 +371,7 @@ fn rfc3164<'a>(
     let (r, stamp) = stamp3164(line, i, ctx)?;
     let r = r.trim_start_matches(' ');
     // The host: one word. A line that ends after the time has no host and no message.
-    let host_end = r.find(' ').unwrap_or(r.len());
+    let host_end = crate::atoms::find_byte(r, b' ').unwrap_or(r.len());
     if host_end == 0 {
         return Err(ParseError::expected("a host name after the time", line, r));
     }

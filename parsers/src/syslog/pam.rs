@@ -20,13 +20,13 @@
 
 use super::parser::{actor, leading_number, set, src_ip, target};
 use crate::atoms::FastFind;
-use crate::atoms::kv_pairs;
+use crate::atoms::{kv_pairs, split_once_byte};
 use crate::event::{Event, Outcome};
 use crate::vocab;
 
 /// `pam_x(svc:type): MSG`. False when the message is not of that shape.
 pub(super) fn new_form(msg: &str, ev: &mut Event) -> bool {
-    let Some((module, rest)) = msg.split_once('(') else {
+    let Some((module, rest)) = split_once_byte(msg, b'(') else {
         return false;
     };
     let Some((inner, text)) = rest.split_once_str("): ") else {
@@ -35,7 +35,7 @@ pub(super) fn new_form(msg: &str, ev: &mut Event) -> bool {
     if module.contains(' ') {
         return false;
     }
-    let (service, kind) = match inner.split_once(':') {
+    let (service, kind) = match split_once_byte(inner, b':') {
         Some((s, k)) => (s, Some(k)),
         None => (inner, None),
     };

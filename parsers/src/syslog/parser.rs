@@ -25,7 +25,7 @@ use serde_json::{Map, Value};
 
 use super::envelope::{Envelope, FACILITIES, SEVERITIES, envelope};
 use super::{accounts, cron, pam, sshd, su, sudo, systemd};
-use crate::atoms::FastFind;
+use crate::atoms::{FastFind, split_once_byte, trim_blanks};
 use crate::context::ParseContext;
 use crate::event::{Event, Flag, Outcome};
 use crate::line::RawLine;
@@ -83,7 +83,7 @@ fn build(env: &Envelope<'_>, text: &str, line: &RawLine<'_>, ctx: &ParseContext)
         text.to_string(),
     );
     if let Some(host) = env.host {
-        ev.host = host.to_string();
+        ev.host = ctx.shared_host(host);
     }
     if env.year_inferred {
         ev.flags.push(Flag::YearInferred);
@@ -96,7 +96,7 @@ fn build(env: &Envelope<'_>, text: &str, line: &RawLine<'_>, ctx: &ParseContext)
     }
     // RFC 6587 non-transparent framing may leave its NUL trailer on the message.
     let msg = env.msg.trim_end_matches('\0');
-    ev.message = msg.trim_matches(' ').to_string();
+    ev.message = trim_blanks(msg).to_string();
 
     if let Some(name) = env.facility().and_then(|f| FACILITIES.get(f as usize)) {
         ev.field("facility", *name);
@@ -154,7 +154,7 @@ fn structured(env: &Envelope<'_>) -> Value {
 
 /// `su(pam_unix)` is `su` with the sub-part `pam_unix`.
 fn split_program(app: &str) -> (&str, Option<&str>) {
-    match app.split_once('(') {
+    match split_once_byte(app, b'(') {
         Some((prog, rest)) if !prog.is_empty() => {
             let inner = rest.strip_suffix(')').unwrap_or(rest);
             (prog, Some(inner))
@@ -182,7 +182,7 @@ fn strip_repeated<'a>(msg: &'a str, ev: &mut Event) -> &'a str {
     {
         ev.field("repeated", n);
         let inner = rest.strip_suffix(']').unwrap_or(rest);
-        return inner.trim_matches(' ');
+        return trim_blanks(inner);
     }
     msg
 }
@@ -260,7 +260,7 @@ pub(super) fn leading_number(s: &str) -> (Option<u64>, &str) {
 
 /// `IP[ port N]REST`: the address word, the port, and what follows the port (or the address).
 pub(super) fn addr_port(s: &str) -> (&str, Option<u64>, &str) {
-    let (ip, rest) = s.split_once(' ').unwrap_or((s, ""));
+    let (ip, rest) = split_once_byte(s, b' ').unwrap_or((s, ""));
     match rest.strip_prefix("port ") {
         Some(p) => {
             let (port, rest) = leading_number(p);

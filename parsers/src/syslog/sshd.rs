@@ -152,7 +152,7 @@ fn accepted(r: &str, ev: &mut Event) {
     actor(ev, user);
     let rest = remote(ev, from);
     if let Some(key) = rest.strip_prefix(": ") {
-        match key.split_once(' ') {
+        match crate::atoms::split_once_byte(key, b' ') {
             Some((kind, fp)) => {
                 ev.field("key_type", kind);
                 ev.field("key", fp);

@@ -46,7 +46,7 @@ pub(super) fn parse(msg: &str, ev: &mut Event) {
             break;
         }
         let (part, next) = r.split_once_str(" ; ").unwrap_or((r, ""));
-        match part.split_once('=') {
+        match crate::atoms::split_once_byte(part, b'=') {
             Some((k, v)) if !k.is_empty() && k.bytes().all(|b| b.is_ascii_uppercase()) => {
                 known = true;
                 match k {

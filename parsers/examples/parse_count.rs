@@ -1,0 +1,74 @@
+//! Parses a generated corpus once, as the `parse` benchmark does, for instruction counts.
+//!
+//! `cargo run --release -p vigil-parsers --example parse_count -- FORMAT KIND BYTES`, e.g.
+//! `syslog auth_log 2000000`. Under callgrind, count only the parsing (not the generation):
+//! `valgrind --tool=callgrind --toggle-collect='*parse_all*' target/release/examples/parse_count
+//! syslog auth_log 2000000`, then divide the instructions by the lines it prints.
+
+// A measuring tool on generated data: a failure here is a bug to stop on.
+#![allow(clippy::expect_used)]
+
+use vigil_parsers::{ParseContext, RawLine, formats};
+
+/// The allocator of the `vigil` binary, so that the figures are the binary's.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// Feeds every line to a new parser as the benchmark does: events collected and dropped in
+/// batches of 4096. Returns the number of outputs.
+#[inline(never)]
+fn parse_all(format: &str, data: &[u8], spans: &[(usize, usize)], ctx: &ParseContext) -> usize {
+    let mut p = formats::build(format, &formats::Options::default()).expect("built-in format");
+    let mut out = Vec::with_capacity(4096);
+    let mut n = 0usize;
+    for (i, (s, e)) in spans.iter().enumerate() {
+        let line = RawLine {
+            bytes: &data[*s..*e],
+            path: "bench",
+            file_id: 1,
+            offset: *s as u64,
+            line: i as u64 + 1,
+        };
+        p.feed(&line, ctx, &mut out);
+        if out.len() >= 4096 {
+            n += out.len();
+            out.clear();
+        }
+    }
+    p.flush(ctx, &mut out);
+    n + out.len()
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let format = args.get(1).map_or("syslog", String::as_str);
+    let kind = vigil_corpus::Kind::from_name(args.get(2).map_or("auth_log", String::as_str))
+        .expect("a corpus kind");
+    let bytes: u64 = args
+        .get(3)
+        .map_or(Ok(2_000_000), |s| s.parse())
+        .expect("a size in bytes");
+    let data = vigil_corpus::generate_bytes(kind, bytes, 7);
+    let mut spans = Vec::new();
+    let mut start = 0;
+    for (i, b) in data.iter().enumerate() {
+        if *b == b'\n' {
+            spans.push((start, i));
+            start = i + 1;
+        }
+    }
+    if start < data.len() {
+        spans.push((start, data.len()));
+    }
+    let reference = chrono::DateTime::parse_from_rfc3339("2026-12-01T00:00:00Z")
+        .expect("constant")
+        .with_timezone(&chrono::Utc);
+    let ctx = ParseContext::new("bench", "arch-web01", chrono_tz::Asia::Shanghai, reference);
+    let outputs = parse_all(format, &data, &spans, &ctx);
+    println!(
+        "{format} {}: {} bytes, {} lines, {outputs} outputs",
+        kind.name(),
+        data.len(),
+        spans.len()
+    );
+}
