@@ -1,0 +1,501 @@
+//! Following log files through rotation, truncation, compression and restarts, giving every line
+//! once with where it came from.
+//!
+//! A [`Follower`] watches a set of glob patterns. Each [`Follower::poll`] looks at what the
+//! patterns match now and reads what is new in every file; the caller decides when to poll (on a
+//! notify event, and on a timer for what notify misses). The state is explicit, in the manner of
+//! Vector's file source:
+//!
+//! - **Identity** is a fingerprint of the file's first line ([`fingerprint`]), not its path or
+//!   inode: a file renamed by rotation, copied by copytruncate or compressed to `.gz` keeps its
+//!   identity, and is not read twice. A file grows without changing identity, however small it
+//!   starts: a one-line status file is a file.
+//! - **Positions** are per identity: the next byte and line number to read. A file seen for the
+//!   first time in this run resumes from the caller's committed position for its identity
+//!   (`committed` in [`Follower::poll`]), so a restart neither loses nor repeats a line; within a
+//!   run the follower's own positions are used, so the copy copytruncate leaves behind gives only
+//!   what was not read yet from the original.
+//! - **Open files** are kept open by inode: a file renamed away or deleted is drained through its
+//!   open handle, then closed once it has been quiet for [`Options::quiet`].
+//! - **Partial lines** wait for their newline; a last line without one is taken once the file has
+//!   been quiet for [`Options::quiet`].
+//! - **Truncation** (the size drops below the position, or the first line changes) starts the file
+//!   over as new content.
+//!
+//! Reads are bounded per poll ([`Options::max_read`]), so a caller under a firehose commits
+//! between polls and memory stays bounded.
+
+use std::collections::HashMap;
+use std::fs::{File, Metadata};
+use std::io::{self, BufRead, BufReader, Read};
+use std::os::unix::fs::{FileExt, MetadataExt};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime};
+
+/// How many bytes of the first line identify a file, at most.
+pub const FINGERPRINT_MAX: usize = 1024;
+
+/// A file's identity: FNV-1a 64 of its first line (with its newline), or of its first
+/// [`FINGERPRINT_MAX`] bytes if the first line is longer. `None` while the first line is not
+/// complete and shorter than that: the file cannot be told apart from another yet.
+pub fn fingerprint(head: &[u8]) -> Option<u64> {
+    let end = match memchr_nl(head) {
+        Some(i) if i < FINGERPRINT_MAX => i + 1,
+        _ if head.len() >= FINGERPRINT_MAX => FINGERPRINT_MAX,
+        _ => return None,
+    };
+    Some(fnv(&head[..end]))
+}
+
+/// The fingerprint of whatever `head` holds: for a file whose only line never ends.
+pub fn fingerprint_partial(head: &[u8]) -> u64 {
+    fnv(&head[..head.len().min(FINGERPRINT_MAX)])
+}
+
+fn fnv(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+fn memchr_nl(b: &[u8]) -> Option<usize> {
+    b.iter().position(|&c| c == b'\n')
+}
+
+/// Where reading a file resumes: the next byte, and the 1-based number of the line there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pos {
+    pub offset: u64,
+    pub line: u64,
+}
+
+impl Pos {
+    pub const START: Pos = Pos { offset: 0, line: 1 };
+}
+
+/// One line read.
+#[derive(Debug, Clone, Copy)]
+pub struct Line<'a> {
+    pub file_id: u64,
+    /// The path the file had when the line was read.
+    pub path: &'a Path,
+    /// Byte offset of the line's first byte (in the decompressed content, for gzip).
+    pub offset: u64,
+    /// 1-based line number.
+    pub line: u64,
+    /// The line without its `\n` (and `\r`).
+    pub bytes: &'a [u8],
+    /// Whether it ended with a newline (a last line taken after the quiet period did not).
+    pub complete: bool,
+}
+
+/// How a follower reads.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// How long a file must stay unchanged before its unterminated last line is taken, and before
+    /// a file renamed away or deleted is closed.
+    pub quiet: Duration,
+    /// Bytes read from one file in one poll, at most.
+    pub max_read: u64,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            quiet: Duration::from_secs(5),
+            max_read: 4 << 20,
+        }
+    }
+}
+
+/// What one poll did.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub lines: u64,
+    pub bytes: u64,
+    /// Some file has more to read than [`Options::max_read`] allowed: poll again soon.
+    pub more: bool,
+    /// Files that could not be read, and why (the poll went on with the others).
+    pub errors: Vec<(PathBuf, io::Error)>,
+}
+
+/// A file the follower has open.
+struct Tracked {
+    file: File,
+    path: PathBuf,
+    gz: bool,
+    /// Its identity, once its first line is known.
+    id: Option<u64>,
+    /// The next byte to read and its line number (valid once `id` is known).
+    pos: Pos,
+    /// Bytes read past `pos` that do not end in a newline yet.
+    partial: Vec<u8>,
+    /// The size and modification time seen last, and when they last changed.
+    size: u64,
+    mtime: Option<SystemTime>,
+    changed_at: Instant,
+    /// Whether the patterns still match it (by inode) at its path.
+    present: bool,
+}
+
+/// Follows the files a set of glob patterns match. See the module comment.
+pub struct Follower {
+    patterns: Vec<String>,
+    opts: Options,
+    files: HashMap<(u64, u64), Tracked>,
+    /// Positions reached in this run, by identity.
+    reached: HashMap<u64, (Pos, PathBuf)>,
+    buf: Vec<u8>,
+}
+
+impl Follower {
+    pub fn new(patterns: Vec<String>, opts: Options) -> Follower {
+        Follower {
+            patterns,
+            opts,
+            files: HashMap::new(),
+            reached: HashMap::new(),
+            buf: Vec::new(),
+        }
+    }
+
+    /// The positions reached in this run, by identity, with the path each file had then.
+    pub fn positions(&self) -> impl Iterator<Item = (u64, Pos, &Path)> {
+        self.reached
+            .iter()
+            .map(|(id, (p, path))| (*id, *p, path.as_path()))
+    }
+
+    /// Files currently open.
+    pub fn open_files(&self) -> usize {
+        self.files.len()
+    }
+
+    /// Looks at what the patterns match now and gives every new complete line to `sink`, in file
+    /// order within each file. `committed` gives the position to resume a file from when its
+    /// identity is first seen in this run (the last committed checkpoint), `None` for new files.
+    /// `now` is the caller's clock (for the quiet period).
+    pub fn poll(
+        &mut self,
+        now: Instant,
+        committed: &dyn Fn(u64) -> Option<Pos>,
+        sink: &mut dyn FnMut(Line<'_>),
+    ) -> Report {
+        let mut report = Report::default();
+        for t in self.files.values_mut() {
+            t.present = false;
+        }
+        for path in self.matches(&mut report) {
+            let meta = match std::fs::metadata(&path) {
+                Ok(m) if m.is_file() => m,
+                Ok(_) => continue,
+                // Gone between the glob and the stat: the next poll sees what replaced it.
+                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                Err(e) => {
+                    report.errors.push((path, e));
+                    continue;
+                }
+            };
+            let key = (meta.dev(), meta.ino());
+            if let Some(t) = self.files.get_mut(&key) {
+                t.present = true;
+                t.path = path;
+                continue;
+            }
+            match open(&path, &meta, now) {
+                Ok(t) => {
+                    self.files.insert(key, t);
+                }
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => report.errors.push((path, e)),
+            }
+        }
+
+        let mut keys: Vec<(u64, u64)> = self.files.keys().copied().collect();
+        // Oldest first (by modification time): a rotated file's tail before its successor.
+        keys.sort_by_key(|k| self.files.get(k).and_then(|t| t.mtime));
+        let mut closed = Vec::new();
+        for key in keys {
+            let Some(t) = self.files.get_mut(&key) else {
+                continue;
+            };
+            let res = if t.gz {
+                read_gz(t, &mut self.reached, committed, sink, &mut report)
+            } else {
+                read_plain(
+                    t,
+                    &self.opts,
+                    now,
+                    &mut self.reached,
+                    committed,
+                    &mut self.buf,
+                    sink,
+                    &mut report,
+                )
+            };
+            if let Err(e) = res {
+                report.errors.push((t.path.clone(), e));
+            }
+            let quiet = now.saturating_duration_since(t.changed_at) >= self.opts.quiet;
+            let drained =
+                t.gz || (t.id.is_some() && t.partial.is_empty() && t.pos.offset >= t.size);
+            if !t.present && quiet && drained {
+                closed.push(key);
+            }
+        }
+        for key in closed {
+            self.files.remove(&key);
+        }
+        report
+    }
+
+    fn matches(&self, report: &mut Report) -> Vec<PathBuf> {
+        let mut out = Vec::new();
+        for p in &self.patterns {
+            match glob::glob(p) {
+                Ok(paths) => {
+                    for entry in paths {
+                        match entry {
+                            Ok(path) => out.push(path),
+                            Err(e) => {
+                                let path = e.path().to_path_buf();
+                                report.errors.push((path, e.into()));
+                            }
+                        }
+                    }
+                }
+                Err(e) => report.errors.push((
+                    PathBuf::from(p),
+                    io::Error::new(io::ErrorKind::InvalidInput, e.to_string()),
+                )),
+            }
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+}
+
+fn open(path: &Path, meta: &Metadata, now: Instant) -> io::Result<Tracked> {
+    let file = File::open(path)?;
+    let mut magic = [0u8; 2];
+    let gz = file.read_at(&mut magic, 0)? == 2 && magic == [0x1f, 0x8b];
+    Ok(Tracked {
+        file,
+        path: path.to_path_buf(),
+        gz,
+        id: None,
+        pos: Pos::START,
+        partial: Vec::new(),
+        // Unknown until the first read: a size of u64::MAX is never "unchanged".
+        size: u64::MAX,
+        mtime: meta.modified().ok(),
+        changed_at: now,
+        present: true,
+    })
+}
+
+/// Where a file of identity `id` resumes: this run's position, else the committed one.
+fn resume(
+    reached: &HashMap<u64, (Pos, PathBuf)>,
+    committed: &dyn Fn(u64) -> Option<Pos>,
+    id: u64,
+) -> Pos {
+    reached
+        .get(&id)
+        .map(|(p, _)| *p)
+        .or_else(|| committed(id))
+        .unwrap_or(Pos::START)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn read_plain(
+    t: &mut Tracked,
+    opts: &Options,
+    now: Instant,
+    reached: &mut HashMap<u64, (Pos, PathBuf)>,
+    committed: &dyn Fn(u64) -> Option<Pos>,
+    buf: &mut Vec<u8>,
+    sink: &mut dyn FnMut(Line<'_>),
+    report: &mut Report,
+) -> io::Result<()> {
+    let meta = t.file.metadata()?;
+    let size = meta.len();
+    let mtime = meta.modified().ok();
+    if size != t.size || mtime != t.mtime {
+        t.changed_at = now;
+    }
+    let quiet = now.saturating_duration_since(t.changed_at) >= opts.quiet;
+    t.size = size;
+    t.mtime = mtime;
+
+    // The first line decides the identity; it must still be there.
+    let mut head = [0u8; FINGERPRINT_MAX];
+    let n = read_full_at(&t.file, &mut head, 0)?;
+    let head = &head[..n];
+    let id_now = fingerprint(head).or_else(|| (quiet && n > 0).then(|| fingerprint_partial(head)));
+    if let Some(id) = t.id {
+        let end = t.pos.offset + t.partial.len() as u64;
+        if size < end || id_now.is_some_and(|now_id| now_id != id) {
+            // Truncated (and perhaps written again): new content from the start.
+            t.id = None;
+            t.partial.clear();
+        }
+    }
+    if t.id.is_none() {
+        let Some(id) = id_now else {
+            return Ok(()); // the first line is not complete yet
+        };
+        t.id = Some(id);
+        t.pos = resume(reached, committed, id);
+        t.partial.clear();
+        if t.pos.offset > size {
+            // Known content, but shorter than where it was left: it was rewritten.
+            t.pos = Pos::START;
+        }
+    }
+    let Some(id) = t.id else {
+        return Ok(());
+    };
+
+    let from = t.pos.offset + t.partial.len() as u64;
+    let want = size.saturating_sub(from).min(opts.max_read);
+    if want > 0 {
+        buf.clear();
+        buf.extend_from_slice(&t.partial);
+        let start = buf.len();
+        buf.resize(start + want as usize, 0);
+        let got = read_full_at(&t.file, &mut buf[start..], from)?;
+        buf.truncate(start + got);
+        report.bytes += got as u64;
+        if from + (got as u64) < size {
+            report.more = true;
+        }
+        let mut rest: &[u8] = buf;
+        while let Some(i) = memchr_nl(rest) {
+            let line = &rest[..i];
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            sink(Line {
+                file_id: id,
+                path: &t.path,
+                offset: t.pos.offset,
+                line: t.pos.line,
+                bytes: line,
+                complete: true,
+            });
+            report.lines += 1;
+            t.pos.offset += (i + 1) as u64;
+            t.pos.line += 1;
+            rest = &rest[i + 1..];
+        }
+        t.partial.clear();
+        t.partial.extend_from_slice(rest);
+    }
+    if quiet && !t.partial.is_empty() && want == 0 {
+        // The last line never got its newline: take it as it is.
+        sink(Line {
+            file_id: id,
+            path: &t.path,
+            offset: t.pos.offset,
+            line: t.pos.line,
+            bytes: &t.partial,
+            complete: false,
+        });
+        report.lines += 1;
+        t.pos.offset += t.partial.len() as u64;
+        t.pos.line += 1;
+        t.partial.clear();
+    }
+    reached.insert(id, (t.pos, t.path.clone()));
+    Ok(())
+}
+
+/// A gzip file is read whole, once per change: its identity is its decompressed first line, and
+/// it gives only what lies past the position of that identity (the tail of a rotated file that
+/// was compressed before it was all read). A stream cut short (still being compressed) gives the
+/// lines it has, and the rest when it changes again.
+fn read_gz(
+    t: &mut Tracked,
+    reached: &mut HashMap<u64, (Pos, PathBuf)>,
+    committed: &dyn Fn(u64) -> Option<Pos>,
+    sink: &mut dyn FnMut(Line<'_>),
+    report: &mut Report,
+) -> io::Result<()> {
+    let meta = t.file.metadata()?;
+    if t.id.is_some() && meta.len() == t.size && meta.modified().ok() == t.mtime {
+        return Ok(());
+    }
+    t.size = meta.len();
+    t.mtime = meta.modified().ok();
+    let reader = ReadAt {
+        file: t.file.try_clone()?,
+        at: 0,
+    };
+    let mut r = BufReader::with_capacity(1 << 16, flate2::read::MultiGzDecoder::new(reader));
+    let mut line = Vec::new();
+    if r.read_until(b'\n', &mut line).is_err() || line.is_empty() {
+        return Ok(());
+    }
+    let id = fingerprint(&line).unwrap_or_else(|| fingerprint_partial(&line));
+    let from = resume(reached, committed, id);
+    let mut cur = Pos::START;
+    loop {
+        if cur.offset >= from.offset {
+            let complete = line.ends_with(b"\n");
+            let bytes = line.strip_suffix(b"\n").unwrap_or(&line);
+            sink(Line {
+                file_id: id,
+                path: &t.path,
+                offset: cur.offset,
+                line: cur.line,
+                bytes: bytes.strip_suffix(b"\r").unwrap_or(bytes),
+                complete,
+            });
+            report.lines += 1;
+            report.bytes += line.len() as u64;
+        }
+        cur.offset += line.len() as u64;
+        cur.line += 1;
+        line.clear();
+        match r.read_until(b'\n', &mut line) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
+        }
+    }
+    t.id = Some(id);
+    t.pos = cur;
+    if cur.offset > from.offset {
+        reached.insert(id, (cur, t.path.clone()));
+    }
+    Ok(())
+}
+
+/// Reads a file from a position without moving a shared cursor.
+struct ReadAt {
+    file: File,
+    at: u64,
+}
+
+impl Read for ReadAt {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.file.read_at(buf, self.at)?;
+        self.at += n as u64;
+        Ok(n)
+    }
+}
+
+fn read_full_at(file: &File, buf: &mut [u8], at: u64) -> io::Result<usize> {
+    let mut got = 0;
+    while got < buf.len() {
+        match file.read_at(&mut buf[got..], at + got as u64) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(got)
+}
