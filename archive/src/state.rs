@@ -16,6 +16,11 @@ pub struct ArchiveState {
     /// Each source's open segment, by source name.
     #[serde(default)]
     pub open: BTreeMap<String, OpenSegment>,
+    /// Per file identity (16 hex digits), the offset just past its last archived line: a line
+    /// read again after a restart (the reader resumes where the parser's events are all
+    /// committed, which may be before the last line archived) is not archived twice.
+    #[serde(default)]
+    pub files: BTreeMap<String, u64>,
 }
 
 /// A segment still being written: how much of it is committed.

@@ -53,6 +53,8 @@ pub struct Archive {
     /// Per source: the number of its last sealed segment and its next line number.
     sealed: BTreeMap<String, (u64, u64)>,
     open: BTreeMap<String, Open>,
+    /// Per file identity, the offset past its last archived line (see [`ArchiveState::files`]).
+    archived: BTreeMap<u64, u64>,
 }
 
 impl Archive {
@@ -139,6 +141,15 @@ impl Archive {
                 },
             );
         }
+        let mut archived = BTreeMap::new();
+        for (id, end) in &committed.files {
+            let id = u64::from_str_radix(id, 16).map_err(|_| Error::Behind {
+                path: dir.to_path_buf(),
+                expected: "file identities of 16 hex digits".into(),
+                found: format!("{id:?}"),
+            })?;
+            archived.insert(id, *end);
+        }
         let archive = Archive {
             dir: dir.to_path_buf(),
             opts,
@@ -146,6 +157,7 @@ impl Archive {
             head,
             sealed,
             open,
+            archived,
         };
         archive.remove_uncommitted(&links)?;
         Ok(archive)
@@ -176,9 +188,14 @@ impl Archive {
         Ok(())
     }
 
-    /// Appends the raw `line` read at `offset` of the file `file_id` to `source`'s open segment.
-    /// It is written at the next [`Archive::commit`].
-    pub fn append(&mut self, source: &str, file_id: u64, offset: u64, line: &[u8]) -> Result<()> {
+    /// Appends the raw `line` read at `offset` of the file `file_id` to `source`'s open segment,
+    /// unless that line (or a later one of the file) is archived already; says which. It is
+    /// written at the next [`Archive::commit`].
+    pub fn append(&mut self, source: &str, file_id: u64, offset: u64, line: &[u8]) -> Result<bool> {
+        if self.archived.get(&file_id).is_some_and(|&end| offset < end) {
+            return Ok(false);
+        }
+        self.archived.insert(file_id, offset + 1);
         if !self.open.contains_key(source) {
             let folder = folder_of(source)?;
             let (seq, next_line) = self.sealed.get(source).copied().unwrap_or((0, 0));
@@ -205,7 +222,7 @@ impl Archive {
         let level = self.opts.level;
         let dir = &self.dir;
         let Some(o) = self.open.get_mut(source) else {
-            return Ok(());
+            return Ok(false);
         };
         let path = || dir.join(&o.state.segment);
         if o.pending.is_none() {
@@ -217,7 +234,7 @@ impl Archive {
             enc.write_all(&o.record).at(dir.join(&o.state.segment))?;
         }
         o.pending_lines += 1;
-        Ok(())
+        Ok(true)
     }
 
     /// Lines appended since the last commit.
@@ -303,6 +320,11 @@ impl Archive {
                 .iter()
                 .filter(|(_, o)| o.state.bytes > 0)
                 .map(|(s, o)| (s.clone(), o.state.clone()))
+                .collect(),
+            files: self
+                .archived
+                .iter()
+                .map(|(id, end)| (format!("{id:016x}"), *end))
                 .collect(),
         }
     }

@@ -151,6 +151,13 @@ fn reopening_after_a_failed_index_commit_returns_to_the_committed_state() {
         assert!(ahead.links > committed.links);
         a.append("auth", 7, 5, b"never committed at all").unwrap();
     }
+    let mut a = Archive::open(&dir, &committed, small()).unwrap();
+    assert_eq!(a.state(), committed);
+    // The reader resumes before the last archived line: what is archived is not archived again.
+    assert!(!a.append("auth", 7, 124 * 100, &line("auth", 124)).unwrap());
+    assert!(a.append("auth", 7, 125 * 100, &line("auth", 125)).unwrap());
+    assert_eq!(committed.files["0000000000000007"], 124 * 100 + 1);
+    drop(a);
     let a = Archive::open(&dir, &committed, small()).unwrap();
     assert_eq!(a.state(), committed);
     assert_eq!(records(&dir, &committed, "auth"), before);
