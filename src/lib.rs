@@ -13,6 +13,7 @@
 //! | [`read`] | reading a log file (plain or gzip) into parser lines, with its fingerprint |
 //! | [`parse_cmd`] | `vigil parse`: run the parsers over files and print events |
 //! | [`search_cmd`] | `vigil search` and `vigil show`: hits as a table, JSON or raw lines |
+//! | [`watch`] | `vigil watch`: follow the sources, index and archive every line once, stop cleanly |
 
 pub mod config;
 pub mod deadletter;
@@ -23,3 +24,4 @@ pub mod parse_cmd;
 pub mod read;
 pub mod sanitize;
 pub mod search_cmd;
+pub mod watch;

@@ -54,6 +54,36 @@ enum Command {
         #[arg(long, default_value = "utf-8")]
         encoding: String,
     },
+    /// Follow the configured sources (or PATHs) until stopped (SIGINT or SIGTERM): every new line
+    /// indexed and archived once, through rotation, truncation and restarts.
+    Watch {
+        /// Files or glob patterns to follow instead of the configured sources.
+        paths: Vec<String>,
+        /// The format of PATHs: auto (sniff each file) or a format name.
+        #[arg(long, default_value = "auto")]
+        format: String,
+        /// The source name of PATHs (default: the first file's name up to its first dot).
+        #[arg(long)]
+        source: Option<String>,
+        /// The host of PATHs (default: each file's name up to its first dot).
+        #[arg(long)]
+        host: Option<String>,
+        /// The zone PATHs write local times in (default: the config's display zone, else Asia/Shanghai).
+        #[arg(long)]
+        zone: Option<String>,
+        /// utf-8 or gb18030.
+        #[arg(long, default_value = "utf-8")]
+        encoding: String,
+        /// New lines are searchable within about this long (e.g. 1s, 500ms).
+        #[arg(long, default_value = "1s", value_parser = parse_duration)]
+        commit_every: std::time::Duration,
+        /// Look at the files this often even when notify says nothing.
+        #[arg(long, default_value = "1s", value_parser = parse_duration)]
+        poll_every: std::time::Duration,
+        /// How long a file must be unchanged before its unterminated last line is taken.
+        #[arg(long, default_value = "5s", value_parser = parse_duration)]
+        quiet: std::time::Duration,
+    },
     /// Search the index: tantivy query syntax over the event's fields; Chinese words work.
     Search {
         /// For example: `actor:zhangsan AND action:login.failure`, `src_ip:10.1.2.3`, `删除`.
@@ -146,6 +176,22 @@ fn cli_zone(z: &str) -> Result<chrono_tz::Tz> {
         .map_err(|_| anyhow!("--zone {z:?}: not an IANA zone name (such as Asia/Shanghai or UTC)"))
 }
 
+/// A duration such as `2s`, `500ms` or `1m`.
+fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let (n, unit) = s
+        .find(|c: char| !c.is_ascii_digit())
+        .map_or((s, ""), |i| s.split_at(i));
+    let n: u64 = n
+        .parse()
+        .map_err(|_| format!("{s:?}: write a number and a unit, such as 2s or 500ms"))?;
+    match unit {
+        "ms" => Ok(std::time::Duration::from_millis(n)),
+        "s" | "" => Ok(std::time::Duration::from_secs(n)),
+        "m" => Ok(std::time::Duration::from_secs(n * 60)),
+        _ => Err(format!("{s:?}: the unit is ms, s or m")),
+    }
+}
+
 /// `--encoding E`: utf-8 or gb18030.
 fn cli_encoding(e: &str) -> Result<Encoding> {
     Encoding::parse(e).ok_or_else(|| anyhow!("--encoding {e:?}: use utf-8 or gb18030"))
@@ -227,6 +273,81 @@ fn run(cli: Cli) -> Result<ExitCode> {
             };
             let summary = vigil::ingest::run(&data, &inputs)?;
             eprint!("{}", vigil::ingest::render(&summary));
+            Ok(ExitCode::Ok)
+        }
+        Command::Watch {
+            ref paths,
+            ref format,
+            ref source,
+            ref host,
+            ref zone,
+            ref encoding,
+            commit_every,
+            poll_every,
+            quiet,
+        } => {
+            let config = config()?;
+            let data = data_dir(config.as_ref());
+            let display = config
+                .as_ref()
+                .map_or(chrono_tz::Asia::Shanghai, |c| c.display_zone);
+            let sources: Vec<vigil::watch::Watched> = if paths.is_empty() {
+                let Some(c) = &config else {
+                    return Err(anyhow!(
+                        "no config (vigil.toml, --config or $VIGIL_CONFIG) and no files: name the files to watch, or write a config with `vigil init`"
+                    ));
+                };
+                c.sources
+                    .iter()
+                    .map(|s| vigil::watch::Watched {
+                        source: s.name.clone(),
+                        patterns: s.patterns.clone(),
+                        host: Some(s.host.clone()),
+                        zone: s.zone,
+                        encoding: s.encoding,
+                        format: s.format.clone(),
+                        options: s.options.clone(),
+                    })
+                    .collect()
+            } else {
+                let zone = match zone {
+                    Some(z) => cli_zone(z)?,
+                    None => display,
+                };
+                let encoding = cli_encoding(encoding)?;
+                let options = config
+                    .as_ref()
+                    .map(|c| c.options.clone())
+                    .unwrap_or_default();
+                if format != "auto" {
+                    vigil_parsers::formats::build(format, &options)
+                        .map_err(|e| anyhow!("--format: {e}"))?;
+                }
+                let name = source.clone().unwrap_or_else(|| {
+                    vigil::parse_cmd::default_host(std::path::Path::new(&paths[0]))
+                });
+                vec![vigil::watch::Watched {
+                    source: name,
+                    patterns: paths.clone(),
+                    host: host.clone(),
+                    zone,
+                    encoding,
+                    format: format.clone(),
+                    options,
+                }]
+            };
+            let opts = vigil::watch::Options {
+                commit_every,
+                poll_every,
+                quiet,
+                zone: display,
+                ..Default::default()
+            };
+            let summary = vigil::watch::serve(&data, sources, opts)?;
+            eprintln!(
+                "watch: stopped: {} lines, {} events, {} dead-lettered, {} commits",
+                summary.lines, summary.events, summary.dead, summary.commits
+            );
             Ok(ExitCode::Ok)
         }
         Command::Search {

@@ -112,6 +112,10 @@ pub(crate) struct Payload {
     /// The schema version ([`crate::schema::SCHEMA_VERSION`]).
     pub vigil_index: u64,
     pub checkpoints: Checkpoints,
+    /// The evidence archive's state as of this commit (vigil-archive's `ArchiveState`), kept
+    /// opaque here: the index only carries it, so that the archive moves with the index.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub archive: Option<serde_json::Value>,
 }
 
 #[cfg(test)]
@@ -133,6 +137,7 @@ mod tests {
         let p = Payload {
             vigil_index: 1,
             checkpoints: c,
+            archive: None,
         };
         let json = serde_json::to_value(&p).unwrap();
         assert_eq!(

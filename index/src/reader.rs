@@ -98,6 +98,15 @@ impl Searcher {
         Ok(crate::open::read_payload(&self.path, metas.payload.as_deref())?.checkpoints)
     }
 
+    /// The evidence archive's state as of the last commit, if one was recorded.
+    pub fn archive_state(&self) -> Result<Option<serde_json::Value>> {
+        let metas = self.index.load_metas().map_err(|e| Error::CorruptMeta {
+            path: self.path.clone(),
+            message: e.to_string(),
+        })?;
+        Ok(crate::open::read_payload(&self.path, metas.payload.as_deref())?.archive)
+    }
+
     /// The query for `query` (tantivy syntax; empty = everything), the time bounds and exact
     /// `terms` (keyword field, value), all required.
     fn build_query(

@@ -159,6 +159,8 @@ pub struct IndexWriter {
     writer: tantivy::IndexWriter,
     schema: VigilSchema,
     checkpoints: Checkpoints,
+    /// The archive state of the last commit (see [`IndexWriter::commit_with_archive`]).
+    archive: Option<serde_json::Value>,
     /// The last commit, to look ids up in.
     reader: IndexReader,
     /// The id field of every segment of the last commit; `None` until an id is looked up after
@@ -196,7 +198,9 @@ impl IndexWriter {
                 });
             }
             let writer = options.writer(&index).at(path)?;
-            return IndexWriter::new(path, index, writer, schema, payload.checkpoints);
+            let mut w = IndexWriter::new(path, index, writer, schema, payload.checkpoints)?;
+            w.archive = payload.archive;
+            return Ok(w);
         }
         std::fs::create_dir_all(path).at(path)?;
         let index = Index::create_in_dir(path, schema.schema.clone()).at(path)?;
@@ -226,6 +230,7 @@ impl IndexWriter {
             writer,
             schema,
             checkpoints,
+            archive: None,
             reader,
             committed_ids: None,
             added_ids: HashSet::new(),
@@ -312,9 +317,21 @@ impl IndexWriter {
     /// tantivy commit: after it, both are durable; before it, neither is. Returns the commit's
     /// opstamp.
     pub fn commit(&mut self, checkpoints: &Checkpoints) -> Result<u64> {
+        let archive = self.archive.clone();
+        self.commit_with_archive(checkpoints, archive)
+    }
+
+    /// Commits like [`IndexWriter::commit`], with the evidence archive's state as of the same
+    /// moment: after a crash, the archive is brought back to what this commit says.
+    pub fn commit_with_archive(
+        &mut self,
+        checkpoints: &Checkpoints,
+        archive: Option<serde_json::Value>,
+    ) -> Result<u64> {
         let payload = Payload {
             vigil_index: SCHEMA_VERSION,
             checkpoints: checkpoints.clone(),
+            archive: archive.clone(),
         };
         let payload = serde_json::to_string(&payload).map_err(|e| Error::BadEvent {
             path: self.path.clone(),
@@ -325,6 +342,7 @@ impl IndexWriter {
         prepared.set_payload(&payload);
         let opstamp = prepared.commit().at(&self.path)?;
         self.checkpoints = checkpoints.clone();
+        self.archive = archive;
         self.refresh()?;
         Ok(opstamp)
     }
@@ -339,6 +357,11 @@ impl IndexWriter {
     /// The checkpoints of the last commit (empty for a new index).
     pub fn checkpoints(&self) -> &Checkpoints {
         &self.checkpoints
+    }
+
+    /// The archive state of the last commit, if one was recorded.
+    pub fn archive_state(&self) -> Option<&serde_json::Value> {
+        self.archive.as_ref()
     }
 
     /// The index directory.

@@ -1,0 +1,466 @@
+//! `vigil watch`: follows the sources' files until stopped, indexing and archiving every line once.
+//!
+//! One loop, its state explicit: a [`Follower`] per source (file identity, positions, open
+//! files), a parser per file identity (multi-line records held until complete), the index writer
+//! with the checkpoints, and the evidence archive. Each round polls every follower (woken by a
+//! notify event, or by the timer for what notify misses), feeds the lines to the archive and the
+//! parsers, indexes the events and dead-letters the rejects. A commit — index, checkpoints and
+//! archive state together — follows at most [`Options::commit_every`] after new lines arrive, so
+//! they are searchable within about that time. Reads are bounded per round and each round's
+//! output is indexed before the next read: under a firehose, memory stays bounded and the
+//! commits keep coming.
+//!
+//! Stopping (the `stop` flag, set on SIGINT or SIGTERM): the round in progress ends, what was
+//! read is committed, and `run` returns. After a crash the next run resumes from the last commit:
+//! the index and the archive both hold exactly what that commit says.
+
+use std::collections::{HashMap, VecDeque};
+use std::fs::File;
+use std::io::{BufWriter, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, anyhow};
+use chrono::Utc;
+use chrono_tz::Tz;
+use vigil_archive::{Archive, ArchiveState};
+use vigil_follow::{Follower, Pos};
+use vigil_index::{Checkpoints, FileCheckpoint, FileId, IndexWriter};
+use vigil_parsers::formats::{self, Options as FormatOptions};
+use vigil_parsers::{Encoding, Output, ParseContext, Parser, RawLine};
+
+use crate::parse_cmd::Unresolved;
+use crate::read::LogFile;
+use crate::sanitize;
+
+/// A source to follow.
+#[derive(Debug, Clone)]
+pub struct Watched {
+    pub source: String,
+    /// Glob patterns (absolute, or relative to the current folder).
+    pub patterns: Vec<String>,
+    /// Host for lines that name none; `None`: the file name up to its first dot.
+    pub host: Option<String>,
+    pub zone: Tz,
+    pub encoding: Encoding,
+    /// A format name, or `auto`.
+    pub format: String,
+    pub options: FormatOptions,
+}
+
+/// How the watcher paces itself.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// New lines are committed (searchable) at most this long after they are read.
+    pub commit_every: Duration,
+    /// The files are looked at this often even without a notify event.
+    pub poll_every: Duration,
+    /// A file unchanged this long has its unterminated last line taken and its held records
+    /// flushed; a file renamed away or deleted is closed.
+    pub quiet: Duration,
+    /// Events indexed between two commits, at most.
+    pub max_uncommitted: u64,
+    /// The zone whose calendar days seal archive segments.
+    pub zone: Tz,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            commit_every: Duration::from_secs(1),
+            poll_every: Duration::from_secs(1),
+            quiet: Duration::from_secs(5),
+            max_uncommitted: 50_000,
+            zone: chrono_tz::Asia::Shanghai,
+        }
+    }
+}
+
+/// What a watch run did.
+#[derive(Debug, Default, Clone)]
+pub struct Summary {
+    pub lines: u64,
+    pub events: u64,
+    pub dead: u64,
+    pub commits: u64,
+}
+
+/// A file being parsed: its parser and context, and the lines fed since the last safe position.
+struct FileState {
+    source: usize,
+    parser: Box<dyn Parser>,
+    ctx: ParseContext,
+    fed: VecDeque<(u64, u64)>,
+    last_fed: Instant,
+    path: String,
+}
+
+/// Runs until `stop` is set: see the module comment. `wake` is signalled on file-system events
+/// (and on stop) to cut the wait short.
+pub fn run(
+    data: &Path,
+    sources: &[Watched],
+    opts: Options,
+    stop: Arc<AtomicBool>,
+    wake: Receiver<()>,
+) -> Result<Summary> {
+    let (index_dir, dead_path) = crate::ingest::data_paths(data)?;
+    let mut writer = IndexWriter::open(&index_dir)?;
+    let state: ArchiveState = match writer.archive_state() {
+        Some(v) => serde_json::from_value(v.clone()).with_context(|| {
+            format!(
+                "{}: the archive state in the last commit cannot be read",
+                index_dir.display()
+            )
+        })?,
+        None => ArchiveState::default(),
+    };
+    let archive_dir = data.join("archive");
+    let mut archive = Archive::open(&archive_dir, &state, vigil_archive::Options::default())?;
+    let mut ckpts = writer.checkpoints().clone();
+    let dead_file = crate::read::open_private(&dead_path, true)
+        .with_context(|| format!("cannot open {}", dead_path.display()))?;
+    let mut dead = BufWriter::new(dead_file);
+    let follow_opts = vigil_follow::Options {
+        quiet: opts.quiet,
+        max_read: 4 << 20,
+    };
+    let mut followers: Vec<Follower> = sources
+        .iter()
+        .map(|s| Follower::new(s.patterns.clone(), follow_opts))
+        .collect();
+    let mut files: HashMap<u64, FileState> = HashMap::new();
+    let mut out: Vec<Output> = Vec::new();
+    let mut summary = Summary::default();
+    let mut uncommitted = 0u64;
+    let mut dirty_since: Option<Instant> = None;
+    let mut warned: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
+    let status = std::io::stderr().is_terminal();
+
+    loop {
+        let stopping = stop.load(Ordering::SeqCst);
+        let now = Instant::now();
+        let mut more = false;
+        for (si, src) in sources.iter().enumerate() {
+            let committed = |id: u64| {
+                ckpts.get(FileId(id)).map(|c| Pos {
+                    offset: c.offset,
+                    line: c.line,
+                })
+            };
+            let mut failure: Option<anyhow::Error> = None;
+            let report = followers[si].poll(now, &committed, &mut |line| {
+                if failure.is_some() {
+                    return;
+                }
+                if let Err(e) = archive.append(&src.source, line.file_id, line.offset, line.bytes) {
+                    failure = Some(e.into());
+                    return;
+                }
+                let path = line.path.to_string_lossy();
+                let st = match files.entry(line.file_id) {
+                    std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
+                    std::collections::hash_map::Entry::Vacant(v) => {
+                        match file_state(si, src, line.path) {
+                            Ok(st) => v.insert(st),
+                            Err(e) => {
+                                failure = Some(e);
+                                return;
+                            }
+                        }
+                    }
+                };
+                if st.path != path {
+                    st.path = path.into_owned();
+                }
+                st.ctx.reference = Utc::now();
+                st.fed.push_back((line.offset, line.line));
+                st.last_fed = now;
+                let raw = RawLine {
+                    bytes: line.bytes,
+                    path: &st.path,
+                    file_id: line.file_id,
+                    offset: line.offset,
+                    line: line.line,
+                };
+                st.parser.feed(&raw, &st.ctx, &mut out);
+                summary.lines += 1;
+            });
+            if let Some(e) = failure {
+                return Err(e);
+            }
+            uncommitted += index(&mut writer, &mut dead, &src.source, &mut out, &mut summary)?;
+            more |= report.more;
+            for (path, e) in report.errors {
+                if warned.insert(path.clone()) {
+                    eprintln!(
+                        "vigil watch: {}: {e} (will retry)",
+                        sanitize::terminal(&path.display().to_string())
+                    );
+                }
+            }
+        }
+        // Records held by a parser of a quiet file are complete as far as anyone can tell.
+        let mut got = 0;
+        for st in files.values_mut() {
+            if st.parser.pending_offset().is_some()
+                && (stopping || now.saturating_duration_since(st.last_fed) >= opts.quiet)
+            {
+                st.parser.flush(&st.ctx, &mut out);
+                let source = &sources[st.source].source;
+                got += index(&mut writer, &mut dead, source, &mut out, &mut summary)?;
+            }
+        }
+        uncommitted += got;
+        // Positions: where each file's reading may resume.
+        let mut moved = false;
+        for f in &followers {
+            for (id, pos, path) in f.positions() {
+                let safe = match files.get_mut(&id) {
+                    Some(st) => safe_position(st, (pos.offset, pos.line)),
+                    None => (pos.offset, pos.line),
+                };
+                let old = ckpts.get(FileId(id));
+                if old.is_none_or(|c| (c.offset, c.line) != safe) {
+                    ckpts.set(
+                        FileId(id),
+                        FileCheckpoint {
+                            path: path.to_string_lossy().into_owned(),
+                            offset: safe.0,
+                            line: safe.1,
+                            size: None,
+                        },
+                    );
+                    moved = true;
+                }
+            }
+        }
+        if moved || uncommitted > 0 || archive.pending_lines() > 0 {
+            dirty_since.get_or_insert(now);
+        }
+        let due = dirty_since
+            .is_some_and(|t| stopping || now.saturating_duration_since(t) >= opts.commit_every)
+            || uncommitted >= opts.max_uncommitted;
+        if due {
+            commit(&mut writer, &mut archive, &mut dead, &ckpts, opts.zone)?;
+            summary.commits += 1;
+            uncommitted = 0;
+            dirty_since = None;
+            if status {
+                eprint!(
+                    "\r\x1b[Kwatch: {} lines, {} events, {} dead-lettered, {} commits",
+                    summary.lines, summary.events, summary.dead, summary.commits
+                );
+            }
+        }
+        if stopping {
+            break;
+        }
+        if more && !due {
+            continue;
+        }
+        let wait = match dirty_since {
+            Some(t) => opts
+                .commit_every
+                .saturating_sub(now.saturating_duration_since(t))
+                .min(opts.poll_every),
+            None => opts.poll_every,
+        };
+        match wake.recv_timeout(wait) {
+            Ok(()) | Err(RecvTimeoutError::Timeout) => {}
+            // Nothing can wake us any more: poll on the timer alone.
+            Err(RecvTimeoutError::Disconnected) => std::thread::sleep(wait),
+        }
+    }
+    if status {
+        eprint!("\r\x1b[K");
+    }
+    writer.close()?;
+    Ok(summary)
+}
+
+/// The parser and context for a file seen for the first time.
+fn file_state(si: usize, src: &Watched, path: &Path) -> Result<FileState> {
+    let shown = path.display().to_string();
+    let format = if src.format == "auto" {
+        let file = LogFile::open(path).with_context(|| format!("{shown}: cannot read"))?;
+        match crate::parse_cmd::resolve_format(&file, &src.format, &src.options) {
+            Ok(f) => f,
+            Err(Unresolved::Unsupported(why)) => return Err(anyhow!("{shown}: {why}")),
+            Err(Unresolved::Unknown) => {
+                return Err(anyhow!(
+                    "{shown}: cannot tell the format from the first lines; name it in the source's `format` (or --format)"
+                ));
+            }
+        }
+    } else {
+        src.format.clone()
+    };
+    let parser = formats::build(&format, &src.options).map_err(|e| anyhow!("{shown}: {e}"))?;
+    let host = src
+        .host
+        .clone()
+        .unwrap_or_else(|| crate::parse_cmd::default_host(path));
+    let mut ctx = ParseContext::new(&src.source, &host, src.zone, Utc::now());
+    ctx.encoding = src.encoding;
+    Ok(FileState {
+        source: si,
+        parser,
+        ctx,
+        fed: VecDeque::new(),
+        last_fed: Instant::now(),
+        path: shown,
+    })
+}
+
+/// Where reading of a file may resume: the first line its parser still holds, or `reached`.
+fn safe_position(st: &mut FileState, reached: (u64, u64)) -> (u64, u64) {
+    let safe = match st.parser.pending_offset() {
+        None => reached,
+        Some(p) => match st.fed.iter().find(|(o, _)| *o == p) {
+            Some(&(o, l)) => (o, l),
+            None => st.fed.front().copied().unwrap_or(reached),
+        },
+    };
+    while st.fed.front().is_some_and(|(o, _)| *o < safe.0) {
+        st.fed.pop_front();
+    }
+    if st.parser.pending_offset().is_none() {
+        st.fed.clear();
+    }
+    safe
+}
+
+/// Indexes the events in `out` and dead-letters its rejects; returns the events indexed.
+fn index(
+    writer: &mut IndexWriter,
+    dead: &mut BufWriter<File>,
+    source: &str,
+    out: &mut Vec<Output>,
+    summary: &mut Summary,
+) -> Result<u64> {
+    let mut n = 0;
+    for o in out.drain(..) {
+        match o {
+            Ok(e) => {
+                writer.add(&e)?;
+                n += 1;
+            }
+            Err(r) => {
+                crate::deadletter::write(&mut *dead, Some(source), &r)
+                    .context("cannot write the dead letter")?;
+                summary.dead += 1;
+            }
+        }
+    }
+    summary.events += n;
+    Ok(n)
+}
+
+/// One commit: the dead letter flushed, the archive's frames written and its segments sealed,
+/// then the index with the checkpoints and the archive's state.
+fn commit(
+    writer: &mut IndexWriter,
+    archive: &mut Archive,
+    dead: &mut BufWriter<File>,
+    ckpts: &Checkpoints,
+    zone: Tz,
+) -> Result<()> {
+    dead.flush().context("cannot write the dead letter")?;
+    let now = Utc::now();
+    let today = now.with_timezone(&zone).date_naive();
+    let state = archive.commit(today, now)?;
+    let state = serde_json::to_value(&state).context("the archive state cannot be written")?;
+    writer.commit_with_archive(ckpts, Some(state))?;
+    Ok(())
+}
+
+/// The folders to ask notify about: each pattern's folder up to its first glob character.
+pub fn watch_dirs(patterns: &[String]) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = patterns
+        .iter()
+        .map(|p| {
+            let fixed: PathBuf = Path::new(p)
+                .components()
+                .take_while(|c| {
+                    !c.as_os_str()
+                        .to_string_lossy()
+                        .contains(['*', '?', '[', '{'])
+                })
+                .collect();
+            if fixed.as_os_str() == p.as_str() {
+                fixed.parent().map(Path::to_path_buf).unwrap_or_default()
+            } else {
+                fixed
+            }
+        })
+        .map(|d| {
+            if d.as_os_str().is_empty() {
+                PathBuf::from(".")
+            } else {
+                d
+            }
+        })
+        .collect();
+    dirs.sort();
+    dirs.dedup();
+    dirs
+}
+
+/// Runs [`run`] with what a long-running process needs around it: notify events on the patterns'
+/// folders to wake it, and SIGINT/SIGTERM to stop it cleanly (a second SIGINT exits at once:
+/// every commit is atomic, so the data directory is consistent at any moment).
+pub fn serve(data: &Path, sources: Vec<Watched>, opts: Options) -> Result<Summary> {
+    use notify::Watcher;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the runtime")?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let (wake_tx, wake_rx) = std::sync::mpsc::sync_channel::<()>(1);
+    let notify_tx = wake_tx.clone();
+    let mut watcher = notify::recommended_watcher(move |_: notify::Result<notify::Event>| {
+        // A full channel already holds a wake-up.
+        let _ = notify_tx.try_send(());
+    })
+    .context("cannot start file notifications")?;
+    let patterns: Vec<String> = sources.iter().flat_map(|s| s.patterns.clone()).collect();
+    for dir in watch_dirs(&patterns) {
+        // A folder that does not exist yet is found by the timer's polls.
+        let _ = watcher.watch(&dir, notify::RecursiveMode::NonRecursive);
+    }
+    let data = data.to_path_buf();
+    rt.block_on(async move {
+        let signal_stop = stop.clone();
+        tokio::spawn(async move {
+            use tokio::signal::unix::{SignalKind, signal};
+            let (Ok(mut int), Ok(mut term)) = (
+                signal(SignalKind::interrupt()),
+                signal(SignalKind::terminate()),
+            ) else {
+                return;
+            };
+            tokio::select! {
+                _ = int.recv() => {}
+                _ = term.recv() => {}
+            }
+            eprintln!(
+                "\nwatch: stopping: committing what was read (press Ctrl-C again to exit at once)"
+            );
+            signal_stop.store(true, Ordering::SeqCst);
+            let _ = wake_tx.try_send(());
+            int.recv().await;
+            eprintln!("watch: stopped at once; the last commit stands");
+            std::process::exit(130);
+        });
+        let work = tokio::task::spawn_blocking(move || run(&data, &sources, opts, stop, wake_rx));
+        let summary = work
+            .await
+            .map_err(|e| anyhow!("the watch loop failed: {e}"))?;
+        drop(watcher);
+        summary
+    })
+}
