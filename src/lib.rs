@@ -4,6 +4,7 @@
 //!
 //! | module | what it is for |
 //! |---|---|
+//! | [`archive_cmd`] | `vigil archive verify` and `vigil archive head`: the evidence chain checked and quoted |
 //! | [`exit`] | exit codes as a type: 0 all well, 1 findings or problems, 2 could not run |
 //! | [`deadletter`] | the dead letter's JSON lines |
 //! | [`config`] | `vigil.toml`: sources, the site's formats, data directory, display zone |
@@ -15,6 +16,7 @@
 //! | [`search_cmd`] | `vigil search` and `vigil show`: hits as a table, JSON or raw lines |
 //! | [`watch`] | `vigil watch`: follow the sources, index and archive every line once, stop cleanly |
 
+pub mod archive_cmd;
 pub mod config;
 pub mod deadletter;
 pub mod exit;

@@ -84,6 +84,11 @@ enum Command {
         #[arg(long, default_value = "5s", value_parser = parse_duration)]
         quiet: std::time::Duration,
     },
+    /// The evidence archive: `verify` recomputes the hash chain, `head` prints its head hash.
+    Archive {
+        #[command(subcommand)]
+        command: ArchiveCommand,
+    },
     /// Search the index: tantivy query syntax over the event's fields; Chinese words work.
     Search {
         /// For example: `actor:zhangsan AND action:login.failure`, `src_ip:10.1.2.3`, `删除`.
@@ -150,6 +155,15 @@ enum Command {
         #[arg(long)]
         dead_letter: Option<PathBuf>,
     },
+}
+
+#[derive(Subcommand)]
+enum ArchiveCommand {
+    /// Recompute every segment's sha256 and the chain's links; exit 1 naming the first broken
+    /// link and what is wrong (changed, missing, reordered, truncated).
+    Verify,
+    /// Print the chain head hash (the last sealed segment's link) as of the last index commit.
+    Head,
 }
 
 fn main() -> std::process::ExitCode {
@@ -349,6 +363,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 summary.lines, summary.events, summary.dead, summary.commits
             );
             Ok(ExitCode::Ok)
+        }
+        Command::Archive { ref command } => {
+            let config = config()?;
+            let data = data_dir(config.as_ref());
+            match command {
+                ArchiveCommand::Verify => vigil::archive_cmd::verify(&data),
+                ArchiveCommand::Head => vigil::archive_cmd::head(&data),
+            }
         }
         Command::Search {
             ref query,
