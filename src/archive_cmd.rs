@@ -53,10 +53,7 @@ pub fn verify(data: &Path) -> Result<ExitCode> {
         return Ok(ExitCode::Ok);
     }
     for p in &report.problems {
-        println!(
-            "archive verify: {}",
-            sanitize::terminal(&p.to_string())
-        );
+        println!("archive verify: {}", sanitize::terminal(&p.to_string()));
     }
     eprintln!(
         "vigil: archive verify: {} problem(s); the first: {}",

@@ -27,7 +27,7 @@ use vigil_parsers::Event;
 use crate::checkpoints::{Checkpoints, Payload};
 use crate::error::{Error, Result, WithPath};
 use crate::open::{has_index, open_index};
-use crate::schema::{SCHEMA_VERSION, VigilSchema, register_index_tokenizers};
+use crate::schema::{SCHEMA_VERSION, VigilSchema};
 
 /// The writer's memory budget by default: 128 MB, shared by its indexing threads.
 pub const DEFAULT_MEMORY_BUDGET: usize = 128 << 20;
@@ -172,6 +172,58 @@ pub struct IndexWriter {
     buf: Vec<u8>,
 }
 
+/// Creates an empty vigil index at `path` (absent, or an empty folder) all at once: it is built
+/// beside it, with its first commit and payload, then renamed into place. A process killed
+/// half-way leaves only the side folder, which the next attempt replaces; `path` is never a
+/// tantivy index without a vigil payload.
+fn create(path: &Path, schema: &VigilSchema) -> Result<()> {
+    let mut side = path.as_os_str().to_owned();
+    side.push(".new");
+    let side = PathBuf::from(side);
+    if side.exists() {
+        std::fs::remove_dir_all(&side).at(&side)?;
+    }
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        b.mode(0o700);
+    }
+    b.create(&side).at(&side)?;
+    {
+        let index = Index::create_in_dir(&side, schema.schema.clone()).at(&side)?;
+        let mut writer: tantivy::IndexWriter =
+            index.writer_with_num_threads(1, MIN_PER_THREAD).at(&side)?;
+        let payload = Payload {
+            vigil_index: SCHEMA_VERSION,
+            checkpoints: Checkpoints::new(),
+            archive: None,
+        };
+        let payload = serde_json::to_string(&payload).map_err(|e| Error::BadEvent {
+            path: side.clone(),
+            id: "(checkpoints)".into(),
+            message: e.to_string(),
+        })?;
+        let mut prepared = writer.prepare_commit().at(&side)?;
+        prepared.set_payload(&payload);
+        prepared.commit().at(&side)?;
+        writer.wait_merging_threads().at(&side)?;
+    }
+    if path.is_dir() {
+        // An empty folder made for it (a folder with anything in it is not replaced).
+        std::fs::remove_dir(path).at(path)?;
+    }
+    std::fs::rename(&side, path).at(path)?;
+    if let Some(parent) = path.parent() {
+        // The rename is durable once the parent folder is.
+        if let Ok(d) = std::fs::File::open(parent) {
+            let _ = d.sync_all();
+        }
+    }
+    Ok(())
+}
+
 fn id_hash(id: &str) -> u64 {
     let mut h = DefaultHasher::new();
     id.hash(&mut h);
@@ -202,14 +254,8 @@ impl IndexWriter {
             w.archive = payload.archive;
             return Ok(w);
         }
-        std::fs::create_dir_all(path).at(path)?;
-        let index = Index::create_in_dir(path, schema.schema.clone()).at(path)?;
-        register_index_tokenizers(index.tokenizers());
-        let writer = options.writer(&index).at(path)?;
-        let mut w = IndexWriter::new(path, index, writer, schema, Checkpoints::new())?;
-        // A first, empty commit: from now on the directory is recognisably a vigil index.
-        w.commit(&Checkpoints::new())?;
-        Ok(w)
+        create(path, &schema)?;
+        IndexWriter::open_with(path, options)
     }
 
     fn new(
