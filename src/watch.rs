@@ -346,7 +346,7 @@ fn index(
     for o in out.drain(..) {
         match o {
             Ok(e) => {
-                writer.add(&e)?;
+                writer.add(e)?;
                 n += 1;
             }
             Err(r) => {
