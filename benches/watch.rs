@@ -155,9 +155,10 @@ fn idle(dir: &Path) {
     let logs = dir.join("idle");
     std::fs::create_dir_all(&logs).unwrap();
     for i in 0..5 {
+        // Distinct lines: files are told apart by their first line.
         let mut text = String::new();
         for n in 0..1000 {
-            text.push_str(&line(n));
+            text.push_str(&line(i * 1000 + n));
         }
         std::fs::write(logs.join(format!("app{i}.log")), text).unwrap();
     }
