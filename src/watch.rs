@@ -422,7 +422,14 @@ pub fn serve(data: &Path, sources: Vec<Watched>, opts: Options) -> Result<Summar
     let stop = Arc::new(AtomicBool::new(false));
     let (wake_tx, wake_rx) = std::sync::mpsc::sync_channel::<()>(1);
     let notify_tx = wake_tx.clone();
-    let mut watcher = notify::recommended_watcher(move |_: notify::Result<notify::Event>| {
+    let mut watcher = notify::recommended_watcher(move |ev: notify::Result<notify::Event>| {
+        // Reading a file is an event too (open, access, close): the watcher's own reads must not
+        // wake it, or it would never rest.
+        if let Ok(ev) = &ev
+            && matches!(ev.kind, notify::EventKind::Access(_))
+        {
+            return;
+        }
         // A full channel already holds a wake-up.
         let _ = notify_tx.try_send(());
     })
