@@ -8,7 +8,7 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -132,7 +132,7 @@ pub fn links(dir: &Path) -> Result<Vec<Link>> {
 /// Appends `link` to the chain file and makes it durable.
 pub(crate) fn append(dir: &Path, link: &Link) -> Result<()> {
     let path = dir.join(CHAIN);
-    let mut file = open_append(&path)?;
+    let mut file = crate::writer::open_private_append(&path)?;
     let mut line = serde_json::to_vec(link).unwrap_or_default();
     line.push(b'\n');
     file.write_all(&line).at(&path)?;
@@ -161,15 +161,4 @@ pub(crate) fn truncate(dir: &Path, keep: u64) -> Result<()> {
     let file = OpenOptions::new().write(true).open(&path).at(&path)?;
     file.set_len(len).at(&path)?;
     file.sync_data().at(&path)
-}
-
-fn open_append(path: &PathBuf) -> Result<File> {
-    let mut o = OpenOptions::new();
-    o.create(true).append(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        o.mode(0o600);
-    }
-    o.open(path).at(path)
 }

@@ -427,7 +427,8 @@ fn create_private_dir(dir: &Path) -> Result<()> {
     b.create(dir).at(dir)
 }
 
-fn open_private_append(path: &Path) -> Result<File> {
+/// Opens `path` for appending, creating it readable and writable by its owner only.
+pub(crate) fn open_private_append(path: &Path) -> Result<File> {
     let mut o = OpenOptions::new();
     o.create(true).append(true);
     #[cfg(unix)]
