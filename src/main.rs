@@ -38,42 +38,16 @@ enum Command {
     Ingest {
         /// Files to read instead of the configured sources (plain or gzip).
         paths: Vec<PathBuf>,
-        /// The format of PATHs: auto (sniff each file) or a format name.
-        #[arg(long, default_value = "auto")]
-        format: String,
-        /// The source name of PATHs (default: each file's name up to its first dot).
-        #[arg(long)]
-        source: Option<String>,
-        /// The host of PATHs (default: each file's name up to its first dot).
-        #[arg(long)]
-        host: Option<String>,
-        /// The zone PATHs write local times in (default: the config's display zone, else Asia/Shanghai).
-        #[arg(long)]
-        zone: Option<String>,
-        /// utf-8 or gb18030.
-        #[arg(long, default_value = "utf-8")]
-        encoding: String,
+        #[command(flatten)]
+        quick: Quick,
     },
     /// Follow the configured sources (or PATHs) until stopped (SIGINT or SIGTERM): every new line
     /// indexed and archived once, through rotation, truncation and restarts.
     Watch {
         /// Files or glob patterns to follow instead of the configured sources.
         paths: Vec<String>,
-        /// The format of PATHs: auto (sniff each file) or a format name.
-        #[arg(long, default_value = "auto")]
-        format: String,
-        /// The source name of PATHs (default: the first file's name up to its first dot).
-        #[arg(long)]
-        source: Option<String>,
-        /// The host of PATHs (default: each file's name up to its first dot).
-        #[arg(long)]
-        host: Option<String>,
-        /// The zone PATHs write local times in (default: the config's display zone, else Asia/Shanghai).
-        #[arg(long)]
-        zone: Option<String>,
-        /// utf-8 or gb18030.
-        #[arg(long, default_value = "utf-8")]
-        encoding: String,
+        #[command(flatten)]
+        quick: Quick,
         /// New lines are searchable within about this long (e.g. 1s, 500ms).
         #[arg(long, default_value = "1s", value_parser = parse_duration)]
         commit_every: std::time::Duration,
@@ -157,6 +131,46 @@ enum Command {
     },
 }
 
+/// How to read files named on the command line (quick use without a config).
+#[derive(clap::Args)]
+struct Quick {
+    /// The format of PATHs: auto (sniff each file) or a format name.
+    #[arg(long, default_value = "auto")]
+    format: String,
+    /// The source name of PATHs (default: the file name up to its first dot).
+    #[arg(long)]
+    source: Option<String>,
+    /// The host of PATHs (default: each file's name up to its first dot).
+    #[arg(long)]
+    host: Option<String>,
+    /// The zone PATHs write local times in (default: the config's display zone, else Asia/Shanghai).
+    #[arg(long)]
+    zone: Option<String>,
+    /// utf-8 or gb18030.
+    #[arg(long, default_value = "utf-8")]
+    encoding: String,
+}
+
+impl Quick {
+    /// The zone, encoding and format options for PATHs, checked before any file is read.
+    fn resolve(
+        &self,
+        config: Option<&vigil::config::Config>,
+    ) -> Result<(chrono_tz::Tz, Encoding, vigil_parsers::formats::Options)> {
+        let zone = match &self.zone {
+            Some(z) => cli_zone(z)?,
+            None => config.map_or(chrono_tz::Asia::Shanghai, |c| c.display_zone),
+        };
+        let encoding = cli_encoding(&self.encoding)?;
+        let options = config.map(|c| c.options.clone()).unwrap_or_default();
+        if self.format != "auto" {
+            vigil_parsers::formats::build(&self.format, &options)
+                .map_err(|e| anyhow!("--format: {e}"))?;
+        }
+        Ok((zone, encoding, options))
+    }
+}
+
 #[derive(Subcommand)]
 enum ArchiveCommand {
     /// Recompute every segment's sha256 and the chain's links; exit 1 naming the first broken
@@ -223,17 +237,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Ingest {
             ref paths,
-            ref format,
-            ref source,
-            ref host,
-            ref zone,
-            ref encoding,
+            ref quick,
         } => {
             let config = config()?;
             let data = data_dir(config.as_ref());
-            let default_zone = config
-                .as_ref()
-                .map_or(chrono_tz::Asia::Shanghai, |c| c.display_zone);
             let inputs: Vec<vigil::ingest::Input> = if paths.is_empty() {
                 let Some(c) = &config else {
                     return Err(anyhow!(
@@ -257,29 +264,18 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 }
                 inputs
             } else {
-                let zone = match zone {
-                    Some(z) => cli_zone(z)?,
-                    None => default_zone,
-                };
-                let encoding = cli_encoding(encoding)?;
-                let options = config
-                    .as_ref()
-                    .map(|c| c.options.clone())
-                    .unwrap_or_default();
-                if format != "auto" {
-                    vigil_parsers::formats::build(format, &options)
-                        .map_err(|e| anyhow!("--format: {e}"))?;
-                }
+                let (zone, encoding, options) = quick.resolve(config.as_ref())?;
                 paths
                     .iter()
                     .map(|p| vigil::ingest::Input {
-                        source: source
+                        source: quick
+                            .source
                             .clone()
                             .unwrap_or_else(|| vigil::parse_cmd::default_host(p)),
-                        host: host.clone(),
+                        host: quick.host.clone(),
                         zone,
                         encoding,
-                        format: format.clone(),
+                        format: quick.format.clone(),
                         options: options.clone(),
                         files: vec![p.clone()],
                     })
@@ -291,11 +287,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Watch {
             ref paths,
-            ref format,
-            ref source,
-            ref host,
-            ref zone,
-            ref encoding,
+            ref quick,
             commit_every,
             poll_every,
             quiet,
@@ -324,29 +316,17 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     })
                     .collect()
             } else {
-                let zone = match zone {
-                    Some(z) => cli_zone(z)?,
-                    None => display,
-                };
-                let encoding = cli_encoding(encoding)?;
-                let options = config
-                    .as_ref()
-                    .map(|c| c.options.clone())
-                    .unwrap_or_default();
-                if format != "auto" {
-                    vigil_parsers::formats::build(format, &options)
-                        .map_err(|e| anyhow!("--format: {e}"))?;
-                }
-                let name = source.clone().unwrap_or_else(|| {
+                let (zone, encoding, options) = quick.resolve(config.as_ref())?;
+                let name = quick.source.clone().unwrap_or_else(|| {
                     vigil::parse_cmd::default_host(std::path::Path::new(&paths[0]))
                 });
                 vec![vigil::watch::Watched {
                     source: name,
                     patterns: paths.clone(),
-                    host: host.clone(),
+                    host: quick.host.clone(),
                     zone,
                     encoding,
-                    format: format.clone(),
+                    format: quick.format.clone(),
                     options,
                 }]
             };
