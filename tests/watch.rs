@@ -262,6 +262,19 @@ fn rotation_by_rename_copy_and_truncate_loses_and_repeats_nothing() {
         text.contains(&format!(" {} lines", w.written.len())),
         "{text}"
     );
+    // One byte changed in the evidence: exit 1, naming the segment and what is wrong.
+    let seg = data.join("archive/app/000001.zst");
+    let mut bytes = fs::read(&seg).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0x20;
+    fs::write(&seg, bytes).unwrap();
+    let v = vigil(&data, &["archive", "verify"]);
+    assert_eq!(v.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&v.stdout).to_string();
+    assert!(
+        text.starts_with("archive verify: open segment: changed: segment app/000001.zst"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -32,6 +32,9 @@ use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
+/// The first bytes of a gzip stream.
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
 /// How many bytes of the first line identify a file, at most.
 pub const FINGERPRINT_MAX: usize = 1024;
 
@@ -282,7 +285,8 @@ impl Follower {
 fn open(path: &Path, meta: &Metadata, now: Instant) -> io::Result<Tracked> {
     let file = File::open(path)?;
     let mut magic = [0u8; 2];
-    let gz = file.read_at(&mut magic, 0)? == 2 && magic == [0x1f, 0x8b];
+    let named = path.extension().is_some_and(|e| e == "gz");
+    let gz = named || (file.read_at(&mut magic, 0)? == 2 && magic == GZIP_MAGIC);
     Ok(Tracked {
         file,
         path: path.to_path_buf(),
@@ -336,6 +340,11 @@ fn read_plain(
     let mut head = [0u8; FINGERPRINT_MAX];
     let n = read_full_at(&t.file, &mut head, 0)?;
     let head = &head[..n];
+    if t.id.is_none() && head.starts_with(&GZIP_MAGIC) {
+        // Opened before its first bytes were written (a compressor's output): it is gzip.
+        t.gz = true;
+        return Ok(());
+    }
     let id_now = fingerprint(head).or_else(|| (quiet && n > 0).then(|| fingerprint_partial(head)));
     if let Some(id) = t.id {
         let end = t.pos.offset + t.partial.len() as u64;

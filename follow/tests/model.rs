@@ -347,3 +347,26 @@ fn a_last_line_without_newline_is_taken_after_the_quiet_period() {
     let pos: Vec<Pos> = f.positions().map(|(_, p, _)| p).collect();
     assert_eq!(pos, [Pos { offset: 7, line: 3 }]);
 }
+
+#[test]
+fn a_gzip_file_seen_before_its_first_bytes_is_still_read_as_gzip() {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("x.log");
+    fs::write(&plain, "one\ntwo\n").unwrap();
+    // The compressor's output, without a .gz name, created empty and written later.
+    let out = dir.path().join("x.log.1");
+    fs::write(&out, "").unwrap();
+    let mut f = Follower::new(vec![format!("{}/x.log*", dir.path().display())], opts());
+    let now = Instant::now();
+    let mut got: Vec<Vec<u8>> = Vec::new();
+    f.poll(now, &|_| None, &mut |l| got.push(l.bytes.to_vec()));
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    enc.write_all(b"one\ntwo\nthree\n").unwrap();
+    fs::write(&out, enc.finish().unwrap()).unwrap();
+    for s in 1..4 {
+        f.poll(now + Duration::from_secs(s), &|_| None, &mut |l| {
+            got.push(l.bytes.to_vec())
+        });
+    }
+    assert_eq!(got, [b"one".to_vec(), b"two".to_vec(), b"three".to_vec()]);
+}
