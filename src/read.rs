@@ -1,28 +1,14 @@
 //! Reading a log file into parser lines: plain or gzip, split on `\n`, each line with its file's
 //! fingerprint, byte offset and line number.
 //!
-//! The fingerprint identifies a file by its first bytes, not its path or inode, so a rotated file
-//! keeps its identity (the watcher and checkpoints of a later issue build on it).
+//! The fingerprint identifies a file by its first line ([`vigil_follow::fingerprint`]), not its path
+//! or inode, so a rotated file keeps its identity, and `vigil watch` sees the same file.
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 
 use vigil_parsers::RawLine;
-
-/// How many leading bytes identify a file.
-pub const FINGERPRINT_BYTES: usize = 256;
-
-/// FNV-1a 64 of a file's first [`FINGERPRINT_BYTES`] bytes (of its decompressed content). A file
-/// shorter than that is identified by what it has.
-pub fn fingerprint(head: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in &head[..head.len().min(FINGERPRINT_BYTES)] {
-        h ^= u64::from(*b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h
-}
 
 /// A log file: its identity and first bytes; [`LogFile::lines_from`] reads its lines.
 pub struct LogFile {
@@ -45,7 +31,9 @@ impl LogFile {
         } else {
             raw.take(8192).read_to_end(&mut head)?;
         }
-        let file_id = fingerprint(&head);
+        // The same identity as `vigil watch` gives it: a file ingested, then followed, is one file.
+        let file_id = vigil_follow::fingerprint(&head)
+            .unwrap_or_else(|| vigil_follow::fingerprint_partial(&head));
         Ok(LogFile {
             path: path.to_path_buf(),
             gz,

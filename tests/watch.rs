@@ -441,3 +441,32 @@ fn logrotate_create_mode_with_compression() {
 fn logrotate_copytruncate_mode_with_compression() {
     with_logrotate("copytruncate");
 }
+
+#[test]
+fn watch_goes_on_from_where_ingest_left_a_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let logs = tmp.path().join("logs");
+    fs::create_dir(&logs).unwrap();
+    let data = tmp.path().join("data");
+    let mut w = Writer::new(&logs);
+    w.write(100);
+    let log = w.log().display().to_string();
+    let out = vigil(
+        &data,
+        &[
+            "ingest", "--format", "syslog", "--source", "app", "--zone", "UTC", &log,
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(wait_for(&data, 100), 100);
+    let child = start_watch(&data, &format!("{}/app.log*", logs.display()));
+    w.write(50);
+    assert_eq!(wait_for(&data, 150), 150);
+    stop(child);
+    // The same file to both: the watcher read only the 50 new lines.
+    assert_each_once(&data, &w.written);
+}
