@@ -6,17 +6,20 @@
 //! (the checkpoints ride in the tantivy commit), every [`COMMIT_EVERY`] events and at the end: a
 //! crash anywhere loses nothing and, since an event's id is its file and offset, duplicates
 //! nothing. Lines no parser accepts go to `data/deadletter/deadletter.jsonl` with their origin.
+//! Every raw line read goes to the evidence archive, committed with the index
+//! ([`crate::commit`]).
 
 use std::collections::{BTreeMap, VecDeque};
 use std::fs::File;
-use std::io::{BufWriter, IsTerminal, Write};
+use std::io::{BufWriter, IsTerminal};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
+use std::sync::{Mutex, mpsc};
 use std::time::{Instant, SystemTime};
 
 use anyhow::{Context, Result, anyhow, bail};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
+use vigil_archive::Archive;
 use vigil_index::{Checkpoints, FileCheckpoint, FileId, IndexWriter};
 use vigil_parsers::formats::{self, Options};
 use vigil_parsers::{Encoding, Output, ParseContext, Parser};
@@ -96,10 +99,11 @@ fn create_private_dir(d: &Path) -> std::io::Result<()> {
 }
 
 /// Runs the ingest of `inputs` into the data directory `data`.
-pub fn run(data: &Path, inputs: &[Input]) -> Result<Summary> {
+pub fn run(data: &Path, inputs: &[Input], zone: Tz) -> Result<Summary> {
     let started = Instant::now();
     let (index_dir, dead_path) = data_paths(data)?;
     let mut writer = IndexWriter::open(&index_dir)?;
+    let archive = Mutex::new(crate::commit::open_archive(data, &writer)?);
     let mut ckpts = writer.checkpoints().clone();
     let dead_file = crate::read::open_private(&dead_path, true)
         .with_context(|| format!("cannot open {}", dead_path.display()))?;
@@ -110,23 +114,23 @@ pub fn run(data: &Path, inputs: &[Input]) -> Result<Summary> {
     for input in inputs {
         let s = summary.sources.entry(input.source.clone()).or_default();
         for path in &input.files {
-            match ingest_file(
-                input,
-                path,
-                &mut writer,
-                &mut ckpts,
-                &mut dead,
-                s,
-                &mut uncommitted,
-                progress,
-            )? {
+            let mut sink = Sink {
+                writer: &mut writer,
+                archive: &archive,
+                ckpts: &mut ckpts,
+                dead: &mut dead,
+                zone,
+            };
+            match ingest_file(input, path, &mut sink, s, &mut uncommitted, progress)? {
                 Some(reason) => s.skipped.push((path.clone(), reason)),
                 None => s.files += 1,
             }
         }
     }
-    dead.flush().context("cannot write the dead letter")?;
-    writer.commit(&ckpts)?;
+    let mut archive = archive
+        .into_inner()
+        .map_err(|_| anyhow!("the archive was left inconsistent by a failed reader"))?;
+    crate::commit::commit(&mut writer, &mut archive, &mut dead, &ckpts, zone)?;
     if progress {
         eprint!("\r\x1b[K");
     }
@@ -134,13 +138,30 @@ pub fn run(data: &Path, inputs: &[Input]) -> Result<Summary> {
     Ok(summary)
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Where a file's outputs go: the index, the archive, the checkpoints, the dead letter.
+struct Sink<'a> {
+    writer: &'a mut IndexWriter,
+    /// Shared with the reader thread, which archives each raw line as it reads it.
+    archive: &'a Mutex<Archive>,
+    ckpts: &'a mut Checkpoints,
+    dead: &'a mut BufWriter<File>,
+    zone: Tz,
+}
+
+impl Sink<'_> {
+    fn commit(&mut self) -> Result<()> {
+        let mut archive = self
+            .archive
+            .lock()
+            .map_err(|_| anyhow!("the archive was left inconsistent by a failed reader"))?;
+        crate::commit::commit(self.writer, &mut archive, self.dead, self.ckpts, self.zone)
+    }
+}
+
 fn ingest_file(
     input: &Input,
     path: &Path,
-    writer: &mut IndexWriter,
-    ckpts: &mut Checkpoints,
-    dead: &mut BufWriter<File>,
+    sink: &mut Sink<'_>,
     s: &mut SourceSummary,
     uncommitted: &mut u64,
     progress: bool,
@@ -149,12 +170,12 @@ fn ingest_file(
     let file = LogFile::open(path).with_context(|| format!("{shown}: cannot read"))?;
     let meta = std::fs::metadata(path).with_context(|| format!("{shown}: cannot read"))?;
     let id = FileId(file.file_id);
-    let (start, start_line) = ckpts.get(id).map_or((0, 1), |c| (c.offset, c.line));
+    let (start, start_line) = sink.ckpts.get(id).map_or((0, 1), |c| (c.offset, c.line));
     // A file no checkpoint knows has never been read: none of its events is in the index, and
     // reading it once makes each event once. Its events skip the lookup of their id in the
     // committed segments; a file read before may give again events a commit already holds (a
     // multi-line event held past the checkpoint), so its events replace any of the same id.
-    let fresh = ckpts.get(id).is_none();
+    let fresh = sink.ckpts.get(id).is_none();
     if !file.is_gzip() && meta.len() < start {
         return Ok(Some(format!(
             "shrank to {} bytes since it was read up to byte {start}: not read again (its events stay in the index)",
@@ -183,8 +204,13 @@ fn ingest_file(
     let (tx, rx) = mpsc::sync_channel::<Batch>(8);
     let path_str = path.to_string_lossy().into_owned();
     let source_name = input.source.clone();
+    let archive = sink.archive;
+    let archive_source = input.source.as_str();
     std::thread::scope(|scope| -> Result<()> {
         let reader = scope.spawn(move || -> std::io::Result<(u64, u64, u64)> {
+            // The evidence archive takes every raw line as it is read (a line read again after a
+            // restart is archived once: the archive knows how far each file went).
+            let mut archived: std::io::Result<()> = Ok(());
             let mut out: Vec<Output> = Vec::with_capacity(BATCH);
             // Lines fed since the last safe position: to find the line number of a held offset.
             let mut fed: VecDeque<(u64, u64)> = VecDeque::new();
@@ -205,9 +231,19 @@ fn ingest_file(
                 }
                 lines += 1;
                 last_line = line.line;
+                if archived.is_ok() {
+                    archived = match archive.lock() {
+                        Ok(mut a) => a
+                            .append(archive_source, line.file_id, line.offset, line.bytes)
+                            .map(|_| ())
+                            .map_err(std::io::Error::other),
+                        Err(_) => Err(std::io::Error::other("the archive lock is poisoned")),
+                    };
+                }
                 fed.push_back((line.offset, line.line));
                 parser.feed(line, &ctx, &mut out);
             })?;
+            archived?;
             parser.flush(&ctx, &mut out);
             let _ = tx.send(Batch {
                 outputs: out,
@@ -221,21 +257,21 @@ fn ingest_file(
                 match o {
                     Ok(e) => {
                         if fresh {
-                            writer.add_fresh(e)?;
+                            sink.writer.add_fresh(e)?;
                         } else {
-                            writer.add(e)?;
+                            sink.writer.add(e)?;
                         }
                         s.events += 1;
                         *uncommitted += 1;
                     }
                     Err(r) => {
                         *s.dead.entry(r.error.class()).or_default() += 1;
-                        crate::deadletter::write(&mut *dead, Some(&source_name), &r)
+                        crate::deadletter::write(&mut *sink.dead, Some(&source_name), &r)
                             .context("cannot write the dead letter")?;
                     }
                 }
             }
-            ckpts.set(
+            sink.ckpts.set(
                 id,
                 FileCheckpoint {
                     path: path.to_string_lossy().into_owned(),
@@ -245,8 +281,7 @@ fn ingest_file(
                 },
             );
             if *uncommitted >= COMMIT_EVERY {
-                dead.flush().context("cannot write the dead letter")?;
-                writer.commit(ckpts)?;
+                sink.commit()?;
                 *uncommitted = 0;
             }
             if progress && last_progress.elapsed().as_millis() >= 200 {

@@ -5,6 +5,7 @@
 //! | module | what it is for |
 //! |---|---|
 //! | [`archive_cmd`] | `vigil archive verify` and `vigil archive head`: the evidence chain checked and quoted |
+//! | [`commit`] | one commit of index, checkpoints and archive, shared by ingest and watch |
 //! | [`exit`] | exit codes as a type: 0 all well, 1 findings or problems, 2 could not run |
 //! | [`deadletter`] | the dead letter's JSON lines |
 //! | [`config`] | `vigil.toml`: sources, the site's formats, data directory, display zone |
@@ -17,6 +18,7 @@
 //! | [`watch`] | `vigil watch`: follow the sources, index and archive every line once, stop cleanly |
 
 pub mod archive_cmd;
+pub mod commit;
 pub mod config;
 pub mod deadletter;
 pub mod exit;

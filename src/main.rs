@@ -281,7 +281,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     })
                     .collect()
             };
-            let summary = vigil::ingest::run(&data, &inputs)?;
+            let zone = config
+                .as_ref()
+                .map_or(chrono_tz::Asia::Shanghai, |c| c.display_zone);
+            let summary = vigil::ingest::run(&data, &inputs, zone)?;
             eprint!("{}", vigil::ingest::render(&summary));
             Ok(ExitCode::Ok)
         }

@@ -16,7 +16,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::fs::File;
-use std::io::{BufWriter, IsTerminal, Write};
+use std::io::{BufWriter, IsTerminal};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -26,9 +26,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, anyhow};
 use chrono::Utc;
 use chrono_tz::Tz;
-use vigil_archive::{Archive, ArchiveState};
 use vigil_follow::{Follower, Pos};
-use vigil_index::{Checkpoints, FileCheckpoint, FileId, IndexWriter};
+use vigil_index::{FileCheckpoint, FileId, IndexWriter};
 use vigil_parsers::formats::{self, Options as FormatOptions};
 use vigil_parsers::{Encoding, Output, ParseContext, Parser, RawLine};
 
@@ -109,17 +108,7 @@ pub fn run(
 ) -> Result<Summary> {
     let (index_dir, dead_path) = crate::ingest::data_paths(data)?;
     let mut writer = IndexWriter::open(&index_dir)?;
-    let state: ArchiveState = match writer.archive_state() {
-        Some(v) => serde_json::from_value(v.clone()).with_context(|| {
-            format!(
-                "{}: the archive state in the last commit cannot be read",
-                index_dir.display()
-            )
-        })?,
-        None => ArchiveState::default(),
-    };
-    let archive_dir = data.join("archive");
-    let mut archive = Archive::open(&archive_dir, &state, vigil_archive::Options::default())?;
+    let mut archive = crate::commit::open_archive(data, &writer)?;
     let mut ckpts = writer.checkpoints().clone();
     let dead_file = crate::read::open_private(&dead_path, true)
         .with_context(|| format!("cannot open {}", dead_path.display()))?;
@@ -245,7 +234,7 @@ pub fn run(
             .is_some_and(|t| stopping || now.saturating_duration_since(t) >= opts.commit_every)
             || uncommitted >= opts.max_uncommitted;
         if due {
-            commit(&mut writer, &mut archive, &mut dead, &ckpts, opts.zone)?;
+            crate::commit::commit(&mut writer, &mut archive, &mut dead, &ckpts, opts.zone)?;
             summary.commits += 1;
             uncommitted = 0;
             dirty_since = None;
@@ -358,24 +347,6 @@ fn index(
     }
     summary.events += n;
     Ok(n)
-}
-
-/// One commit: the dead letter flushed, the archive's frames written and its segments sealed,
-/// then the index with the checkpoints and the archive's state.
-fn commit(
-    writer: &mut IndexWriter,
-    archive: &mut Archive,
-    dead: &mut BufWriter<File>,
-    ckpts: &Checkpoints,
-    zone: Tz,
-) -> Result<()> {
-    dead.flush().context("cannot write the dead letter")?;
-    let now = Utc::now();
-    let today = now.with_timezone(&zone).date_naive();
-    let state = archive.commit(today, now)?;
-    let state = serde_json::to_value(&state).context("the archive state cannot be written")?;
-    writer.commit_with_archive(ckpts, Some(state))?;
-    Ok(())
 }
 
 /// The folders to ask notify about: each pattern's folder up to its first glob character.

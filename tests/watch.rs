@@ -469,4 +469,9 @@ fn watch_goes_on_from_where_ingest_left_a_file() {
     stop(child);
     // The same file to both: the watcher read only the 50 new lines.
     assert_each_once(&data, &w.written);
+    // Both archived what they read, each line once.
+    let v = vigil(&data, &["archive", "verify"]);
+    let text = String::from_utf8_lossy(&v.stdout).to_string();
+    assert!(v.status.success(), "{text}");
+    assert!(text.contains(" 150 lines"), "{text}");
 }
