@@ -191,7 +191,14 @@ fn main() -> std::process::ExitCode {
             }) {
                 return ExitCode::Ok.into();
             }
-            let msg: Vec<String> = e.chain().map(|c| c.to_string()).collect();
+            // Each cause once: many errors already end with their source's text.
+            let mut msg: Vec<String> = Vec::new();
+            for c in e.chain() {
+                let t = c.to_string();
+                if !msg.last().is_some_and(|l| l.ends_with(&t)) {
+                    msg.push(t);
+                }
+            }
             eprintln!("vigil: {}", vigil::sanitize::terminal(&msg.join(": ")));
             ExitCode::Failed.into()
         }

@@ -78,6 +78,19 @@ pub enum Error {
         message: String,
     },
 
+    /// tantivy's indexing or merging thread stopped on an error it does not pass on: in practice
+    /// a write that failed (a full disk, a folder made read-only). The last commit stands.
+    #[error(
+        "{}: the index writer stopped on a failed write (is the disk full, or the folder read-only?); \
+         nothing committed is lost: fix it and run again",
+        path.display()
+    )]
+    WriterStopped {
+        path: PathBuf,
+        #[source]
+        source: tantivy::TantivyError,
+    },
+
     /// Any other failure of tantivy (I/O, merges, a broken segment).
     #[error("{}: {source}", path.display())]
     Tantivy {
@@ -114,6 +127,7 @@ impl Error {
             | Error::CorruptEvent { path, .. }
             | Error::BadEvent { path, .. }
             | Error::Tantivy { path, .. }
+            | Error::WriterStopped { path, .. }
             | Error::Io { path, .. } => path,
         }
     }
@@ -128,8 +142,22 @@ pub(crate) trait WithPath<T> {
 impl<T> WithPath<T> for std::result::Result<T, tantivy::TantivyError> {
     fn at(self, path: &std::path::Path) -> Result<T> {
         self.map_err(|source| match source {
+            tantivy::TantivyError::LockFailure(
+                tantivy::directory::error::LockError::IoError(e),
+                _,
+            ) => Error::Io {
+                path: path.to_path_buf(),
+                source: std::io::Error::new(
+                    e.kind(),
+                    format!("cannot take the writer's lock: {e}"),
+                ),
+            },
             tantivy::TantivyError::LockFailure(..) => Error::Locked {
                 path: path.to_path_buf(),
+            },
+            tantivy::TantivyError::ErrorInThread(_) => Error::WriterStopped {
+                path: path.to_path_buf(),
+                source,
             },
             source => Error::Tantivy {
                 path: path.to_path_buf(),
