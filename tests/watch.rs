@@ -475,3 +475,92 @@ fn watch_goes_on_from_where_ingest_left_a_file() {
     assert!(v.status.success(), "{text}");
     assert!(text.contains(" 150 lines"), "{text}");
 }
+
+/// A small file system of its own (tmpfs), where this user may mount one; unmounted on drop.
+struct SmallFs(PathBuf);
+
+impl SmallFs {
+    fn mount(dir: &Path, size: &str) -> Option<SmallFs> {
+        fs::create_dir_all(dir).ok()?;
+        let ok = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir)
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        ok.then(|| SmallFs(dir.to_path_buf()))
+    }
+
+    fn resize(&self, size: &str) {
+        self.remount(&format!("size={size}"));
+    }
+
+    fn remount(&self, options: &str) {
+        let ok = Command::new("mount")
+            .args(["-o", &format!("remount,{options}")])
+            .arg(&self.0)
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "cannot remount {} with {options}", self.0.display());
+    }
+}
+
+impl Drop for SmallFs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[test]
+fn a_full_or_read_only_data_directory_stops_watch_with_exit_2_and_nothing_is_lost_after() {
+    let tmp = tempfile::tempdir().unwrap();
+    let Some(small) = SmallFs::mount(&tmp.path().join("small"), "3m") else {
+        eprintln!(
+            "skipped: cannot mount a 3 MB tmpfs here (it needs root); the full-disk test did not run"
+        );
+        return;
+    };
+    let logs = tmp.path().join("logs");
+    fs::create_dir(&logs).unwrap();
+    let data = small.0.join("data");
+    let mut w = Writer::new(&logs);
+    // About 4 MB of lines: more than the index and the archive can hold in 3 MB.
+    let mut text = String::new();
+    for n in 0..60_000u64 {
+        let l = format!(
+            "Nov  3 09:{:02}:{:02} web01 app[42]: request {n} served {:016x}",
+            (n / 60) % 60,
+            n % 60,
+            n.wrapping_mul(0x9e37_79b9_7f4a_7c15)
+        );
+        text.push_str(&l);
+        text.push('\n');
+        w.written.push(l);
+    }
+    fs::write(w.log(), text).unwrap();
+    let pattern = format!("{}/app.log*", logs.display());
+    let mut full = start_watch(&data, &pattern);
+    let (code, err) = child_output(&mut full);
+    assert_eq!(code, Some(2), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(err.contains(&data.display().to_string()), "{err}");
+    // Room again, but the file system is now read-only: the same.
+    small.resize("64m");
+    small.remount("ro");
+    let mut ro = start_watch(&data, &pattern);
+    let (code, err) = child_output(&mut ro);
+    assert_eq!(code, Some(2), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(err.contains(&data.display().to_string()), "{err}");
+    // Writable again: the next run resumes from the last commit.
+    small.remount("rw");
+    let child = start_watch(&data, &pattern);
+    assert_eq!(wait_for(&data, w.written.len()), w.written.len());
+    stop(child);
+    assert_each_once(&data, &w.written);
+    let v = vigil(&data, &["archive", "verify"]);
+    let out = String::from_utf8_lossy(&v.stdout).to_string();
+    assert!(v.status.success(), "{out}");
+    assert!(out.contains(" 60000 lines"), "{out}");
+}
