@@ -113,6 +113,30 @@ fn indexed(data: &Path) -> BTreeMap<String, Vec<String>> {
     map
 }
 
+/// A test's folders: `logs/` for the writer, `data/` for vigil, and the glob vigil follows.
+struct Site {
+    tmp: tempfile::TempDir,
+    logs: PathBuf,
+    data: PathBuf,
+    pattern: String,
+}
+
+impl Site {
+    fn new() -> Site {
+        let tmp = tempfile::tempdir().unwrap();
+        let logs = tmp.path().join("logs");
+        fs::create_dir(&logs).unwrap();
+        let data = tmp.path().join("data");
+        let pattern = format!("{}/app.log*", logs.display());
+        Site {
+            tmp,
+            logs,
+            data,
+            pattern,
+        }
+    }
+}
+
 /// A writer of numbered syslog lines into `dir/app.log`.
 struct Writer {
     dir: PathBuf,
@@ -223,11 +247,12 @@ fn gzip(path: &Path) {
 
 #[test]
 fn rotation_by_rename_copy_and_truncate_loses_and_repeats_nothing() {
-    let tmp = tempfile::tempdir().unwrap();
-    let logs = tmp.path().join("logs");
-    fs::create_dir(&logs).unwrap();
-    let data = tmp.path().join("data");
-    let pattern = format!("{}/app.log*", logs.display());
+    let Site {
+        tmp: _tmp,
+        logs,
+        data,
+        pattern,
+    } = Site::new();
     let mut w = Writer::new(&logs);
     w.write(100);
     let child = start_watch(&data, &pattern);
@@ -279,11 +304,12 @@ fn rotation_by_rename_copy_and_truncate_loses_and_repeats_nothing() {
 
 #[test]
 fn sigkill_at_random_moments_loses_and_repeats_nothing() {
-    let tmp = tempfile::tempdir().unwrap();
-    let logs = tmp.path().join("logs");
-    fs::create_dir(&logs).unwrap();
-    let data = tmp.path().join("data");
-    let pattern = format!("{}/app.log*", logs.display());
+    let Site {
+        tmp: _tmp,
+        logs,
+        data,
+        pattern,
+    } = Site::new();
     let mut w = Writer::new(&logs);
     // A fixed pseudo-random sequence of kill moments (in lines written).
     let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
@@ -328,11 +354,12 @@ fn sigkill_at_random_moments_loses_and_repeats_nothing() {
 
 #[test]
 fn a_second_watch_on_the_same_data_is_refused() {
-    let tmp = tempfile::tempdir().unwrap();
-    let logs = tmp.path().join("logs");
-    fs::create_dir(&logs).unwrap();
-    let data = tmp.path().join("data");
-    let pattern = format!("{}/app.log*", logs.display());
+    let Site {
+        tmp: _tmp,
+        logs,
+        data,
+        pattern,
+    } = Site::new();
     let mut w = Writer::new(&logs);
     w.write(10);
     let first = start_watch(&data, &pattern);
@@ -364,10 +391,12 @@ fn with_logrotate(mode: &str) {
         );
         return;
     };
-    let tmp = tempfile::tempdir().unwrap();
-    let logs = tmp.path().join("logs");
-    fs::create_dir(&logs).unwrap();
-    let data = tmp.path().join("data");
+    let Site {
+        tmp,
+        logs,
+        data,
+        pattern,
+    } = Site::new();
     let conf = tmp.path().join("logrotate.conf");
     let state = tmp.path().join("logrotate.state");
     fs::write(
@@ -378,7 +407,6 @@ fn with_logrotate(mode: &str) {
         ),
     )
     .unwrap();
-    let pattern = format!("{}/app.log*", logs.display());
     let mut w = Writer::new(&logs);
     w.write(50);
     let child = start_watch(&data, &pattern);
@@ -444,10 +472,12 @@ fn logrotate_copytruncate_mode_with_compression() {
 
 #[test]
 fn watch_goes_on_from_where_ingest_left_a_file() {
-    let tmp = tempfile::tempdir().unwrap();
-    let logs = tmp.path().join("logs");
-    fs::create_dir(&logs).unwrap();
-    let data = tmp.path().join("data");
+    let Site {
+        tmp: _tmp,
+        logs,
+        data,
+        pattern,
+    } = Site::new();
     let mut w = Writer::new(&logs);
     w.write(100);
     let log = w.log().display().to_string();
@@ -463,7 +493,7 @@ fn watch_goes_on_from_where_ingest_left_a_file() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(wait_for(&data, 100), 100);
-    let child = start_watch(&data, &format!("{}/app.log*", logs.display()));
+    let child = start_watch(&data, &pattern);
     w.write(50);
     assert_eq!(wait_for(&data, 150), 150);
     stop(child);
