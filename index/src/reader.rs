@@ -221,9 +221,23 @@ impl Searcher {
         since: Option<DateTime<Utc>>,
         until: Option<DateTime<Utc>>,
     ) -> Result<u64> {
-        let q = self.build_query(Some(query), since, until, &[])?;
-        let n = self.reader.searcher().search(&*q, &Count).at(&self.path)?;
+        self.count_query(&*self.build_query(Some(query), since, until, &[])?)
+    }
+
+    /// How many events `q` matches.
+    fn count_query(&self, q: &dyn Query) -> Result<u64> {
+        let n = self.reader.searcher().search(q, &Count).at(&self.path)?;
         Ok(n as u64)
+    }
+
+    /// The query of a [`Filter`]: its query text, time bounds and exact terms.
+    fn filter_query(&self, filter: &Filter) -> Result<Box<dyn Query>> {
+        self.build_query(
+            filter.query.as_deref(),
+            filter.since,
+            filter.until,
+            &filter.terms,
+        )
     }
 
     /// Exact counts of the events matching `query` within `[since, until)` per value of the
@@ -287,12 +301,7 @@ impl EventStore for Searcher {
     /// Sorts the matching documents by (ts, id) using the fast field and the stored ids, then
     /// loads them one at a time: memory holds the addresses, not the events.
     fn each(&self, filter: &Filter, f: &mut dyn FnMut(Event) -> Result<()>) -> Result<()> {
-        let q = self.build_query(
-            filter.query.as_deref(),
-            filter.since,
-            filter.until,
-            &filter.terms,
-        )?;
+        let q = self.filter_query(filter)?;
         let searcher = self.reader.searcher();
         let n = searcher.search(&*q, &Count).at(&self.path)?;
         if n == 0 {
@@ -331,23 +340,11 @@ impl EventStore for Searcher {
     }
 
     fn count(&self, filter: &Filter) -> Result<u64> {
-        let q = self.build_query(
-            filter.query.as_deref(),
-            filter.since,
-            filter.until,
-            &filter.terms,
-        )?;
-        let n = self.reader.searcher().search(&*q, &Count).at(&self.path)?;
-        Ok(n as u64)
+        self.count_query(&*self.filter_query(filter)?)
     }
 
     fn count_by(&self, filter: &Filter, field: &str) -> Result<Vec<(String, u64)>> {
-        let q = self.build_query(
-            filter.query.as_deref(),
-            filter.since,
-            filter.until,
-            &filter.terms,
-        )?;
+        let q = self.filter_query(filter)?;
         self.count_by_query(&*q, field)
     }
 }
