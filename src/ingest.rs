@@ -309,7 +309,7 @@ fn ingest_file(
 /// Where reading may resume after the lines fed so far: the first line the parser still holds,
 /// or the next line. When the held line's number is not known any more, the previous safe
 /// position stands (reading again from there re-reads lines whose events keep their ids).
-fn safe_position(
+pub(crate) fn safe_position(
     parser: &dyn Parser,
     fed: &mut VecDeque<(u64, u64)>,
     next: (u64, u64),

@@ -208,9 +208,19 @@ pub fn run(
         let mut moved = false;
         for f in &followers {
             for (id, pos, path) in f.positions() {
+                let reached = (pos.offset, pos.line);
                 let safe = match files.get_mut(&id) {
-                    Some(st) => safe_position(st, (pos.offset, pos.line)),
-                    None => (pos.offset, pos.line),
+                    Some(st) => {
+                        // Where a held line cannot be found, the first line not yet safe is.
+                        let previous = st.fed.front().copied().unwrap_or(reached);
+                        crate::ingest::safe_position(
+                            st.parser.as_ref(),
+                            &mut st.fed,
+                            reached,
+                            previous,
+                        )
+                    }
+                    None => reached,
                 };
                 let old = ckpts.get(FileId(id));
                 if old.is_none_or(|c| (c.offset, c.line) != safe) {
@@ -303,24 +313,6 @@ fn file_state(si: usize, src: &Watched, path: &Path) -> Result<FileState> {
         last_fed: Instant::now(),
         path: shown,
     })
-}
-
-/// Where reading of a file may resume: the first line its parser still holds, or `reached`.
-fn safe_position(st: &mut FileState, reached: (u64, u64)) -> (u64, u64) {
-    let safe = match st.parser.pending_offset() {
-        None => reached,
-        Some(p) => match st.fed.iter().find(|(o, _)| *o == p) {
-            Some(&(o, l)) => (o, l),
-            None => st.fed.front().copied().unwrap_or(reached),
-        },
-    };
-    while st.fed.front().is_some_and(|(o, _)| *o < safe.0) {
-        st.fed.pop_front();
-    }
-    if st.parser.pending_offset().is_none() {
-        st.fed.clear();
-    }
-    safe
 }
 
 /// Indexes the events in `out` and dead-letters its rejects; returns the events indexed.
