@@ -50,6 +50,49 @@ pub struct Input {
     pub files: Vec<PathBuf>,
 }
 
+/// A file's parser and the context it reads lines in.
+pub(crate) type FileParser = (Box<dyn Parser>, ParseContext);
+
+/// How a source reads its files: what an [`Input`] says apart from which files they are.
+pub(crate) struct Reading<'a> {
+    pub source: &'a str,
+    /// Host for lines that name none; `None`: the file name up to its first dot.
+    pub host: Option<&'a str>,
+    pub zone: Tz,
+    pub encoding: Encoding,
+    /// A format name, or `auto`.
+    pub format: &'a str,
+    pub options: &'a Options,
+}
+
+impl Reading<'_> {
+    /// The parser and parse context for `file` (opened at `path`): its format resolved (sniffed
+    /// for `auto`), its host, times read against `reference`. `Ok(Err(why))`: a kind of file vigil
+    /// does not read.
+    pub(crate) fn parser_for(
+        &self,
+        file: &LogFile,
+        path: &Path,
+        reference: DateTime<Utc>,
+    ) -> Result<Result<FileParser, &'static str>> {
+        let shown = path.display();
+        let format = match crate::parse_cmd::resolve_format(file, self.format, self.options) {
+            Ok(f) => f,
+            Err(Unresolved::Unsupported(why)) => return Ok(Err(why)),
+            Err(Unresolved::Unknown) => bail!(
+                "{shown}: cannot tell the format from the first lines; name it in the source's `format` (or --format)"
+            ),
+        };
+        let parser = formats::build(&format, self.options).map_err(|e| anyhow!("{shown}: {e}"))?;
+        let host = self
+            .host
+            .map_or_else(|| crate::parse_cmd::default_host(path), str::to_string);
+        let mut ctx = ParseContext::new(self.source, &host, self.zone, reference);
+        ctx.encoding = self.encoding;
+        Ok(Ok((parser, ctx)))
+    }
+}
+
 /// What one source gave.
 #[derive(Debug, Default, Clone)]
 pub struct SourceSummary {
@@ -182,24 +225,19 @@ fn ingest_file(
             meta.len()
         )));
     }
-    let format = match crate::parse_cmd::resolve_format(&file, &input.format, &input.options) {
-        Ok(f) => f,
-        Err(Unresolved::Unsupported(why)) => return Ok(Some(why.to_string())),
-        Err(Unresolved::Unknown) => {
-            bail!(
-                "{shown}: cannot tell the format from the first lines; name it in the source's `format`"
-            )
-        }
-    };
-    let mut parser =
-        formats::build(&format, &input.options).map_err(|e| anyhow!("{shown}: {e}"))?;
     let reference = DateTime::<Utc>::from(meta.modified().unwrap_or(SystemTime::now()));
-    let host = input
-        .host
-        .clone()
-        .unwrap_or_else(|| crate::parse_cmd::default_host(path));
-    let mut ctx = ParseContext::new(&input.source, &host, input.zone, reference);
-    ctx.encoding = input.encoding;
+    let reading = Reading {
+        source: &input.source,
+        host: input.host.as_deref(),
+        zone: input.zone,
+        encoding: input.encoding,
+        format: &input.format,
+        options: &input.options,
+    };
+    let (mut parser, ctx) = match reading.parser_for(&file, path, reference)? {
+        Ok(p) => p,
+        Err(why) => return Ok(Some(why.to_string())),
+    };
 
     let (tx, rx) = mpsc::sync_channel::<Batch>(8);
     let path_str = path.to_string_lossy().into_owned();

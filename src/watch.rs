@@ -28,10 +28,9 @@ use chrono::Utc;
 use chrono_tz::Tz;
 use vigil_follow::{Follower, Pos};
 use vigil_index::{FileCheckpoint, FileId, IndexWriter};
-use vigil_parsers::formats::{self, Options as FormatOptions};
+use vigil_parsers::formats::Options as FormatOptions;
 use vigil_parsers::{Encoding, Output, ParseContext, Parser, RawLine};
 
-use crate::parse_cmd::Unresolved;
 use crate::read::LogFile;
 use crate::sanitize;
 
@@ -284,27 +283,18 @@ pub fn run(
 /// The parser and context for a file seen for the first time.
 fn file_state(si: usize, src: &Watched, path: &Path) -> Result<FileState> {
     let shown = path.display().to_string();
-    let format = if src.format == "auto" {
-        let file = LogFile::open(path).with_context(|| format!("{shown}: cannot read"))?;
-        match crate::parse_cmd::resolve_format(&file, &src.format, &src.options) {
-            Ok(f) => f,
-            Err(Unresolved::Unsupported(why)) => return Err(anyhow!("{shown}: {why}")),
-            Err(Unresolved::Unknown) => {
-                return Err(anyhow!(
-                    "{shown}: cannot tell the format from the first lines; name it in the source's `format` (or --format)"
-                ));
-            }
-        }
-    } else {
-        src.format.clone()
+    let file = LogFile::open(path).with_context(|| format!("{shown}: cannot read"))?;
+    let reading = crate::ingest::Reading {
+        source: &src.source,
+        host: src.host.as_deref(),
+        zone: src.zone,
+        encoding: src.encoding,
+        format: &src.format,
+        options: &src.options,
     };
-    let parser = formats::build(&format, &src.options).map_err(|e| anyhow!("{shown}: {e}"))?;
-    let host = src
-        .host
-        .clone()
-        .unwrap_or_else(|| crate::parse_cmd::default_host(path));
-    let mut ctx = ParseContext::new(&src.source, &host, src.zone, Utc::now());
-    ctx.encoding = src.encoding;
+    let (parser, ctx) = reading
+        .parser_for(&file, path, Utc::now())?
+        .map_err(|why| anyhow!("{shown}: {why}"))?;
     Ok(FileState {
         source: si,
         parser,
