@@ -7,7 +7,7 @@
 //! | [`checkpoints`] | the readers' positions, committed with the events |
 //! | [`writer`] | [`IndexWriter`]: add events, commit them with checkpoints |
 //! | [`reader`] | [`Searcher`]: search, count, count by field, get by id |
-//! | [`store`] | [`EventStore`] and [`Filter`]: the interface checks and reports read through |
+//! | [`store`] | [`EventStore`], [`Filter`] and [`Row`]: the interface checks and reports read through |
 //! | [`error`] | [`Error`]: what went wrong, and in which index |
 //!
 //! ```no_run
@@ -37,5 +37,5 @@ pub use checkpoints::{Checkpoints, FileCheckpoint, FileId};
 pub use error::{Error, Result};
 pub use reader::Searcher;
 pub use schema::{SCHEMA_VERSION, VigilSchema};
-pub use store::{EventStore, Filter};
+pub use store::{EventStore, Filter, Row};
 pub use writer::{DEFAULT_MEMORY_BUDGET, IndexWriter, WriterOptions};

@@ -8,9 +8,10 @@
 //! `ts:[2026-11-01T00:00:00Z TO 2026-12-01T00:00:00Z}`. Time bounds: `since` inclusive, `until`
 //! exclusive.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use tantivy::collector::{Collector, Count, SegmentCollector, TopDocs};
@@ -26,7 +27,7 @@ use crate::checkpoints::Checkpoints;
 use crate::error::{Error, Result, WithPath};
 use crate::open::open_index;
 use crate::schema::{VigilSchema, names, search_tokenizers};
-use crate::store::{EventStore, Filter};
+use crate::store::{EventStore, Filter, Row};
 
 /// A read-only view of a vigil index, as of its last commit when opened (see [`Searcher::reload`]).
 pub struct Searcher {
@@ -232,12 +233,48 @@ impl Searcher {
 
     /// The query of a [`Filter`]: its query text, time bounds and exact terms.
     fn filter_query(&self, filter: &Filter) -> Result<Box<dyn Query>> {
-        self.build_query(
+        let q = self.build_query(
             filter.query.as_deref(),
             filter.since,
             filter.until,
             &filter.terms,
-        )
+        )?;
+        if filter.one_of.is_empty() && filter.none_of.is_empty() {
+            return Ok(q);
+        }
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, q)];
+        for (field, values) in &filter.one_of {
+            let f = self.keyword(field)?;
+            let any: Vec<(Occur, Box<dyn Query>)> = values
+                .iter()
+                .map(|v| {
+                    let q: Box<dyn Query> = Box::new(TermQuery::new(
+                        Term::from_field_text(f, v),
+                        IndexRecordOption::Basic,
+                    ));
+                    (Occur::Should, q)
+                })
+                .collect();
+            if any.is_empty() {
+                // One of nothing: no event.
+                clauses.push((Occur::Must, Box::new(BooleanQuery::new(Vec::new()))));
+            } else {
+                clauses.push((Occur::Must, Box::new(BooleanQuery::new(any))));
+            }
+        }
+        for (field, values) in &filter.none_of {
+            let f = self.keyword(field)?;
+            for v in values {
+                clauses.push((
+                    Occur::MustNot,
+                    Box::new(TermQuery::new(
+                        Term::from_field_text(f, v),
+                        IndexRecordOption::Basic,
+                    )),
+                ));
+            }
+        }
+        Ok(Box::new(BooleanQuery::new(clauses)))
     }
 
     /// Exact counts of the events matching `query` within `[since, until)` per value of the
@@ -339,6 +376,50 @@ impl EventStore for Searcher {
         Ok(())
     }
 
+    fn rows(&self, filter: &Filter) -> Result<Vec<Row>> {
+        let q = self.filter_query(filter)?;
+        let mut rows = self
+            .reader
+            .searcher()
+            .search(&*q, &RowCollector)
+            .at(&self.path)?
+            .map_err(|message| Error::CorruptEvent {
+                path: self.path.clone(),
+                message,
+            })?;
+        rows.sort_by(|a, b| (a.ts, &a.id).cmp(&(b.ts, &b.id)));
+        Ok(rows)
+    }
+
+    fn times(&self, filter: &Filter) -> Result<Vec<DateTime<Utc>>> {
+        let q = self.filter_query(filter)?;
+        let mut micros = self
+            .reader
+            .searcher()
+            .search(&*q, &TimeCollector)
+            .at(&self.path)?;
+        micros.sort_unstable();
+        Ok(micros
+            .into_iter()
+            .filter_map(DateTime::<Utc>::from_timestamp_micros)
+            .collect())
+    }
+
+    fn span(&self, filter: &Filter) -> Result<Option<(DateTime<Utc>, DateTime<Utc>)>> {
+        let q = self.filter_query(filter)?;
+        let span = self
+            .reader
+            .searcher()
+            .search(&*q, &SpanCollector)
+            .at(&self.path)?;
+        Ok(span.and_then(|(a, b)| {
+            Some((
+                DateTime::<Utc>::from_timestamp_micros(a)?,
+                DateTime::<Utc>::from_timestamp_micros(b)?,
+            ))
+        }))
+    }
+
     fn count(&self, filter: &Filter) -> Result<u64> {
         self.count_query(&*self.filter_query(filter)?)
     }
@@ -346,6 +427,234 @@ impl EventStore for Searcher {
     fn count_by(&self, filter: &Filter, field: &str) -> Result<Vec<(String, u64)>> {
         let q = self.filter_query(filter)?;
         self.count_by_query(&*q, field)
+    }
+}
+
+/// Collects the [`Row`] of every matching document from the fast fields, per segment.
+struct RowCollector;
+
+/// One segment's columns, and each column's values already read (by term ordinal).
+struct RowSegment {
+    ts: Option<tantivy::columnar::Column<tantivy::DateTime>>,
+    columns: Vec<(Option<StrColumn>, HashMap<u64, Arc<str>>)>,
+    rows: Vec<Row>,
+    error: Option<String>,
+}
+
+/// The keyword columns a [`Row`] holds, in the order [`RowSegment::columns`] keeps them.
+const ROW_COLUMNS: [&str; 11] = [
+    names::ID,
+    names::HOST,
+    names::SOURCE,
+    names::CATEGORY,
+    names::ACTION,
+    names::OUTCOME,
+    names::ACTOR,
+    names::ACTOR_ROLE,
+    names::SRC_IP,
+    names::TARGET,
+    names::TICKET,
+];
+
+impl RowSegment {
+    /// The first value of column `i` for `doc`.
+    fn value(&mut self, i: usize, doc: DocId) -> Option<Arc<str>> {
+        let (column, cache) = &mut self.columns[i];
+        let column = column.as_ref()?;
+        let ord = column.term_ords(doc).next()?;
+        if let Some(v) = cache.get(&ord) {
+            return Some(v.clone());
+        }
+        let mut text = String::new();
+        match column.ord_to_str(ord, &mut text) {
+            Ok(true) => {}
+            Ok(false) => {
+                self.error = Some(format!("no value for ordinal {ord} of {}", ROW_COLUMNS[i]));
+                return None;
+            }
+            Err(e) => {
+                self.error = Some(format!("reading {}: {e}", ROW_COLUMNS[i]));
+                return None;
+            }
+        }
+        let v: Arc<str> = Arc::from(text);
+        // Ids are unique: caching them would only hold memory.
+        if i != 0 {
+            cache.insert(ord, v.clone());
+        }
+        Some(v)
+    }
+}
+
+impl Collector for RowCollector {
+    type Fruit = std::result::Result<Vec<Row>, String>;
+    type Child = RowSegment;
+
+    fn for_segment(&self, _: u32, segment: &SegmentReader) -> tantivy::Result<RowSegment> {
+        let fast = segment.fast_fields();
+        let mut columns = Vec::with_capacity(ROW_COLUMNS.len());
+        for name in ROW_COLUMNS {
+            columns.push((fast.str(name)?, HashMap::new()));
+        }
+        Ok(RowSegment {
+            ts: fast.date(names::TS).ok(),
+            columns,
+            rows: Vec::new(),
+            error: None,
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(
+        &self,
+        fruits: Vec<std::result::Result<Vec<Row>, String>>,
+    ) -> tantivy::Result<Self::Fruit> {
+        let mut all = Vec::new();
+        for fruit in fruits {
+            match fruit {
+                Ok(rows) => all.extend(rows),
+                Err(e) => return Ok(Err(e)),
+            }
+        }
+        Ok(Ok(all))
+    }
+}
+
+impl SegmentCollector for RowSegment {
+    type Fruit = std::result::Result<Vec<Row>, String>;
+
+    fn collect(&mut self, doc: DocId, _: Score) {
+        if self.error.is_some() {
+            return;
+        }
+        let Some(ts) = self
+            .ts
+            .as_ref()
+            .and_then(|c| c.first(doc))
+            .and_then(|t| DateTime::<Utc>::from_timestamp_micros(t.into_timestamp_micros()))
+        else {
+            self.error = Some(format!("document {doc} has no time"));
+            return;
+        };
+        let empty = || Arc::<str>::from("");
+        let row = Row {
+            ts,
+            id: self.value(0, doc).unwrap_or_else(empty),
+            host: self.value(1, doc).unwrap_or_else(empty),
+            source: self.value(2, doc).unwrap_or_else(empty),
+            category: self.value(3, doc).unwrap_or_else(empty),
+            action: self.value(4, doc).unwrap_or_else(empty),
+            outcome: self.value(5, doc).unwrap_or_else(empty),
+            actor: self.value(6, doc),
+            actor_role: self.value(7, doc),
+            src_ip: self.value(8, doc),
+            target: self.value(9, doc),
+            ticket: self.value(10, doc),
+        };
+        self.rows.push(row);
+    }
+
+    fn harvest(self) -> Self::Fruit {
+        match self.error {
+            Some(e) => Err(e),
+            None => Ok(self.rows),
+        }
+    }
+}
+
+/// Collects the time (microseconds) of every matching document from the fast field.
+struct TimeCollector;
+
+struct TimeSegment {
+    ts: Option<tantivy::columnar::Column<tantivy::DateTime>>,
+    micros: Vec<i64>,
+}
+
+impl Collector for TimeCollector {
+    type Fruit = Vec<i64>;
+    type Child = TimeSegment;
+
+    fn for_segment(&self, _: u32, segment: &SegmentReader) -> tantivy::Result<TimeSegment> {
+        Ok(TimeSegment {
+            ts: segment.fast_fields().date(names::TS).ok(),
+            micros: Vec::new(),
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Vec<i64>>) -> tantivy::Result<Vec<i64>> {
+        Ok(fruits.concat())
+    }
+}
+
+impl SegmentCollector for TimeSegment {
+    type Fruit = Vec<i64>;
+
+    fn collect(&mut self, doc: DocId, _: Score) {
+        if let Some(t) = self.ts.as_ref().and_then(|c| c.first(doc)) {
+            self.micros.push(t.into_timestamp_micros());
+        }
+    }
+
+    fn harvest(self) -> Vec<i64> {
+        self.micros
+    }
+}
+
+/// The oldest and newest time (microseconds) of the matching documents.
+struct SpanCollector;
+
+struct SpanSegment {
+    ts: Option<tantivy::columnar::Column<tantivy::DateTime>>,
+    span: Option<(i64, i64)>,
+}
+
+fn widen(a: Option<(i64, i64)>, b: Option<(i64, i64)>) -> Option<(i64, i64)> {
+    match (a, b) {
+        (Some((a0, a1)), Some((b0, b1))) => Some((a0.min(b0), a1.max(b1))),
+        (a, None) => a,
+        (None, b) => b,
+    }
+}
+
+impl Collector for SpanCollector {
+    type Fruit = Option<(i64, i64)>;
+    type Child = SpanSegment;
+
+    fn for_segment(&self, _: u32, segment: &SegmentReader) -> tantivy::Result<SpanSegment> {
+        Ok(SpanSegment {
+            ts: segment.fast_fields().date(names::TS).ok(),
+            span: None,
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Option<(i64, i64)>>) -> tantivy::Result<Self::Fruit> {
+        Ok(fruits.into_iter().fold(None, widen))
+    }
+}
+
+impl SegmentCollector for SpanSegment {
+    type Fruit = Option<(i64, i64)>;
+
+    fn collect(&mut self, doc: DocId, _: Score) {
+        if let Some(t) = self.ts.as_ref().and_then(|c| c.first(doc)) {
+            let t = t.into_timestamp_micros();
+            self.span = widen(self.span, Some((t, t)));
+        }
+    }
+
+    fn harvest(self) -> Self::Fruit {
+        self.span
     }
 }
 

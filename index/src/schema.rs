@@ -9,7 +9,7 @@
 //!
 //! | field | type | options |
 //! |---|---|---|
-//! | `id` | text, raw tokenizer | indexed (the delete-then-add key) |
+//! | `id` | text, raw tokenizer | indexed (the delete-then-add key), fast (the checks read ids without loading events) |
 //! | `host` `source` `format` `category` `action` `outcome` `actor` `actor_role` `src_ip` `target` `ticket` `path` `flags` | text, raw tokenizer | indexed, fast (exact values, counted by [`crate::Searcher::count_by`]) |
 //! | `ts` | date, microseconds | fast (sort, ranges; not indexed: ranges read the fast field) |
 //! | `message` | text, [`TEXT_TOKENIZER`] | indexed with positions (full text, phrases, Chinese), stored |
@@ -31,7 +31,7 @@ use vigil_parsers::{Event, Fields};
 use crate::tokenizer::{Mode, TEXT_TOKENIZER, TextTokenizer};
 
 /// The version of the schema below. An index of another version is refused on open.
-pub const SCHEMA_VERSION: u64 = 2;
+pub const SCHEMA_VERSION: u64 = 3;
 
 /// The field names, as in [`Event`] where the event has the field.
 pub mod names {
@@ -144,7 +144,7 @@ impl VigilSchema {
     pub fn build() -> VigilSchema {
         use names::*;
         let mut b = Schema::builder();
-        let id = b.add_text_field(ID, keyword(false));
+        let id = b.add_text_field(ID, keyword(true));
         // Not indexed: every event has its own time, and a term per event would cost a term
         // dictionary entry per event; range queries read the fast field.
         let ts = b.add_date_field(

@@ -2,6 +2,8 @@
 //! filters in, events or counts per field out. The tantivy [`crate::Searcher`] implements it
 //! first; a ClickHouse store can implement it later without the checks changing.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use vigil_parsers::Event;
 
@@ -16,6 +18,12 @@ pub struct Filter {
     pub until: Option<DateTime<Utc>>,
     /// Exact values of keyword fields (`("action", "db.update")`, `("actor", "zhangsan")`).
     pub terms: Vec<(String, String)>,
+    /// Keyword fields that must hold one of the listed values (`action` one of `db.insert`,
+    /// `db.update`). An empty list selects nothing.
+    pub one_of: Vec<(String, Vec<String>)>,
+    /// Keyword fields that must hold none of the listed values (an event without the field
+    /// passes).
+    pub none_of: Vec<(String, Vec<String>)>,
     /// A free query in the store's query language (tantivy syntax for the index), if any.
     pub query: Option<String>,
 }
@@ -41,11 +49,53 @@ impl Filter {
         self
     }
 
+    /// Adds the condition `field` is one of `values` (exactly).
+    pub fn one_of<S: Into<String>>(
+        mut self,
+        field: impl Into<String>,
+        values: impl IntoIterator<Item = S>,
+    ) -> Filter {
+        self.one_of
+            .push((field.into(), values.into_iter().map(Into::into).collect()));
+        self
+    }
+
+    /// Adds the condition `field` is none of `values`.
+    pub fn none_of<S: Into<String>>(
+        mut self,
+        field: impl Into<String>,
+        values: impl IntoIterator<Item = S>,
+    ) -> Filter {
+        self.none_of
+            .push((field.into(), values.into_iter().map(Into::into).collect()));
+        self
+    }
+
     /// Sets the free query.
     pub fn query(mut self, query: impl Into<String>) -> Filter {
         self.query = Some(query.into());
         self
     }
+}
+
+/// An event's time, id and keyword fields, read without loading the stored event: what most
+/// checks need, at a fraction of the cost of an [`Event`]. Values repeat across rows (a few
+/// actors, hosts and actions), so they are shared.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    pub ts: DateTime<Utc>,
+    pub id: Arc<str>,
+    pub host: Arc<str>,
+    pub source: Arc<str>,
+    pub category: Arc<str>,
+    pub action: Arc<str>,
+    pub outcome: Arc<str>,
+    pub actor: Option<Arc<str>>,
+    /// The serde name of the role (`admin`, `service`, ...).
+    pub actor_role: Option<Arc<str>>,
+    pub src_ip: Option<Arc<str>>,
+    pub target: Option<Arc<str>>,
+    pub ticket: Option<Arc<str>>,
 }
 
 /// A store of events that checks and reports can read.
@@ -64,6 +114,16 @@ pub trait EventStore {
     /// them all in memory: for checks over a month of a busy system. An error from `f` stops the
     /// walk and is returned.
     fn each(&self, filter: &Filter, f: &mut dyn FnMut(Event) -> Result<()>) -> Result<()>;
+
+    /// The [`Row`] of every event the filter selects, oldest first (ties by id).
+    fn rows(&self, filter: &Filter) -> Result<Vec<Row>>;
+
+    /// The time of every event the filter selects, oldest first: for gaps and spans over
+    /// millions of events.
+    fn times(&self, filter: &Filter) -> Result<Vec<DateTime<Utc>>>;
+
+    /// The times of the oldest and the newest event the filter selects, if it selects any.
+    fn span(&self, filter: &Filter) -> Result<Option<(DateTime<Utc>, DateTime<Utc>)>>;
 
     /// How many events the filter selects.
     fn count(&self, filter: &Filter) -> Result<u64>;

@@ -1,0 +1,184 @@
+//! What the checks produce: findings, their severities, and the table of rules with the clause
+//! of the regulation each enforces.
+
+use chrono::{DateTime, FixedOffset};
+use serde::Serialize;
+
+/// How urgently a person must look.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Low,
+    Medium,
+    High,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+        }
+    }
+
+    /// `low`, `medium` or `high`.
+    pub fn parse(s: &str) -> Option<Severity> {
+        match s {
+            "low" => Some(Severity::Low),
+            "medium" => Some(Severity::Medium),
+            "high" => Some(Severity::High),
+            _ => None,
+        }
+    }
+}
+
+/// A rule: its id, severity, the clause of the regulation it enforces (in the regulation's own
+/// words) and what it finds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rule {
+    pub id: &'static str,
+    pub severity: Severity,
+    pub clause: &'static str,
+    pub about: &'static str,
+}
+
+const fn rule(
+    id: &'static str,
+    severity: Severity,
+    clause: &'static str,
+    about: &'static str,
+) -> Rule {
+    Rule {
+        id,
+        severity,
+        clause,
+        about,
+    }
+}
+
+use Severity::{High, Low, Medium};
+
+/// Every rule, in the order findings are reported within one time.
+pub const RULES: [Rule; 15] = [
+    rule(
+        "data_edit.unapproved",
+        High,
+        "后台数据修改管理",
+        "a backend edit of a business table with no data_edit ticket covering its operator, time and table",
+    ),
+    rule(
+        "data_edit.grade",
+        High,
+        "后台数据修改管理（分级审批）",
+        "an approved backend edit whose table's grade needs a higher approver than the ticket's",
+    ),
+    rule(
+        "data_export.unapproved",
+        High,
+        "数据共享管理（数据导出）",
+        "an export (COPY TO, an executed export, pg_dump or mysqldump by a person) with no data_export ticket",
+    ),
+    rule(
+        "permission.unapproved",
+        High,
+        "权限管理（特殊权限申请）",
+        "a special permission granted (application grant, database GRANT, joining an administrator group) with no special_permission ticket",
+    ),
+    rule(
+        "admin.action",
+        Low,
+        "7.1.5.1 日志记录（管理员操作）",
+        "an administrator action: sudo, su, a root or administrator login, the application's admin role, superuser DDL and grants",
+    ),
+    rule(
+        "admin.offhours",
+        Medium,
+        "7.1.5.1 日志审查（异常事件）",
+        "an administrator action outside working hours, not in the release window and not covered by a ticket",
+    ),
+    rule(
+        "change.business_hours",
+        Medium,
+        "7.2.2.4 变更必须在非主要业务时间进行",
+        "a change (configuration, release, DDL on a business table) in main business hours without an emergency ticket",
+    ),
+    rule(
+        "login.bruteforce",
+        Medium,
+        "7.1.7.3 身份认证机制",
+        "a burst of failed logins from one address or against one account",
+    ),
+    rule(
+        "login.disabled_account",
+        High,
+        "权限管理（离职或退休人员账号禁用）",
+        "a login or action by an account that is disabled or departed at that time",
+    ),
+    rule(
+        "account.departed_active",
+        High,
+        "权限管理（离职人员当日禁用，外委人员十个工作日内禁用）",
+        "an account used after, or not disabled by, its owner's departure deadline",
+    ),
+    rule(
+        "account.dormant_outsourced",
+        Medium,
+        "权限管理（3个月以上未登录的外委人员账号）",
+        "an active outsourced account with no login for longer than the dormancy limit",
+    ),
+    rule(
+        "release.outside_window",
+        Medium,
+        "发布管理（每周五晚上为发布窗口期）",
+        "a release outside the release window without an emergency release ticket",
+    ),
+    rule(
+        "backup.change_uncovered",
+        Medium,
+        "7.1.5.2 变更实施前后均应进行数据备份",
+        "a change with no successful backup of its host shortly before or after it",
+    ),
+    rule(
+        "source.silent",
+        Medium,
+        "7.1.5.1 日志记录",
+        "a log source that fell silent for longer than its quiet limit",
+    ),
+    rule(
+        "audit.tampering",
+        High,
+        "7.1.7.3 数据完整性机制",
+        "audit rules changed, an audit log cleared, or a log file emptied or removed by a person",
+    ),
+];
+
+/// The rule with id `id`.
+pub fn rule_by_id(id: &str) -> Option<&'static Rule> {
+    RULES.iter().find(|r| r.id == id)
+}
+
+/// One thing a person must look at.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub rule: &'static str,
+    pub severity: Severity,
+    /// When it happened (the first event's time, or when the situation began), in the policy zone.
+    pub time: DateTime<FixedOffset>,
+    /// When it ended, for findings that span time (bursts, silences, repeated use).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub until: Option<DateTime<FixedOffset>>,
+    pub actor: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub src_ip: Option<String>,
+    pub target: Option<String>,
+    pub host: Option<String>,
+    pub source: Option<String>,
+    /// What happened and what is missing, in one line.
+    pub summary: String,
+    /// The ids of the events that show it (`vigil show ID`); empty for a finding about
+    /// something that did not happen.
+    pub evidence: Vec<String>,
+    /// The regulation's clause.
+    pub clause: &'static str,
+}

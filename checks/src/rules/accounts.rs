@@ -1,0 +1,280 @@
+//! Accounts against HR's register: use after a departure or a disabling, departed accounts not
+//! disabled in time, dormant outsourced accounts.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use vigil_index::{Filter, Row};
+
+use super::Ctx;
+use crate::error::Result;
+use crate::finding::Finding;
+use crate::policy::format_duration;
+use crate::registers::{Account, AccountKind, Status};
+
+/// Actions that are not a use of the account: failures, and the ends of sessions.
+fn is_use(r: &Row) -> bool {
+    r.outcome.as_ref() != "failure"
+        && !matches!(
+            r.action.as_ref(),
+            "logout"
+                | "session.close"
+                | "db.disconnect"
+                | "login.failure"
+                | "login.invalid_user"
+                | "db.auth_failure"
+        )
+}
+
+/// The successful uses of `users` in `[since, until)`, oldest first.
+fn uses(
+    ctx: &Ctx,
+    users: &[&Account],
+    since: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Result<Vec<Row>> {
+    if users.is_empty() || since >= until {
+        return Ok(Vec::new());
+    }
+    let filter =
+        Filter::between(since, until).one_of("actor", users.iter().map(|a| a.user.clone()));
+    Ok(ctx.rows(&filter)?.into_iter().filter(is_use).collect())
+}
+
+/// `login.disabled_account`: a successful login or any successful action by an account whose
+/// register status is disabled or departed, from the day after its `changed_on` on (the register
+/// gives the day, not the hour: the day itself is allowed). One finding per account, source and
+/// day, with every event as evidence.
+pub(super) fn disabled_account_use(ctx: &Ctx) -> Result<Vec<Finding>> {
+    let inactive: Vec<&Account> = ctx
+        .accounts
+        .accounts
+        .values()
+        .filter(|a| a.status != Status::Active)
+        .collect();
+    let mut groups: BTreeMap<(String, String, NaiveDate), Vec<Row>> = BTreeMap::new();
+    for row in uses(ctx, &inactive, ctx.since, ctx.until)? {
+        let Some(account) = row.actor.as_deref().and_then(|u| ctx.accounts.get(u)) else {
+            continue;
+        };
+        if row.ts < ctx.policy.end_of(account.changed_on) {
+            continue;
+        }
+        let day = ctx.policy.local(row.ts).date_naive();
+        groups
+            .entry((account.user.clone(), row.source.to_string(), day))
+            .or_default()
+            .push(row);
+    }
+    let mut out = Vec::new();
+    for ((user, source, day), rows) in groups {
+        let Some(account) = ctx.accounts.get(&user) else {
+            continue;
+        };
+        let logins = rows
+            .iter()
+            .filter(|r| matches!(r.action.as_ref(), "login.success" | "db.connect"))
+            .count();
+        let summary = format!(
+            "{user} ({}, {} {} {}) used on {source} ({}) on {day}: {logins} logins, {} events in all",
+            account.name,
+            kind_name(account.kind),
+            account.status.as_str(),
+            account.changed_on,
+            rows[0].host,
+            rows.len()
+        );
+        let mut f = ctx.finding_of("login.disabled_account", &rows, summary);
+        ctx.span(&mut f, &rows);
+        out.push(f);
+    }
+    Ok(out)
+}
+
+fn kind_name(k: AccountKind) -> &'static str {
+    match k {
+        AccountKind::Employee => "employee",
+        AccountKind::Outsourced => "outsourced",
+    }
+}
+
+/// When `account`'s access must be gone: the end of its departure day for an employee, the end
+/// of the Nth working day after it for outsourced staff (policy `outsourced_notice_days`).
+fn deadline(ctx: &Ctx, account: &Account) -> DateTime<Utc> {
+    match account.kind {
+        AccountKind::Employee => ctx.policy.end_of(account.changed_on),
+        AccountKind::Outsourced => ctx.policy.end_of(
+            ctx.policy
+                .working_days_after(account.changed_on, ctx.policy.outsourced_notice_days),
+        ),
+    }
+}
+
+/// `account.departed_active`: a departed account used after its deadline in the period, or whose
+/// deadline falls in the period with no disabling (account.lock or account.delete with the
+/// account as target) between the start of its departure day and the deadline. One finding per
+/// account.
+pub(super) fn departed_active(ctx: &Ctx) -> Result<Vec<Finding>> {
+    let mut out = Vec::new();
+    for account in ctx
+        .accounts
+        .accounts
+        .values()
+        .filter(|a| a.status == Status::Departed)
+    {
+        let due = deadline(ctx, account);
+        let used = uses(ctx, &[account], due.max(ctx.since), ctx.until)?;
+        let due_in_period = ctx.since <= due && due <= ctx.until;
+        let mut disabled_in_time = true;
+        let mut later = None;
+        if due_in_period {
+            let filter =
+                Filter::between(ctx.policy.start_of(account.changed_on), ctx.until.max(due))
+                    .one_of("action", ["account.lock", "account.delete"])
+                    .term("target", account.user.clone());
+            let disablings: Vec<Row> = ctx
+                .rows(&filter)?
+                .into_iter()
+                .filter(|r| r.outcome.as_ref() != "failure")
+                .collect();
+            disabled_in_time = disablings.iter().any(|r| r.ts < due);
+            later = disablings.into_iter().find(|r| r.ts >= due);
+        }
+        if used.is_empty() && disabled_in_time {
+            continue;
+        }
+        let who = format!(
+            "{} ({}, {}, departed {})",
+            account.user,
+            account.name,
+            kind_name(account.kind),
+            account.changed_on
+        );
+        let mut parts = Vec::new();
+        if !disabled_in_time {
+            parts.push(match &later {
+                Some(r) => format!(
+                    "disabled only at {}, after the deadline {}",
+                    ctx.fmt(r.ts),
+                    ctx.fmt(due)
+                ),
+                None => format!("not disabled by the deadline {}", ctx.fmt(due)),
+            });
+        }
+        if !used.is_empty() {
+            let sources: std::collections::BTreeSet<&str> =
+                used.iter().map(|r| r.source.as_ref()).collect();
+            parts.push(format!(
+                "still used {} times after the deadline ({}), last at {}",
+                used.len(),
+                sources.into_iter().collect::<Vec<_>>().join(", "),
+                used.last().map(|r| ctx.fmt(r.ts)).unwrap_or_default()
+            ));
+        }
+        let summary = format!("{who}: {}", parts.join("; "));
+        let mut f = if used.is_empty() {
+            ctx.finding("account.departed_active", due, summary)
+        } else {
+            let mut f = ctx.finding_of("account.departed_active", &used, summary);
+            ctx.span(&mut f, &used);
+            if !disabled_in_time {
+                f.time = ctx.policy.local(due.min(used[0].ts)).fixed_offset();
+            }
+            f
+        };
+        f.actor = Some(account.user.clone());
+        f.target = Some(account.user.clone());
+        out.push(f);
+    }
+    Ok(out)
+}
+
+/// `account.dormant_outsourced`: an outsourced account that the register holds active, whose
+/// last successful login (login.success, db.connect) before the end of the period is longer ago
+/// than the dormancy limit; or with no login at all, when both its `changed_on` and the start of
+/// what the index knows of logins are longer ago than the limit. The finding's time is the day
+/// it became dormant (or the period's start, if earlier).
+pub(super) fn dormant_outsourced(ctx: &Ctx) -> Result<Vec<Finding>> {
+    let accounts: Vec<&Account> = ctx
+        .accounts
+        .accounts
+        .values()
+        .filter(|a| a.kind == AccountKind::Outsourced && a.status == Status::Active)
+        .collect();
+    if accounts.is_empty() {
+        return Ok(Vec::new());
+    }
+    let end = ctx.until;
+    let limit = ctx.policy.dormant_after;
+    let logins = Filter {
+        until: Some(end),
+        ..Filter::all()
+    }
+    .one_of("action", ["login.success", "db.connect"]);
+    let known_from = ctx.store.span(&logins)?.map(|(a, _)| a);
+    let mut last: BTreeMap<String, Row> = BTreeMap::new();
+    for row in ctx.rows(
+        &logins
+            .clone()
+            .one_of("actor", accounts.iter().map(|a| a.user.clone())),
+    )? {
+        if row.outcome.as_ref() == "failure" {
+            continue;
+        }
+        if let Some(actor) = row.actor.as_deref() {
+            last.insert(actor.to_string(), row);
+        }
+    }
+    let mut out = Vec::new();
+    for account in accounts {
+        let (since, evidence, how) = match last.get(&account.user) {
+            Some(row) => (
+                row.ts,
+                Some(row.clone()),
+                format!("last logged in at {} on {}", ctx.fmt(row.ts), row.host),
+            ),
+            None => {
+                let Some(known) = known_from else { continue };
+                let active = ctx.policy.start_of(account.changed_on);
+                let since = known.max(active);
+                let how = if active >= known {
+                    format!(
+                        "never logged in since it was activated on {}",
+                        account.changed_on
+                    )
+                } else {
+                    format!(
+                        "no login since at least {} (the oldest login vigil holds)",
+                        ctx.fmt(known)
+                    )
+                };
+                (since, None, how)
+            }
+        };
+        if end - since <= limit {
+            continue;
+        }
+        let became = since + limit;
+        let summary = format!(
+            "{} ({}, outsourced, active) {how}: more than {} without a login by {}; disable it",
+            account.user,
+            account.name,
+            format_duration(limit),
+            ctx.fmt(end)
+        );
+        let mut f = match &evidence {
+            Some(row) => ctx.finding_of(
+                "account.dormant_outsourced",
+                std::slice::from_ref(row),
+                summary,
+            ),
+            None => ctx.finding("account.dormant_outsourced", became, summary),
+        };
+        f.time = ctx.policy.local(became.max(ctx.since)).fixed_offset();
+        f.actor = Some(account.user.clone());
+        f.target = Some(account.user.clone());
+        f.src_ip = None;
+        out.push(f);
+    }
+    Ok(out)
+}

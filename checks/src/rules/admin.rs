@@ -1,0 +1,302 @@
+//! Administrator actions and when they happen, changes and releases against the calendar, and
+//! tampering with the audit trail.
+
+use std::collections::BTreeSet;
+
+use vigil_index::Row;
+
+use super::{COMMANDS, Ctx, acts, or_dash, runs};
+use crate::error::Result;
+use crate::finding::Finding;
+use crate::registers::TicketKind;
+
+/// Actions that only end what a counted action began.
+const CLOSING: [&str; 4] = ["logout", "session.close", "db.disconnect", "session.open"];
+
+/// The administrator actions of the period, grouped into acts: sudo.command and su.success;
+/// a successful login as root or as an administrator account; any action of the application's
+/// administrator roles (except session ends); db.ddl and db.grant by a database superuser.
+fn admin_acts(ctx: &Ctx) -> Result<Vec<Vec<Row>>> {
+    let p = ctx.policy;
+    let mut rows = ctx.rows(
+        &ctx.period()
+            .one_of("action", ["sudo.command", "su.success"]),
+    )?;
+    let mut logins: BTreeSet<String> = p.admin_accounts.clone();
+    logins.insert("root".into());
+    rows.extend(
+        ctx.rows(
+            &ctx.period()
+                .term("action", "login.success")
+                .one_of("actor", logins),
+        )?,
+    );
+    if !p.admin_roles.is_empty() {
+        rows.extend(
+            ctx.rows(
+                &ctx.period()
+                    .one_of("actor_role", p.admin_roles.iter().cloned())
+                    .none_of("action", CLOSING),
+            )?,
+        );
+    }
+    if !p.db_superusers.is_empty() {
+        rows.extend(
+            ctx.rows(
+                &ctx.period()
+                    .one_of("action", ["db.ddl", "db.grant"])
+                    .one_of("actor", p.db_superusers.iter().cloned()),
+            )?,
+        );
+    }
+    rows.retain(|r| r.outcome.as_ref() != "failure");
+    rows.sort_by(|a, b| (a.ts, &a.id).cmp(&(b.ts, &b.id)));
+    rows.dedup_by(|a, b| a.id == b.id);
+    Ok(acts(rows))
+}
+
+/// `admin.action` (`offhours` false): every administrator action (see `admin_acts`), one finding
+/// per act. `admin.offhours` (`offhours` true): those outside main business hours or on a
+/// non-working day, except inside the release window or covered by any ticket of the register
+/// whose operator is the actor and whose window holds the time.
+pub(super) fn actions(ctx: &Ctx, offhours: bool) -> Result<Vec<Finding>> {
+    let mut out = Vec::new();
+    for act in admin_acts(ctx)? {
+        let row = &act[0];
+        let what = match row.action.as_ref() {
+            "sudo.command" => format!(
+                "sudo by {} on {}: {}",
+                or_dash(&row.actor),
+                row.host,
+                or_dash(&row.target)
+            ),
+            "su.success" => format!(
+                "su by {} to {} on {}",
+                or_dash(&row.actor),
+                or_dash(&row.target),
+                row.host
+            ),
+            "login.success" => format!(
+                "{} logged in on {} from {}",
+                or_dash(&row.actor),
+                row.host,
+                or_dash(&row.src_ip)
+            ),
+            a => format!(
+                "{a} by {} on {} ({})",
+                or_dash(&row.actor),
+                or_dash(&row.target),
+                row.source
+            ),
+        };
+        if !offhours {
+            out.push(ctx.finding_of("admin.action", &act, what));
+            continue;
+        }
+        let p = ctx.policy;
+        if p.in_working_hours(row.ts) || p.in_release_window(row.ts) {
+            continue;
+        }
+        if let Some(actor) = row.actor.as_deref()
+            && ctx
+                .approvals
+                .for_operator(None, actor, row.ts)
+                .next()
+                .is_some()
+        {
+            continue;
+        }
+        let local = p.local(row.ts);
+        let when = if p.is_working_day(local.date_naive()) {
+            format!("outside working hours ({})", p.working_hours)
+        } else {
+            format!("on a non-working day ({})", local.format("%A"))
+        };
+        out.push(ctx.finding_of(
+            "admin.offhours",
+            &act,
+            format!("{what}, {when}, outside the release window and with no ticket covering it"),
+        ));
+    }
+    Ok(out)
+}
+
+/// Whether `row` is a change: config.change, release.deploy, or db.ddl on a business table.
+fn is_change(ctx: &Ctx, row: &Row) -> bool {
+    match row.action.as_ref() {
+        "config.change" | "release.deploy" => true,
+        "db.ddl" => row
+            .target
+            .as_deref()
+            .is_some_and(|t| ctx.policy.grade_of(t).is_some()),
+        _ => false,
+    }
+}
+
+/// Whether an emergency_release ticket covers the actor of `row` at its time.
+fn emergency(ctx: &Ctx, row: &Row) -> bool {
+    row.actor.as_deref().is_some_and(|a| {
+        ctx.approvals
+            .for_operator(Some(TicketKind::EmergencyRelease), a, row.ts)
+            .next()
+            .is_some()
+    })
+}
+
+/// `change.business_hours`: a change (config.change, release.deploy, db.ddl on a business table)
+/// inside main business hours on a working day, with no emergency_release ticket for its actor
+/// whose window holds the time (regulation 7.2.2.4: changes happen outside main business hours).
+pub(super) fn business_hours_changes(ctx: &Ctx) -> Result<Vec<Finding>> {
+    let rows = ctx.rows(
+        &ctx.period()
+            .one_of("action", ["config.change", "release.deploy", "db.ddl"]),
+    )?;
+    let mut out = Vec::new();
+    for row in rows {
+        if row.outcome.as_ref() == "failure"
+            || !is_change(ctx, &row)
+            || !ctx.policy.in_working_hours(row.ts)
+        {
+            continue;
+        }
+        if emergency(ctx, &row) {
+            continue;
+        }
+        out.push(ctx.finding_of(
+            "change.business_hours",
+            std::slice::from_ref(&row),
+            format!(
+                "{} of {} by {} in main business hours ({}) with no emergency ticket",
+                row.action,
+                or_dash(&row.target),
+                or_dash(&row.actor),
+                ctx.policy.working_hours
+            ),
+        ));
+    }
+    Ok(out)
+}
+
+/// `release.outside_window`: a release.deploy outside the weekly release window with no
+/// emergency_release ticket for its actor whose window holds the time.
+pub(super) fn releases(ctx: &Ctx) -> Result<Vec<Finding>> {
+    let mut out = Vec::new();
+    for row in ctx.rows(&ctx.period().term("action", "release.deploy"))? {
+        if row.outcome.as_ref() == "failure"
+            || ctx.policy.in_release_window(row.ts)
+            || emergency(ctx, &row)
+        {
+            continue;
+        }
+        let mut summary = format!(
+            "release of {} by {} at {}, outside the release window ({}), with no emergency release ticket",
+            or_dash(&row.target),
+            or_dash(&row.actor),
+            ctx.policy.local(row.ts).format("%a %H:%M"),
+            ctx.policy.release_window
+        );
+        if let Some(q) = row.ticket.as_deref() {
+            summary.push_str(&format!(" (it quotes {q})"));
+        }
+        out.push(ctx.finding_of(
+            "release.outside_window",
+            std::slice::from_ref(&row),
+            summary,
+        ));
+    }
+    Ok(out)
+}
+
+/// Whether a command empties, shreds or removes a file under /var/log.
+fn clears_a_log(command: &str) -> bool {
+    if !command.contains("/var/log") {
+        return false;
+    }
+    if runs(command, &["truncate", "shred", "rm", "unlink"]) {
+        return true;
+    }
+    // `: > /var/log/x`, `cat /dev/null > /var/log/x`, `echo > /var/log/x`, `cp /dev/null /var/log/x`.
+    let c = command.replace(char::is_whitespace, "");
+    c.starts_with(":>/var/log")
+        || c.contains("/dev/null>/var/log")
+        || c.starts_with(">/var/log")
+        || c.contains("/dev/null/var/log")
+}
+
+/// `audit.tampering`: audit.log_cleared; audit.config_change by a person (an event with an
+/// actor: rules loaded at boot have none); a command (sudo or auditd's record of it) that
+/// truncates, shreds or removes a file under /var/log.
+pub(super) fn tampering(ctx: &Ctx) -> Result<Vec<Finding>> {
+    let mut out = Vec::new();
+    for row in ctx.rows(
+        &ctx.period()
+            .one_of("action", ["audit.log_cleared", "audit.config_change"]),
+    )? {
+        let by_person = row
+            .actor
+            .as_deref()
+            .is_some_and(|a| !matches!(a, "unset" | "4294967295" | "-1" | "-"));
+        if row.action.as_ref() == "audit.config_change" && !by_person {
+            continue;
+        }
+        let what = if row.action.as_ref() == "audit.log_cleared" {
+            "audit log cleared"
+        } else {
+            "audit rules changed"
+        };
+        out.push(ctx.finding_of(
+            "audit.tampering",
+            std::slice::from_ref(&row),
+            format!(
+                "{what} by {} on {} ({})",
+                or_dash(&row.actor),
+                row.host,
+                or_dash(&row.target)
+            ),
+        ));
+    }
+    let commands: Vec<Row> = ctx
+        .rows(&ctx.period().one_of("action", COMMANDS))?
+        .into_iter()
+        .filter(|r| r.target.as_deref().is_some_and(clears_a_log))
+        .collect();
+    for act in acts(commands) {
+        let row = &act[0];
+        out.push(ctx.finding_of(
+            "audit.tampering",
+            &act,
+            format!(
+                "log file emptied or removed by {} on {}: {}",
+                or_dash(&row.actor),
+                row.host,
+                or_dash(&row.target)
+            ),
+        ));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clears_a_log;
+
+    #[test]
+    fn commands_that_clear_logs() {
+        for c in [
+            "/usr/bin/truncate -s 0 /var/log/auth.log",
+            "truncate -s0 /var/log/audit/audit.log",
+            "/usr/bin/shred -u /var/log/secure",
+            "rm -f /var/log/auth.log.1",
+            "cp /dev/null /var/log/wtmp",
+        ] {
+            assert!(clears_a_log(c), "{c}");
+        }
+        for c in [
+            "/usr/bin/tail -f /var/log/auth.log",
+            "truncate -s 0 /tmp/x",
+            "rm -rf /home/x/var-log",
+        ] {
+            assert!(!clears_a_log(c), "{c}");
+        }
+    }
+}

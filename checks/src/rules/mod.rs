@@ -1,0 +1,200 @@
+//! The rules, one module per family, and what they share: the run's context, finding
+//! construction, and the grouping of the several lines one act writes into one act.
+
+mod accounts;
+mod admin;
+mod data;
+mod logins;
+mod ops;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use vigil_index::{EventStore, Filter, Row};
+
+use crate::error::Result;
+use crate::finding::{Finding, rule_by_id};
+use crate::policy::Policy;
+use crate::registers::{Accounts, Approvals};
+
+/// What every rule reads.
+pub(crate) struct Ctx<'a> {
+    pub store: &'a dyn EventStore,
+    pub policy: &'a Policy,
+    pub approvals: &'a Approvals,
+    pub accounts: &'a Accounts,
+    pub since: DateTime<Utc>,
+    pub until: DateTime<Utc>,
+    pub newest: Option<DateTime<Utc>>,
+}
+
+/// Runs the rule `id`.
+pub(crate) fn run(ctx: &Ctx, id: &str) -> Result<Vec<Finding>> {
+    match id {
+        "data_edit.unapproved" => data::edits(ctx, false),
+        "data_edit.grade" => data::edits(ctx, true),
+        "data_export.unapproved" => data::exports(ctx),
+        "permission.unapproved" => data::permissions(ctx),
+        "admin.action" => admin::actions(ctx, false),
+        "admin.offhours" => admin::actions(ctx, true),
+        "change.business_hours" => admin::business_hours_changes(ctx),
+        "release.outside_window" => admin::releases(ctx),
+        "audit.tampering" => admin::tampering(ctx),
+        "login.bruteforce" => logins::bruteforce(ctx),
+        "login.disabled_account" => accounts::disabled_account_use(ctx),
+        "account.departed_active" => accounts::departed_active(ctx),
+        "account.dormant_outsourced" => accounts::dormant_outsourced(ctx),
+        "backup.change_uncovered" => ops::change_uncovered(ctx),
+        "source.silent" => ops::silent_sources(ctx),
+        _ => Ok(Vec::new()),
+    }
+}
+
+/// The actions of backend data edits.
+pub(crate) const EDITS: [&str; 4] = ["db.insert", "db.update", "db.delete", "db.ddl"];
+/// The actions of commands run by a person.
+pub(crate) const COMMANDS: [&str; 2] = ["sudo.command", "process.exec"];
+
+impl Ctx<'_> {
+    /// The events of the period.
+    pub fn period(&self) -> Filter {
+        Filter::between(self.since, self.until)
+    }
+
+    pub fn rows(&self, filter: &Filter) -> Result<Vec<Row>> {
+        Ok(self.store.rows(filter)?)
+    }
+
+    /// `t` as people read it in the policy's zone: `2026-11-06 11:26:20`.
+    pub fn fmt(&self, t: DateTime<Utc>) -> String {
+        self.policy.local(t).format("%Y-%m-%d %H:%M:%S").to_string()
+    }
+
+    /// A finding of `rule` at `t`, without event.
+    pub fn finding(&self, rule: &'static str, t: DateTime<Utc>, summary: String) -> Finding {
+        let (severity, clause) =
+            rule_by_id(rule).map_or((crate::Severity::High, ""), |r| (r.severity, r.clause));
+        Finding {
+            rule,
+            severity,
+            time: self.policy.local(t).fixed_offset(),
+            until: None,
+            actor: None,
+            src_ip: None,
+            target: None,
+            host: None,
+            source: None,
+            summary,
+            evidence: Vec::new(),
+            clause,
+        }
+    }
+
+    /// A finding of `rule` shown by the events `rows` (the first gives time, actor, target,
+    /// host and source).
+    pub fn finding_of(&self, rule: &'static str, rows: &[Row], summary: String) -> Finding {
+        let Some(first) = rows.first() else {
+            return self.finding(rule, self.since, summary);
+        };
+        let mut f = self.finding(rule, first.ts, summary);
+        f.actor = first.actor.as_deref().map(str::to_string);
+        f.src_ip = first.src_ip.as_deref().map(str::to_string);
+        f.target = first.target.as_deref().map(str::to_string);
+        f.host = Some(first.host.to_string());
+        f.source = Some(first.source.to_string());
+        f.evidence = rows.iter().map(|r| r.id.to_string()).collect();
+        f
+    }
+
+    /// Sets `until` to the time of the last of `rows` when it differs from the first.
+    pub fn span(&self, f: &mut Finding, rows: &[Row]) {
+        if let (Some(a), Some(b)) = (rows.first(), rows.last())
+            && a.ts != b.ts
+        {
+            f.until = Some(self.policy.local(b.ts).fixed_offset());
+        }
+    }
+}
+
+/// The value of an optional row field, or `-`.
+pub(crate) fn or_dash(v: &Option<Arc<str>>) -> &str {
+    v.as_deref().unwrap_or("-")
+}
+
+/// A command line with its program's directory removed (`/usr/bin/vim x` → `vim x`), so that
+/// sudo's line and auditd's record of the same command compare equal.
+pub(crate) fn command_key(target: &str) -> String {
+    let t = target.trim();
+    let (program, rest) = t.split_once(char::is_whitespace).unwrap_or((t, ""));
+    let program = program.rsplit('/').next().unwrap_or(program);
+    if rest.is_empty() {
+        program.to_string()
+    } else {
+        format!("{program} {}", rest.trim())
+    }
+}
+
+/// Groups rows (oldest first) into acts: the lines that one act writes to several logs (sudo's
+/// line in auth.log, auditd's USER_CMD and EXECVE records) share host, actor and command and
+/// fall within two seconds of each other.
+pub(crate) fn acts(rows: Vec<Row>) -> Vec<Vec<Row>> {
+    let window = TimeDelta::seconds(2);
+    let mut out: Vec<(String, Vec<Row>)> = Vec::new();
+    // Acts still open for joining: indexes into `out`.
+    let mut open: Vec<usize> = Vec::new();
+    for row in rows {
+        let key = format!(
+            "{}\u{1}{}\u{1}{}",
+            row.host,
+            or_dash(&row.actor),
+            row.target.as_deref().map(command_key).unwrap_or_default()
+        );
+        open.retain(|&i| out[i].1.first().is_some_and(|f| row.ts - f.ts <= window));
+        match open.iter().find(|&&i| out[i].0 == key) {
+            Some(&i) => out[i].1.push(row),
+            None => {
+                open.push(out.len());
+                out.push((key, vec![row]));
+            }
+        }
+    }
+    out.into_iter().map(|(_, rows)| rows).collect()
+}
+
+/// Whether a command line runs `program` (as its program, or through `sudo`, `env`, `nohup`).
+pub(crate) fn runs(command: &str, programs: &[&str]) -> bool {
+    command
+        .split(|c: char| c.is_whitespace() || c == ';' || c == '|' || c == '&')
+        .filter(|w| !w.is_empty())
+        .take(4)
+        .any(|w| {
+            let base = w.rsplit('/').next().unwrap_or(w);
+            programs.contains(&base)
+        })
+}
+
+#[cfg(test)]
+pub(crate) mod testing;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_compare_without_their_directory() {
+        assert_eq!(
+            command_key("/usr/bin/vim /etc/nginx/nginx.conf"),
+            "vim /etc/nginx/nginx.conf"
+        );
+        assert_eq!(
+            command_key("vim  /etc/nginx/nginx.conf"),
+            "vim /etc/nginx/nginx.conf"
+        );
+        assert!(runs(
+            "/usr/bin/pg_dump -t public.archive_item archive",
+            &["pg_dump"]
+        ));
+        assert!(runs("sudo -u postgres pg_dump archive", &["pg_dump"]));
+        assert!(!runs("/usr/bin/vim /root/pg_dump.txt", &["pg_dump"]));
+    }
+}

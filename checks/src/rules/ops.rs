@@ -1,0 +1,220 @@
+//! Operations: backups around changes, and sources that fall silent.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use vigil_index::{Filter, Row};
+
+use super::{COMMANDS, Ctx, acts, or_dash};
+use crate::error::Result;
+use crate::finding::Finding;
+use crate::policy::format_duration;
+
+/// Whether a command upgrades or installs software.
+fn upgrades(command: &str) -> bool {
+    let words: Vec<&str> = command
+        .split_whitespace()
+        .map(|w| w.rsplit('/').next().unwrap_or(w))
+        .collect();
+    let has = |w: &str| words.contains(&w);
+    ((has("apt") || has("apt-get") || has("yum") || has("dnf"))
+        && (has("upgrade")
+            || has("dist-upgrade")
+            || has("full-upgrade")
+            || has("install")
+            || has("update")))
+        && !has("apt-cache")
+        || (has("dpkg") && (has("-i") || has("--install")))
+        || (has("rpm") && (has("-U") || has("-Uvh") || has("-i") || has("-ivh")))
+}
+
+/// `backup.change_uncovered`: a change (release.deploy, db.ddl on a business table, or a command
+/// that upgrades or installs software) with no successful backup.finish of the same host within
+/// `change_backup_within` (default 24 h) before it, or none within as long after it. The after
+/// side is judged only once the index holds events that late.
+pub(super) fn change_uncovered(ctx: &Ctx) -> Result<Vec<Finding>> {
+    let within = ctx.policy.change_backup_within;
+    let mut changes: Vec<Vec<Row>> = ctx
+        .rows(&ctx.period().one_of("action", ["release.deploy", "db.ddl"]))?
+        .into_iter()
+        .filter(|r| {
+            r.outcome.as_ref() != "failure"
+                && (r.action.as_ref() == "release.deploy"
+                    || r.target
+                        .as_deref()
+                        .is_some_and(|t| ctx.policy.grade_of(t).is_some()))
+        })
+        .map(|r| vec![r])
+        .collect();
+    let upgrades: Vec<Row> = ctx
+        .rows(&ctx.period().one_of("action", COMMANDS))?
+        .into_iter()
+        .filter(|r| r.outcome.as_ref() != "failure" && r.target.as_deref().is_some_and(upgrades))
+        .collect();
+    changes.extend(acts(upgrades));
+    if changes.is_empty() {
+        return Ok(Vec::new());
+    }
+    changes.sort_by(|a, b| (a[0].ts, &a[0].id).cmp(&(b[0].ts, &b[0].id)));
+    let backups = ctx.rows(
+        &Filter::between(ctx.since - within, ctx.until + within)
+            .term("action", "backup.finish")
+            .term("outcome", "success"),
+    )?;
+    let mut by_host: BTreeMap<&str, Vec<DateTime<Utc>>> = BTreeMap::new();
+    for b in &backups {
+        by_host.entry(b.host.as_ref()).or_default().push(b.ts);
+    }
+    let newest = ctx.newest.unwrap_or(ctx.until);
+    let mut out = Vec::new();
+    for act in changes {
+        let row = &act[0];
+        let times = by_host
+            .get(row.host.as_ref())
+            .map_or(&[][..], |v| v.as_slice());
+        let before = times.iter().rev().find(|t| **t <= row.ts);
+        let after = times.iter().find(|t| **t >= row.ts);
+        let mut missing = Vec::new();
+        if before.is_none_or(|t| row.ts - *t > within) {
+            missing.push(match before {
+                Some(t) => format!("the last one before it was at {}", ctx.fmt(*t)),
+                None => format!("none in the {} before it", format_duration(within)),
+            });
+        }
+        let judged_after = row.ts + within <= newest;
+        if judged_after && after.is_none_or(|t| *t - row.ts > within) {
+            missing.push(match after {
+                Some(t) => format!("the next one after it was at {}", ctx.fmt(*t)),
+                None => format!("none in the {} after it", format_duration(within)),
+            });
+        }
+        if missing.is_empty() {
+            continue;
+        }
+        let what = match row.action.as_ref() {
+            "release.deploy" => format!("release of {}", or_dash(&row.target)),
+            "db.ddl" => format!("DDL on {}", or_dash(&row.target)),
+            _ => format!("upgrade `{}`", or_dash(&row.target)),
+        };
+        out.push(ctx.finding_of(
+            "backup.change_uncovered",
+            &act,
+            format!(
+                "{what} by {} on {} without a successful backup of {} within {} on each side: {}",
+                or_dash(&row.actor),
+                row.host,
+                row.host,
+                format_duration(within),
+                missing.join("; ")
+            ),
+        ));
+    }
+    Ok(out)
+}
+
+/// `source.silent`: for each source with a quiet limit (policy `quiet`), every gap between its
+/// events longer than the limit that reaches into the period, up to the newest event vigil holds
+/// (what has not been read yet is not silence). One finding per gap, with the events on either
+/// side as evidence.
+pub(super) fn silent_sources(ctx: &Ctx) -> Result<Vec<Finding>> {
+    let end = ctx.newest.map_or(ctx.until, |n| n.min(ctx.until));
+    let mut out = Vec::new();
+    for (source, limit) in &ctx.policy.quiet {
+        let limit = *limit;
+        if end <= ctx.since {
+            continue;
+        }
+        let times = ctx
+            .store
+            .times(&Filter::between(ctx.since - limit, end).term("source", source.clone()))?;
+        // The gaps: (start, end, whether an event bounds each side).
+        let mut gaps: Vec<(DateTime<Utc>, DateTime<Utc>, bool, bool)> = Vec::new();
+        let mut prev: Option<DateTime<Utc>> = None;
+        for &t in &times {
+            let (start, known) = match prev {
+                Some(p) => (p, true),
+                None => (ctx.since - limit, false),
+            };
+            if t - start > limit && t > ctx.since {
+                gaps.push((
+                    if known { start } else { ctx.since.max(start) },
+                    t,
+                    known,
+                    true,
+                ));
+            }
+            prev = Some(t);
+        }
+        let start = prev.unwrap_or(ctx.since - limit);
+        if end - start > limit {
+            gaps.push((start.max(ctx.since - limit), end, prev.is_some(), false));
+        }
+        for (a, b, left, right) in gaps {
+            let mut evidence = Vec::new();
+            for (t, known) in [(a, left), (b, right)] {
+                if known {
+                    let at = Filter::between(t, t + TimeDelta::microseconds(1))
+                        .term("source", source.clone());
+                    evidence.extend(ctx.rows(&at)?.into_iter().take(1));
+                }
+            }
+            let summary = if right {
+                format!(
+                    "no event from source {source} for {}, from {} to {} (limit {})",
+                    format_duration(b - a),
+                    if left {
+                        ctx.fmt(a)
+                    } else {
+                        format!("before {}", ctx.fmt(a))
+                    },
+                    ctx.fmt(b),
+                    format_duration(limit)
+                )
+            } else {
+                format!(
+                    "no event from source {source} since {} ({} up to the newest event vigil holds, {}; limit {})",
+                    if left {
+                        ctx.fmt(a)
+                    } else {
+                        format!("before {}", ctx.fmt(a))
+                    },
+                    format_duration(b - a),
+                    ctx.fmt(b),
+                    format_duration(limit)
+                )
+            };
+            let mut f = ctx.finding("source.silent", a.max(ctx.since), summary);
+            f.source = Some(source.clone());
+            f.host = evidence.first().map(|r| r.host.to_string());
+            f.evidence = evidence.iter().map(|r| r.id.to_string()).collect();
+            f.until = Some(ctx.policy.local(b).fixed_offset());
+            out.push(f);
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::upgrades;
+
+    #[test]
+    fn commands_that_upgrade() {
+        for c in [
+            "/usr/bin/apt-get upgrade -y",
+            "apt install nginx",
+            "dnf upgrade",
+            "dpkg -i archive-web_3.9.deb",
+            "/usr/bin/yum update postgresql15",
+        ] {
+            assert!(upgrades(c), "{c}");
+        }
+        for c in [
+            "apt-cache policy nginx",
+            "/usr/bin/vim /etc/apt/sources.list",
+            "systemctl restart nginx",
+        ] {
+            assert!(!upgrades(c), "{c}");
+        }
+    }
+}
