@@ -18,6 +18,8 @@ use vigil_parsers::formats::{self, Options};
 use vigil_parsers::json::JsonMapping;
 use vigil_parsers::regex_format::{RegexFormat, RegexFormatConfig};
 
+use crate::policy_config::{Checking, PolicyFile, RegistersFile};
+
 /// A mistake in the config: where, which key, what is wrong.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -60,6 +62,12 @@ struct ConfigFile {
     /// The site's own formats, defined by regular expressions.
     #[serde(default)]
     formats: Vec<Spanned<RegexFormatConfig>>,
+    /// The checks' policy.
+    #[serde(default)]
+    policy: Option<Spanned<PolicyFile>>,
+    /// The registers the checks read.
+    #[serde(default)]
+    registers: Option<RegistersFile>,
 }
 
 /// One `[[sources]]` table.
@@ -152,6 +160,8 @@ pub struct Config {
     pub sources: Vec<Source>,
     /// The site's formats and the JSON mapping, for every source.
     pub options: Options,
+    /// The checks' policy and where the registers are.
+    pub checking: Checking,
 }
 
 /// The default zone: the regulation's site is in China.
@@ -334,12 +344,37 @@ impl Config {
                 options: source_options,
             });
         }
+        let (policy_file, policy_span) = match file.policy {
+            Some(p) => {
+                let span = p.span();
+                (p.into_inner(), span)
+            }
+            None => (PolicyFile::default(), 0..0),
+        };
+        // A policy mistake with no line of its own points at `[policy]`.
+        let policy_err = |span: std::ops::Range<usize>, key: String, message: String| {
+            let span = if span == (0..0) {
+                policy_span.clone()
+            } else {
+                span
+            };
+            value_err(span, key, message)
+        };
+        let checking = crate::policy_config::checking(
+            policy_file,
+            file.registers.unwrap_or_default(),
+            display_zone,
+            &names,
+            &base,
+            &policy_err,
+        )?;
         Ok(Config {
             path: path.to_path_buf(),
             data_dir,
             display_zone,
             sources,
             options,
+            checking,
         })
     }
 }

@@ -50,6 +50,26 @@ pub struct Input {
     pub files: Vec<PathBuf>,
 }
 
+/// The inputs of the configured sources: each source with the files its patterns match now.
+pub fn config_inputs(c: &crate::config::Config) -> Result<Vec<Input>> {
+    let mut inputs = Vec::new();
+    for s in &c.sources {
+        let files = s
+            .files()
+            .map_err(|e| anyhow::anyhow!("{}: {e}", c.path.display()))?;
+        inputs.push(Input {
+            source: s.name.clone(),
+            host: Some(s.host.clone()),
+            zone: s.zone,
+            encoding: s.encoding,
+            format: s.format.clone(),
+            options: s.options.clone(),
+            files,
+        });
+    }
+    Ok(inputs)
+}
+
 /// A file's parser and the context it reads lines in.
 pub(crate) type FileParser = (Box<dyn Parser>, ParseContext);
 

@@ -5,6 +5,7 @@
 //! | module | what it is for |
 //! |---|---|
 //! | [`archive_cmd`] | `vigil archive verify` and `vigil archive head`: the evidence chain checked and quoted |
+//! | [`check_cmd`] | `vigil check`: the rules over a period, findings as a table or JSON, exit by severity |
 //! | [`commit`] | one commit of index, checkpoints and archive, shared by ingest and watch |
 //! | [`exit`] | exit codes as a type: 0 all well, 1 findings or problems, 2 could not run |
 //! | [`deadletter`] | the dead letter's JSON lines |
@@ -13,11 +14,13 @@
 //! | [`ingest`] | `vigil ingest`: files into the index from their checkpoints, rejects to the dead letter |
 //! | [`sanitize`] | log text made safe for a terminal (control sequences stripped) |
 //! | [`read`] | reading a log file (plain or gzip) into parser lines, with its fingerprint |
+//! | [`policy_config`] | `[policy]` and `[registers]` of `vigil.toml`, read into the checks' policy |
 //! | [`parse_cmd`] | `vigil parse`: run the parsers over files and print events |
 //! | [`search_cmd`] | `vigil search` and `vigil show`: hits as a table, JSON or raw lines |
 //! | [`watch`] | `vigil watch`: follow the sources, index and archive every line once, stop cleanly |
 
 pub mod archive_cmd;
+pub mod check_cmd;
 pub mod commit;
 pub mod config;
 pub mod deadletter;
@@ -25,6 +28,7 @@ pub mod exit;
 pub mod ingest;
 pub mod init;
 pub mod parse_cmd;
+pub mod policy_config;
 pub mod read;
 pub mod sanitize;
 pub mod search_cmd;

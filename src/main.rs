@@ -86,6 +86,31 @@ enum Command {
         #[arg(long)]
         count_by: Option<String>,
     },
+    /// Run the regulation's checks over a period: findings as a table or JSON; exit 1 when any
+    /// reaches --fail-on.
+    Check {
+        /// The month to check, as 2026-11 (in the policy's zone).
+        #[arg(long)]
+        month: Option<String>,
+        /// The start of the period (default: the start of this month).
+        #[arg(long)]
+        since: Option<String>,
+        /// The end of the period, exclusive (default: now).
+        #[arg(long)]
+        until: Option<String>,
+        /// Run only this rule (repeat for more); default all.
+        #[arg(long = "rule")]
+        rules: Vec<String>,
+        /// table or json.
+        #[arg(long, value_enum, default_value = "table")]
+        format: vigil::check_cmd::CheckFormat,
+        /// The lowest severity that makes the exit status 1: low, medium or high.
+        #[arg(long, default_value = "medium", value_parser = parse_severity)]
+        fail_on: vigil_checks::Severity,
+        /// Check the index as it is, without reading the sources first.
+        #[arg(long)]
+        no_ingest: bool,
+    },
     /// Show one event: as JSON, its raw line(s) and where it came from.
     Show { id: String },
     /// Write a commented vigil.toml and example registers into DIR (default: the current folder).
@@ -227,6 +252,11 @@ fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
     }
 }
 
+/// `--fail-on S`: low, medium or high.
+fn parse_severity(s: &str) -> Result<vigil_checks::Severity, String> {
+    vigil_checks::Severity::parse(s).ok_or_else(|| format!("{s:?}: use low, medium or high"))
+}
+
 /// `--encoding E`: utf-8 or gb18030.
 fn cli_encoding(e: &str) -> Result<Encoding> {
     Encoding::parse(e).ok_or_else(|| anyhow!("--encoding {e:?}: use utf-8 or gb18030"))
@@ -254,22 +284,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                         "no config (vigil.toml, --config or $VIGIL_CONFIG) and no files: name the files to ingest, or write a config with `vigil init`"
                     ));
                 };
-                let mut inputs = Vec::new();
-                for s in &c.sources {
-                    let files = s
-                        .files()
-                        .map_err(|e| anyhow!("{}: {e}", c.path.display()))?;
-                    inputs.push(vigil::ingest::Input {
-                        source: s.name.clone(),
-                        host: Some(s.host.clone()),
-                        zone: s.zone,
-                        encoding: s.encoding,
-                        format: s.format.clone(),
-                        options: s.options.clone(),
-                        files,
-                    });
-                }
-                inputs
+                vigil::ingest::config_inputs(c)?
             } else {
                 let (zone, encoding, options) = quick.resolve(config.as_ref())?;
                 paths
@@ -399,6 +414,32 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             out.flush().context("cannot write to stdout")?;
             Ok(ExitCode::Ok)
+        }
+        Command::Check {
+            ref month,
+            ref since,
+            ref until,
+            ref rules,
+            format,
+            fail_on,
+            no_ingest,
+        } => {
+            let Some(config) = config()? else {
+                return Err(anyhow!(
+                    "no config (vigil.toml, --config or $VIGIL_CONFIG): the checks need the sources, [policy] and [registers]; write one with `vigil init`"
+                ));
+            };
+            let data = data_dir(Some(&config));
+            let args = vigil::check_cmd::CheckArgs {
+                month: month.clone(),
+                since: since.clone(),
+                until: until.clone(),
+                rules: rules.clone(),
+                format,
+                fail_on,
+                no_ingest,
+            };
+            vigil::check_cmd::run(&config, &data, &args)
         }
         Command::Show { ref id } => {
             let config = config()?;

@@ -204,10 +204,13 @@ pub struct Policy {
     pub approvers: BTreeMap<String, BTreeSet<u8>>,
     /// Sources that must not be quiet for longer than this.
     pub quiet: BTreeMap<String, TimeDelta>,
+    /// Numeric login uids (auditd's `auid` in its raw format) and the account each belongs to,
+    /// so that auditd's records name the same person as sshd's and the registers.
+    pub uid_names: BTreeMap<String, String>,
 }
 
 impl Default for Policy {
-    /// The regulation's defaults: Monday to Friday 08:30-17:30, releases Friday 18:00-24:00,
+    /// The regulation's defaults: Monday to Friday 09:00-18:00, releases Friday 18:00-24:00,
     /// dormant after 90 days, outsourced accounts disabled within 10 working days, 5 failed
     /// logins in 5 minutes, a backup within 24 h on each side of a change, and the approval
     /// grades of the backend data edit chapter. No accounts, tables or quiet limits.
@@ -254,6 +257,7 @@ impl Default for Policy {
             .map(|(r, g)| (r.to_string(), g))
             .collect(),
             quiet: BTreeMap::new(),
+            uid_names: BTreeMap::new(),
         }
     }
 }
@@ -439,12 +443,12 @@ mod tests {
     #[test]
     fn working_hours_and_the_release_window_are_judged_in_the_policy_zone() {
         let p = Policy::default();
-        // 2026-11-11 is a Wednesday. 00:30 UTC is 08:30 in Shanghai: the first working minute.
-        assert!(p.in_working_hours(at("2026-11-11T00:30:00Z")));
-        assert!(!p.in_working_hours(at("2026-11-11T00:29:59Z")));
-        // 09:30 UTC is 17:30 in Shanghai: the end is exclusive.
-        assert!(p.in_working_hours(at("2026-11-11T09:29:59Z")));
-        assert!(!p.in_working_hours(at("2026-11-11T09:30:00Z")));
+        // 2026-11-11 is a Wednesday. 01:00 UTC is 09:00 in Shanghai: the first working minute.
+        assert!(p.in_working_hours(at("2026-11-11T01:00:00Z")));
+        assert!(!p.in_working_hours(at("2026-11-11T00:59:59Z")));
+        // 10:00 UTC is 18:00 in Shanghai: the end is exclusive.
+        assert!(p.in_working_hours(at("2026-11-11T09:59:59Z")));
+        assert!(!p.in_working_hours(at("2026-11-11T10:00:00Z")));
         // Saturday.
         assert!(!p.in_working_hours(at("2026-11-14T03:00:00Z")));
         // Friday 2026-11-13 18:00 Shanghai = 10:00 UTC; 23:59 in; Saturday 00:00 out.

@@ -36,8 +36,8 @@ fn uses(
     if users.is_empty() || since >= until {
         return Ok(Vec::new());
     }
-    let filter =
-        Filter::between(since, until).one_of("actor", users.iter().map(|a| a.user.clone()));
+    let filter = Filter::between(since, until)
+        .one_of("actor", ctx.actors(users.iter().map(|a| a.user.clone())));
     Ok(ctx.rows(&filter)?.into_iter().filter(is_use).collect())
 }
 
@@ -216,7 +216,7 @@ pub(super) fn dormant_outsourced(ctx: &Ctx) -> Result<Vec<Finding>> {
     for row in ctx.rows(
         &logins
             .clone()
-            .one_of("actor", accounts.iter().map(|a| a.user.clone())),
+            .one_of("actor", ctx.actors(accounts.iter().map(|a| a.user.clone()))),
     )? {
         if row.outcome.as_ref() == "failure" {
             continue;

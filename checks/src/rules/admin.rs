@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use vigil_index::Row;
 
-use super::{COMMANDS, Ctx, acts, or_dash, runs};
+use super::{Ctx, acts, or_dash, runs};
 use crate::error::Result;
 use crate::finding::Finding;
 use crate::registers::TicketKind;
@@ -15,7 +15,8 @@ const CLOSING: [&str; 4] = ["logout", "session.close", "db.disconnect", "session
 
 /// The administrator actions of the period, grouped into acts: sudo.command and su.success;
 /// a successful login as root or as an administrator account; any action of the application's
-/// administrator roles (except session ends); db.ddl and db.grant by a database superuser.
+/// administrator roles that is not a read or a session's end; db.ddl and db.grant by a database
+/// superuser.
 fn admin_acts(ctx: &Ctx) -> Result<Vec<Vec<Row>>> {
     let p = ctx.policy;
     let mut rows = ctx.rows(
@@ -28,7 +29,7 @@ fn admin_acts(ctx: &Ctx) -> Result<Vec<Vec<Row>>> {
         ctx.rows(
             &ctx.period()
                 .term("action", "login.success")
-                .one_of("actor", logins),
+                .one_of("actor", ctx.actors(logins)),
         )?,
     );
     if !p.admin_roles.is_empty() {
@@ -36,7 +37,8 @@ fn admin_acts(ctx: &Ctx) -> Result<Vec<Vec<Row>>> {
             ctx.rows(
                 &ctx.period()
                     .one_of("actor_role", p.admin_roles.iter().cloned())
-                    .none_of("action", CLOSING),
+                    .none_of("action", CLOSING)
+                    .none_of("category", ["data_read"]),
             )?,
         );
     }
@@ -45,7 +47,7 @@ fn admin_acts(ctx: &Ctx) -> Result<Vec<Vec<Row>>> {
             ctx.rows(
                 &ctx.period()
                     .one_of("action", ["db.ddl", "db.grant"])
-                    .one_of("actor", p.db_superusers.iter().cloned()),
+                    .one_of("actor", ctx.actors(p.db_superusers.iter().cloned())),
             )?,
         );
     }
@@ -60,8 +62,29 @@ fn admin_acts(ctx: &Ctx) -> Result<Vec<Vec<Row>>> {
 /// non-working day, except inside the release window or covered by any ticket of the register
 /// whose operator is the actor and whose window holds the time.
 pub(super) fn actions(ctx: &Ctx, offhours: bool) -> Result<Vec<Finding>> {
+    let mut acts = admin_acts(ctx)?;
+    if offhours {
+        acts.retain(|act| outside_hours(ctx, &act[0]));
+        // Few: worth reading the commands sudo ran, for the summary.
+        let ids: Vec<String> = acts
+            .iter()
+            .flatten()
+            .filter(|r| r.action.as_ref() == "sudo.command")
+            .map(|r| r.id.to_string())
+            .collect();
+        let commands: std::collections::HashMap<_, _> = ctx
+            .with_commands(ids)?
+            .into_iter()
+            .map(|r| (r.id.clone(), r.target))
+            .collect();
+        for r in acts.iter_mut().flatten() {
+            if let Some(c) = commands.get(&r.id) {
+                r.target = c.clone();
+            }
+        }
+    }
     let mut out = Vec::new();
-    for act in admin_acts(ctx)? {
+    for act in acts {
         let row = &act[0];
         let what = match row.action.as_ref() {
             "sudo.command" => format!(
@@ -119,6 +142,18 @@ pub(super) fn actions(ctx: &Ctx, offhours: bool) -> Result<Vec<Finding>> {
         ));
     }
     Ok(out)
+}
+
+/// Whether an administrator action at `row` is off hours: outside main business hours or on a
+/// non-working day, not in the release window, and not covered by any ticket of its actor.
+fn outside_hours(ctx: &Ctx, row: &Row) -> bool {
+    let p = ctx.policy;
+    if p.in_working_hours(row.ts) || p.in_release_window(row.ts) {
+        return false;
+    }
+    !row.actor
+        .as_deref()
+        .is_some_and(|a| ctx.approvals.for_operator(None, a, row.ts).next().is_some())
 }
 
 /// Whether `row` is a change: config.change, release.deploy, or db.ddl on a business table.
@@ -256,7 +291,7 @@ pub(super) fn tampering(ctx: &Ctx) -> Result<Vec<Finding>> {
         ));
     }
     let commands: Vec<Row> = ctx
-        .rows(&ctx.period().one_of("action", COMMANDS))?
+        .commands(&["truncate", "shred", "rm", "unlink", "null"])?
         .into_iter()
         .filter(|r| r.target.as_deref().is_some_and(clears_a_log))
         .collect();

@@ -3,7 +3,7 @@
 
 use vigil_index::Row;
 
-use super::{COMMANDS, Ctx, EDITS, acts, or_dash, runs};
+use super::{Ctx, EDITS, acts, or_dash, runs};
 use crate::error::Result;
 use crate::finding::Finding;
 use crate::registers::{Approval, TicketKind};
@@ -51,10 +51,10 @@ fn covering<'a>(ctx: &'a Ctx, kind: TicketKind, row: &'a Row) -> Vec<&'a Approva
 /// ticket the line quotes counts only if the register holds it and it covers the edit). Grade:
 /// tickets cover it, but none was approved by a role that may approve the table's grade.
 pub(super) fn edits(ctx: &Ctx, grade: bool) -> Result<Vec<Finding>> {
-    let filter = ctx
-        .period()
-        .one_of("action", EDITS)
-        .none_of("actor", ctx.policy.service_accounts.iter().cloned());
+    let filter = ctx.period().one_of("action", EDITS).none_of(
+        "actor",
+        ctx.actors(ctx.policy.service_accounts.iter().cloned()),
+    );
     let mut out = Vec::new();
     for row in ctx.rows(&filter)? {
         if row.outcome.as_ref() == "failure" {
@@ -124,14 +124,11 @@ pub(super) fn exports(ctx: &Ctx) -> Result<Vec<Finding>> {
         })
         .map(|r| vec![r])
         .collect();
+    const DUMPERS: [&str; 4] = ["pg_dump", "pg_dumpall", "mysqldump", "mariadb-dump"];
     let dumps: Vec<Row> = ctx
-        .rows(&ctx.period().one_of("action", COMMANDS))?
+        .commands(&DUMPERS)?
         .into_iter()
-        .filter(|r| {
-            r.target
-                .as_deref()
-                .is_some_and(|c| runs(c, &["pg_dump", "pg_dumpall", "mysqldump", "mariadb-dump"]))
-        })
+        .filter(|r| r.target.as_deref().is_some_and(|c| runs(c, &DUMPERS)))
         .collect();
     candidates.extend(acts(dumps));
     let mut out = Vec::new();

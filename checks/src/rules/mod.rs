@@ -61,8 +61,76 @@ impl Ctx<'_> {
         Filter::between(self.since, self.until)
     }
 
+    /// The rows `filter` selects, with numeric uids named (policy `uid_names`).
     pub fn rows(&self, filter: &Filter) -> Result<Vec<Row>> {
-        Ok(self.store.rows(filter)?)
+        let mut rows = self.store.rows(filter)?;
+        let names = &self.policy.uid_names;
+        if !names.is_empty() {
+            for r in &mut rows {
+                if let Some(name) = r.actor.as_deref().and_then(|a| names.get(a)) {
+                    r.actor = Some(Arc::from(name.as_str()));
+                }
+            }
+        }
+        Ok(rows)
+    }
+
+    /// The values an actor filter for `names` must hold: the names and their uids.
+    pub fn actors<I: IntoIterator<Item = S>, S: Into<String>>(&self, names: I) -> Vec<String> {
+        let mut out: Vec<String> = names.into_iter().map(Into::into).collect();
+        let uids: Vec<String> = self
+            .policy
+            .uid_names
+            .iter()
+            .filter(|(_, n)| out.contains(n))
+            .map(|(u, _)| u.clone())
+            .collect();
+        out.extend(uids);
+        out
+    }
+
+    /// The commands run by a person (sudo's lines, auditd's records) in the period whose text
+    /// holds one of `words` (the index narrows them down; the caller's test decides), each row's
+    /// target replaced by its command line.
+    pub fn commands(&self, words: &[&str]) -> Result<Vec<Row>> {
+        if words.is_empty() {
+            return Ok(Vec::new());
+        }
+        let query = words
+            .iter()
+            .map(|w| format!("\"{}\"", w.replace('"', "")))
+            .collect::<Vec<_>>()
+            .join(" OR ");
+        let filter = self.period().one_of("action", COMMANDS).query(query);
+        let ids: Vec<String> = self
+            .rows(&filter)?
+            .iter()
+            .map(|r| r.id.to_string())
+            .collect();
+        self.with_commands(ids)
+    }
+
+    /// The rows of the events `ids`, each with its command line (sudo's `command` field, auditd's
+    /// decoded command, or else its target) as its target.
+    pub fn with_commands(&self, ids: Vec<String>) -> Result<Vec<Row>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let filter = Filter::all().one_of("id", ids);
+        let rows = self.rows(&filter)?;
+        let events = self.store.events(&filter)?;
+        let mut out = Vec::with_capacity(rows.len());
+        for (mut row, e) in rows.into_iter().zip(events) {
+            let command = ["command", "cmd", "proctitle"]
+                .iter()
+                .find_map(|k| e.fields.get(k).and_then(|v| v.as_str()).map(str::to_string))
+                .or_else(|| e.target.clone());
+            if let Some(c) = command {
+                row.target = Some(Arc::from(c.as_str()));
+            }
+            out.push(row);
+        }
+        Ok(out)
     }
 
     /// `t` as people read it in the policy's zone: `2026-11-06 11:26:20`.

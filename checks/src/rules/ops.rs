@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, TimeDelta, Utc};
 use vigil_index::{Filter, Row};
 
-use super::{COMMANDS, Ctx, acts, or_dash};
+use super::{Ctx, acts, or_dash};
 use crate::error::Result;
 use crate::finding::Finding;
 use crate::policy::format_duration;
@@ -17,15 +17,13 @@ fn upgrades(command: &str) -> bool {
         .map(|w| w.rsplit('/').next().unwrap_or(w))
         .collect();
     let has = |w: &str| words.contains(&w);
-    ((has("apt") || has("apt-get") || has("yum") || has("dnf"))
-        && (has("upgrade")
-            || has("dist-upgrade")
-            || has("full-upgrade")
-            || has("install")
-            || has("update")))
-        && !has("apt-cache")
-        || (has("dpkg") && (has("-i") || has("--install")))
-        || (has("rpm") && (has("-U") || has("-Uvh") || has("-i") || has("-ivh")))
+    // `apt-get update` only refreshes the package lists; yum's and dnf's `update` upgrades.
+    let apt = (has("apt") || has("apt-get"))
+        && (has("upgrade") || has("dist-upgrade") || has("full-upgrade") || has("install"));
+    let yum = (has("yum") || has("dnf")) && (has("update") || has("upgrade") || has("install"));
+    let dpkg = has("dpkg") && (has("-i") || has("--install"));
+    let rpm = has("rpm") && ["-U", "-Uvh", "-i", "-ivh"].iter().any(|f| has(f));
+    apt || yum || dpkg || rpm
 }
 
 /// `backup.change_uncovered`: a change (release.deploy, db.ddl on a business table, or a command
@@ -47,7 +45,7 @@ pub(super) fn change_uncovered(ctx: &Ctx) -> Result<Vec<Finding>> {
         .map(|r| vec![r])
         .collect();
     let upgrades: Vec<Row> = ctx
-        .rows(&ctx.period().one_of("action", COMMANDS))?
+        .commands(&["apt", "apt-get", "yum", "dnf", "dpkg", "rpm"])?
         .into_iter()
         .filter(|r| r.outcome.as_ref() != "failure" && r.target.as_deref().is_some_and(upgrades))
         .collect();

@@ -1,0 +1,253 @@
+//! `vigil check`: brings the index up to date, runs the regulation's rules over a period with the
+//! registers and the policy, and prints the findings as a table (log text made safe for the
+//! terminal) or as one JSON document. The exit status says whether any finding reached
+//! `--fail-on`.
+
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+
+use anyhow::{Context, Result, anyhow};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use serde::Serialize;
+use vigil_checks::{Accounts, Approvals, Checks, Finding, Outcome, RULES, Severity, rule_by_id};
+
+use crate::config::Config;
+use crate::exit::ExitCode;
+use crate::sanitize::terminal;
+
+/// How `vigil check` prints findings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CheckFormat {
+    /// One line per finding.
+    Table,
+    /// One JSON document: the period, counts and every finding.
+    Json,
+}
+
+/// What to check.
+pub struct CheckArgs {
+    pub month: Option<String>,
+    pub since: Option<String>,
+    pub until: Option<String>,
+    pub rules: Vec<String>,
+    pub format: CheckFormat,
+    pub fail_on: Severity,
+    pub no_ingest: bool,
+}
+
+/// The period `[since, until)`: a month, or the two times, or (neither) this month so far, all in
+/// the policy's zone.
+pub fn period(args: &CheckArgs, zone: chrono_tz::Tz) -> Result<(DateTime<Utc>, DateTime<Utc>)> {
+    let month_start = |y: i32, m: u32, flag: &str| -> Result<DateTime<Utc>> {
+        let d = NaiveDate::from_ymd_opt(y, m, 1)
+            .ok_or_else(|| anyhow!("{flag}: no such month {y}-{m:02}"))?;
+        crate::search_cmd::parse_time(&d.to_string(), zone, flag)
+    };
+    let next = |y: i32, m: u32| if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+    if let Some(m) = &args.month {
+        if args.since.is_some() || args.until.is_some() {
+            return Err(anyhow!(
+                "--month and --since/--until: give either a month or a range"
+            ));
+        }
+        let bad = || anyhow!("--month {m:?}: write the month as 2026-11");
+        let (y, mo) = m.split_once('-').ok_or_else(bad)?;
+        let y: i32 = y.parse().map_err(|_| bad())?;
+        let mo: u32 = mo.parse().map_err(|_| bad())?;
+        let (ny, nm) = next(y, mo);
+        return Ok((
+            month_start(y, mo, "--month")?,
+            month_start(ny, nm, "--month")?,
+        ));
+    }
+    let now = Utc::now().with_timezone(&zone);
+    let since = match &args.since {
+        Some(s) => crate::search_cmd::parse_time(s, zone, "--since")?,
+        None => month_start(now.year(), now.month(), "--since")?,
+    };
+    let until = match &args.until {
+        Some(s) => crate::search_cmd::parse_time(s, zone, "--until")?,
+        None => Utc::now(),
+    };
+    if until <= since {
+        return Err(anyhow!("--until is not after --since: the period is empty"));
+    }
+    Ok((since, until))
+}
+
+/// The JSON document of `vigil check --format json`.
+#[derive(Serialize)]
+struct Report<'a> {
+    since: String,
+    until: String,
+    zone: String,
+    newest_event: Option<String>,
+    rules: Vec<&'a str>,
+    counts: Counts,
+    findings: &'a [Finding],
+}
+
+#[derive(Serialize, Default)]
+struct Counts {
+    high: usize,
+    medium: usize,
+    low: usize,
+}
+
+fn counts(findings: &[Finding]) -> Counts {
+    let mut c = Counts::default();
+    for f in findings {
+        match f.severity {
+            Severity::High => c.high += 1,
+            Severity::Medium => c.medium += 1,
+            Severity::Low => c.low += 1,
+        }
+    }
+    c
+}
+
+/// Runs `vigil check`.
+pub fn run(config: &Config, data: &Path, args: &CheckArgs) -> Result<ExitCode> {
+    for r in &args.rules {
+        if rule_by_id(r).is_none() {
+            return Err(anyhow!(
+                "--rule {r:?}: no such rule; the rules are {}",
+                RULES.iter().map(|r| r.id).collect::<Vec<_>>().join(", ")
+            ));
+        }
+    }
+    let checking = &config.checking;
+    let policy = &checking.policy;
+    let (since, until) = period(args, policy.zone)?;
+    // The registers first: a bad row stops the run before any work.
+    let approvals = match &checking.approvals {
+        Some(p) => Approvals::load(p)?,
+        None => {
+            eprintln!(
+                "vigil: no approvals register ([registers] approvals in {}): no edit, export, grant or release counts as approved",
+                config.path.display()
+            );
+            Approvals::default()
+        }
+    };
+    let accounts = match &checking.accounts {
+        Some(p) => Accounts::load(p)?,
+        None => {
+            eprintln!(
+                "vigil: no accounts register ([registers] accounts in {}): the account rules find nothing",
+                config.path.display()
+            );
+            Accounts::default()
+        }
+    };
+    if !args.no_ingest {
+        let inputs = crate::ingest::config_inputs(config)?;
+        let summary = crate::ingest::run(data, &inputs, config.display_zone)
+            .context("bringing the index up to date before the checks (--no-ingest skips this)")?;
+        let total = |f: fn(&crate::ingest::SourceSummary) -> u64| -> u64 {
+            summary.sources.values().map(f).sum()
+        };
+        eprintln!(
+            "check: index brought up to date: {} new lines, {} new events, {} dead-lettered",
+            total(|s| s.lines),
+            total(|s| s.events),
+            total(|s| s.dead.values().sum())
+        );
+    }
+    let store = crate::search_cmd::open(data)?;
+    let rules: Vec<&str> = args.rules.iter().map(String::as_str).collect();
+    let started = std::time::Instant::now();
+    let checks = Checks {
+        store: &store,
+        policy,
+        approvals: &approvals,
+        accounts: &accounts,
+    };
+    let outcome = checks.run(since, until, &rules)?;
+    let elapsed = started.elapsed();
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    match args.format {
+        CheckFormat::Json => write_json(&mut out, &outcome, since, until, policy.zone, &rules)?,
+        CheckFormat::Table => write_table(&mut out, &outcome.findings)?,
+    }
+    out.flush().context("cannot write to stdout")?;
+    let c = counts(&outcome.findings);
+    let zone = policy.zone;
+    eprintln!(
+        "check: {} to {} ({}): {} high, {} medium, {} low; {} rules in {:.2} s{}",
+        since.with_timezone(&zone).format("%Y-%m-%d %H:%M"),
+        until.with_timezone(&zone).format("%Y-%m-%d %H:%M"),
+        zone,
+        c.high,
+        c.medium,
+        c.low,
+        outcome.timings.len(),
+        elapsed.as_secs_f64(),
+        outcome
+            .newest
+            .filter(|n| *n < until)
+            .map_or(String::new(), |n| format!(
+                "; the newest event is at {}, later silence and backups are not judged",
+                n.with_timezone(&zone).format("%Y-%m-%d %H:%M:%S")
+            ))
+    );
+    if outcome.findings.iter().any(|f| f.severity >= args.fail_on) {
+        Ok(ExitCode::Findings)
+    } else {
+        Ok(ExitCode::Ok)
+    }
+}
+
+fn write_json(
+    out: &mut dyn Write,
+    outcome: &Outcome,
+    since: DateTime<Utc>,
+    until: DateTime<Utc>,
+    zone: chrono_tz::Tz,
+    rules: &[&str],
+) -> Result<()> {
+    let local = |t: DateTime<Utc>| t.with_timezone(&zone).to_rfc3339();
+    let report = Report {
+        since: local(since),
+        until: local(until),
+        zone: zone.to_string(),
+        newest_event: outcome.newest.map(local),
+        rules: if rules.is_empty() {
+            RULES.iter().map(|r| r.id).collect()
+        } else {
+            rules.to_vec()
+        },
+        counts: counts(&outcome.findings),
+        findings: &outcome.findings,
+    };
+    serde_json::to_writer_pretty(&mut *out, &report)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+fn write_table(out: &mut dyn Write, findings: &[Finding]) -> Result<()> {
+    let width = if std::io::stdout().is_terminal() {
+        crate::search_cmd::terminal_width()
+    } else {
+        usize::MAX
+    };
+    for f in findings {
+        let line = format!(
+            "{}  {:<6}  {:<26}  {}",
+            f.time.format("%Y-%m-%d %H:%M:%S"),
+            f.severity.as_str(),
+            f.rule,
+            terminal(&f.summary)
+        );
+        let line: String = if line.chars().count() > width {
+            let mut l: String = line.chars().take(width.saturating_sub(1)).collect();
+            l.push('…');
+            l
+        } else {
+            line
+        };
+        writeln!(out, "{line}")?;
+    }
+    Ok(())
+}
