@@ -220,8 +220,8 @@ impl Default for Policy {
             zone: chrono_tz::Asia::Shanghai,
             working_days: [true, true, true, true, true, false, false],
             working_hours: DaySpan {
-                from: 8 * 60 + 30,
-                to: 17 * 60 + 30,
+                from: 9 * 60,
+                to: 18 * 60,
             },
             holidays: BTreeSet::new(),
             extra_working_days: BTreeSet::new(),

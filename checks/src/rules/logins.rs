@@ -126,7 +126,11 @@ fn report(ctx: &Ctx, run: &[Attempt], whom: &str, within: TimeDelta) -> Option<F
     let summary = format!(
         "{} failed logins {whom} in {} (limit {} within {}) on {}, accounts {accounts}",
         run.len(),
-        format_duration(last.ts - first.ts).replace("0s", "under a second"),
+        if last.ts - first.ts < TimeDelta::seconds(1) {
+            "under a second".to_string()
+        } else {
+            format_duration(last.ts - first.ts)
+        },
         ctx.policy.bruteforce_failures,
         format_duration(within),
         hosts.into_iter().collect::<Vec<_>>().join(", ")

@@ -266,3 +266,6 @@ mod tests {
         assert!(!runs("/usr/bin/vim /root/pg_dump.txt", &["pg_dump"]));
     }
 }
+
+#[cfg(test)]
+mod rule_tests;

@@ -38,9 +38,34 @@ fn role_name(r: ActorRole) -> String {
     }
 }
 
+/// The free queries the rules send (`"w1" OR "w2"`): whether any word is a word of the event's
+/// message, target or fields, as the index's tokenizer splits them.
+fn query_matches(q: &str, e: &Event) -> bool {
+    let words: Vec<String> = q
+        .split(" OR ")
+        .map(|w| w.trim().trim_matches('"').to_lowercase())
+        .collect();
+    assert!(
+        words.iter().all(|w| !w.contains(' ') && !w.contains(':')),
+        "MemStore answers only \"w\" OR \"w\" queries: {q}"
+    );
+    let mut text = format!("{} {}", e.message, e.target.as_deref().unwrap_or(""));
+    for (_, v) in e.fields.iter() {
+        if let Some(s) = v.as_str() {
+            text.push(' ');
+            text.push_str(s);
+        }
+    }
+    let tokens: Vec<String> = text
+        .split(|c: char| !(c.is_alphanumeric() || "._:-".contains(c)))
+        .map(|t| t.trim_matches(|c| ".:-".contains(c)).to_lowercase())
+        .collect();
+    words.iter().any(|w| tokens.contains(w))
+}
+
 fn selects(f: &Filter, e: &Event) -> bool {
-    assert!(f.query.is_none(), "MemStore answers no free query");
-    f.since.is_none_or(|s| e.ts >= s)
+    f.query.as_deref().is_none_or(|q| query_matches(q, e))
+        && f.since.is_none_or(|s| e.ts >= s)
         && f.until.is_none_or(|u| e.ts < u)
         && f.terms
             .iter()
