@@ -33,6 +33,8 @@ pub struct CheckArgs {
     pub format: CheckFormat,
     pub fail_on: Severity,
     pub no_ingest: bool,
+    /// Print how long each rule took, on stderr.
+    pub timings: bool,
 }
 
 /// The period `[since, until)`: a month, or the two times, or (neither) this month so far, all in
@@ -172,6 +174,11 @@ pub fn run(config: &Config, data: &Path, args: &CheckArgs) -> Result<ExitCode> {
         CheckFormat::Table => write_table(&mut out, &outcome.findings)?,
     }
     out.flush().context("cannot write to stdout")?;
+    if args.timings {
+        for (rule, d) in &outcome.timings {
+            eprintln!("check: {rule}: {:.3} s", d.as_secs_f64());
+        }
+    }
     let c = counts(&outcome.findings);
     let zone = policy.zone;
     eprintln!(

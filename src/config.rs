@@ -452,6 +452,73 @@ action = "backup.start"
     }
 
     #[test]
+    fn the_policy_reads_into_the_checks_policy() {
+        let text = format!(
+            "{GOOD}\n[registers]\napprovals = \"approvals.csv\"\n\n[policy]\nworking_hours = \"08:30-17:30\"\nrelease_window = \"thu 19:00-23:00\"\nholidays = [\"2026-10-01\"]\nservice_accounts = [\"archive_app\"]\ntables = [{{ pattern = \"public.archive_item\", grade = 1 }}]\nquiet = {{ app = \"6h\" }}\nuid_names = {{ \"1002\" = \"ops_zhao\" }}\n"
+        );
+        let c = parse(&text).unwrap();
+        let p = &c.checking.policy;
+        assert_eq!(p.working_hours.to_string(), "08:30-17:30");
+        assert_eq!(p.release_window.to_string(), "Thu 19:00-23:00");
+        assert_eq!(p.zone, chrono_tz::Asia::Shanghai);
+        assert_eq!(p.grade_of("public.archive_item"), Some(1));
+        assert_eq!(p.quiet.get("app"), Some(&chrono::TimeDelta::hours(6)));
+        assert_eq!(
+            p.uid_names.get("1002").map(String::as_str),
+            Some("ops_zhao")
+        );
+        assert_eq!(p.holidays.len(), 1);
+        assert_eq!(
+            c.checking.approvals,
+            Some(PathBuf::from("/etc/vigil/approvals.csv"))
+        );
+        assert_eq!(c.checking.accounts, None);
+    }
+
+    #[test]
+    fn policy_mistakes_name_the_line_and_key() {
+        let cases: &[(&str, &str)] = &[
+            (
+                "working_hours = \"9-18\"",
+                "line 3: policy.working_hours: \"9-18\" is not a span of the day; write it as 08:30-17:30",
+            ),
+            (
+                "dormant_after = \"3 months\"",
+                "line 3: policy.dormant_after: \"3 months\" is not a duration",
+            ),
+            (
+                "tables = [{ pattern = \"a.b\", grade = 4 }]",
+                "line 3: policy.tables[0].grade: must be 1, 2 or 3",
+            ),
+            (
+                "quiet = { nosuch = \"6h\" }",
+                "line 3: policy.quiet.nosuch: \"nosuch\" is not a configured source; the sources are a",
+            ),
+            (
+                "working_days = [\"mon\", \"fry\"]",
+                "line 3: policy.working_days: \"fry\" is not a day of the week",
+            ),
+            ("colour = \"red\"", "line 3: unknown field `colour`"),
+        ];
+        for (line, want) in cases {
+            let text = format!("[[sources]]\nname = \"a\"\npaths = [\"x\"]\nrole = \"login\"\n");
+            let text = format!("[policy]\n\n{line}\n\n{text}");
+            let err = parse(&text).unwrap_err().to_string();
+            assert!(
+                err.starts_with(&format!("/etc/vigil/vigil.toml: {want}")),
+                "{line}: {err}"
+            );
+        }
+        let err = parse("[policy.approvers]\nboss = [1]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("line 1: policy.approvers.boss: \"boss\" is not an approver role"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn mistakes_name_the_line_and_key() {
         let cases: &[(&str, &str, &str)] = &[
             (

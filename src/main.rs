@@ -110,6 +110,9 @@ enum Command {
         /// Check the index as it is, without reading the sources first.
         #[arg(long)]
         no_ingest: bool,
+        /// Print how long each rule took (on stderr).
+        #[arg(long)]
+        timings: bool,
     },
     /// Show one event: as JSON, its raw line(s) and where it came from.
     Show { id: String },
@@ -423,6 +426,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             format,
             fail_on,
             no_ingest,
+            timings,
         } => {
             let Some(config) = config()? else {
                 return Err(anyhow!(
@@ -438,6 +442,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 format,
                 fail_on,
                 no_ingest,
+                timings,
             };
             vigil::check_cmd::run(&config, &data, &args)
         }

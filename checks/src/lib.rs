@@ -70,6 +70,7 @@ impl Checks<'_> {
             since,
             until,
             newest,
+            admin_acts: std::cell::Cell::new(None),
         };
         let mut findings = Vec::new();
         let mut timings = Vec::new();

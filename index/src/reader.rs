@@ -433,11 +433,15 @@ impl EventStore for Searcher {
 /// Collects the [`Row`] of every matching document from the fast fields, per segment.
 struct RowCollector;
 
-/// One segment's columns, and each column's values already read (by term ordinal).
+/// One segment's columns, and for each matching document its time and the term ordinal of each
+/// column's first value. The ordinals are turned into text once per segment, in term order (one
+/// pass over each column's dictionary), when the segment is done.
 struct RowSegment {
     ts: Option<tantivy::columnar::Column<tantivy::DateTime>>,
-    columns: Vec<(Option<StrColumn>, HashMap<u64, Arc<str>>)>,
-    rows: Vec<Row>,
+    columns: Vec<Option<StrColumn>>,
+    times: Vec<i64>,
+    /// `ords[c][i]`: the ordinal of column `c` for the `i`th matching document.
+    ords: Vec<Vec<Option<u64>>>,
     error: Option<String>,
 }
 
@@ -457,32 +461,25 @@ const ROW_COLUMNS: [&str; 11] = [
 ];
 
 impl RowSegment {
-    /// The first value of column `i` for `doc`.
-    fn value(&mut self, i: usize, doc: DocId) -> Option<Arc<str>> {
-        let (column, cache) = &mut self.columns[i];
-        let column = column.as_ref()?;
-        let ord = column.term_ords(doc).next()?;
-        if let Some(v) = cache.get(&ord) {
-            return Some(v.clone());
+    /// The text of every ordinal of column `c` that the documents use, by ordinal.
+    fn texts(&self, c: usize) -> std::result::Result<HashMap<u64, Arc<str>>, String> {
+        let Some(column) = &self.columns[c] else {
+            return Ok(HashMap::new());
+        };
+        let mut wanted: Vec<u64> = self.ords[c].iter().flatten().copied().collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        let mut texts = Vec::with_capacity(wanted.len());
+        let complete = column
+            .dictionary()
+            .sorted_ords_to_term_cb(&wanted, |bytes| {
+                texts.push(Arc::<str>::from(String::from_utf8_lossy(bytes).as_ref()));
+            })
+            .map_err(|e| format!("reading {}: {e}", ROW_COLUMNS[c]))?;
+        if !complete || texts.len() != wanted.len() {
+            return Err(format!("{}: a term ordinal has no value", ROW_COLUMNS[c]));
         }
-        let mut text = String::new();
-        match column.ord_to_str(ord, &mut text) {
-            Ok(true) => {}
-            Ok(false) => {
-                self.error = Some(format!("no value for ordinal {ord} of {}", ROW_COLUMNS[i]));
-                return None;
-            }
-            Err(e) => {
-                self.error = Some(format!("reading {}: {e}", ROW_COLUMNS[i]));
-                return None;
-            }
-        }
-        let v: Arc<str> = Arc::from(text);
-        // Ids are unique: caching them would only hold memory.
-        if i != 0 {
-            cache.insert(ord, v.clone());
-        }
-        Some(v)
+        Ok(wanted.into_iter().zip(texts).collect())
     }
 }
 
@@ -494,12 +491,13 @@ impl Collector for RowCollector {
         let fast = segment.fast_fields();
         let mut columns = Vec::with_capacity(ROW_COLUMNS.len());
         for name in ROW_COLUMNS {
-            columns.push((fast.str(name)?, HashMap::new()));
+            columns.push(fast.str(name)?);
         }
         Ok(RowSegment {
             ts: fast.date(names::TS).ok(),
             columns,
-            rows: Vec::new(),
+            times: Vec::new(),
+            ords: vec![Vec::new(); ROW_COLUMNS.len()],
             error: None,
         })
     }
@@ -530,38 +528,48 @@ impl SegmentCollector for RowSegment {
         if self.error.is_some() {
             return;
         }
-        let Some(ts) = self
-            .ts
-            .as_ref()
-            .and_then(|c| c.first(doc))
-            .and_then(|t| DateTime::<Utc>::from_timestamp_micros(t.into_timestamp_micros()))
-        else {
+        let Some(ts) = self.ts.as_ref().and_then(|c| c.first(doc)) else {
             self.error = Some(format!("document {doc} has no time"));
             return;
         };
-        let empty = || Arc::<str>::from("");
-        let row = Row {
-            ts,
-            id: self.value(0, doc).unwrap_or_else(empty),
-            host: self.value(1, doc).unwrap_or_else(empty),
-            source: self.value(2, doc).unwrap_or_else(empty),
-            category: self.value(3, doc).unwrap_or_else(empty),
-            action: self.value(4, doc).unwrap_or_else(empty),
-            outcome: self.value(5, doc).unwrap_or_else(empty),
-            actor: self.value(6, doc),
-            actor_role: self.value(7, doc),
-            src_ip: self.value(8, doc),
-            target: self.value(9, doc),
-            ticket: self.value(10, doc),
-        };
-        self.rows.push(row);
+        self.times.push(ts.into_timestamp_micros());
+        for (c, column) in self.columns.iter().enumerate() {
+            let ord = column.as_ref().and_then(|col| col.term_ords(doc).next());
+            self.ords[c].push(ord);
+        }
     }
 
     fn harvest(self) -> Self::Fruit {
-        match self.error {
-            Some(e) => Err(e),
-            None => Ok(self.rows),
+        if let Some(e) = self.error {
+            return Err(e);
         }
+        let texts = (0..ROW_COLUMNS.len())
+            .map(|c| self.texts(c))
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        let value = |c: usize, i: usize| -> Option<Arc<str>> {
+            self.ords[c][i].and_then(|o| texts[c].get(&o).cloned())
+        };
+        let empty = || Arc::<str>::from("");
+        let mut rows = Vec::with_capacity(self.times.len());
+        for (i, &micros) in self.times.iter().enumerate() {
+            let ts = DateTime::<Utc>::from_timestamp_micros(micros)
+                .ok_or_else(|| format!("time {micros} is out of range"))?;
+            rows.push(Row {
+                ts,
+                id: value(0, i).unwrap_or_else(empty),
+                host: value(1, i).unwrap_or_else(empty),
+                source: value(2, i).unwrap_or_else(empty),
+                category: value(3, i).unwrap_or_else(empty),
+                action: value(4, i).unwrap_or_else(empty),
+                outcome: value(5, i).unwrap_or_else(empty),
+                actor: value(6, i),
+                actor_role: value(7, i),
+                src_ip: value(8, i),
+                target: value(9, i),
+                ticket: value(10, i),
+            });
+        }
+        Ok(rows)
     }
 }
 

@@ -62,7 +62,15 @@ fn admin_acts(ctx: &Ctx) -> Result<Vec<Vec<Row>>> {
 /// non-working day, except inside the release window or covered by any ticket of the register
 /// whose operator is the actor and whose window holds the time.
 pub(super) fn actions(ctx: &Ctx, offhours: bool) -> Result<Vec<Finding>> {
-    let mut acts = admin_acts(ctx)?;
+    // admin.action and admin.offhours read the same acts: once per run.
+    let mut acts = match ctx.admin_acts.take() {
+        Some(a) => a,
+        None => {
+            let a = admin_acts(ctx)?;
+            ctx.admin_acts.set(Some(a.clone()));
+            a
+        }
+    };
     if offhours {
         acts.retain(|act| outside_hours(ctx, &act[0]));
         // Few: worth reading the commands sudo ran, for the summary.
@@ -291,7 +299,7 @@ pub(super) fn tampering(ctx: &Ctx) -> Result<Vec<Finding>> {
         ));
     }
     let commands: Vec<Row> = ctx
-        .commands(&["truncate", "shred", "rm", "unlink", "null"])?
+        .commands(&[(&["truncate", "shred", "rm", "unlink", "null"], &["log"])])?
         .into_iter()
         .filter(|r| r.target.as_deref().is_some_and(clears_a_log))
         .collect();

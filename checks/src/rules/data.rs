@@ -126,7 +126,7 @@ pub(super) fn exports(ctx: &Ctx) -> Result<Vec<Finding>> {
         .collect();
     const DUMPERS: [&str; 4] = ["pg_dump", "pg_dumpall", "mysqldump", "mariadb-dump"];
     let dumps: Vec<Row> = ctx
-        .commands(&DUMPERS)?
+        .commands(&[(&DUMPERS, &[])])?
         .into_iter()
         .filter(|r| r.target.as_deref().is_some_and(|c| runs(c, &DUMPERS)))
         .collect();

@@ -26,6 +26,8 @@ pub(crate) struct Ctx<'a> {
     pub since: DateTime<Utc>,
     pub until: DateTime<Utc>,
     pub newest: Option<DateTime<Utc>>,
+    /// The administrator acts of the period, kept for the second of the two rules that read them.
+    pub admin_acts: std::cell::Cell<Option<Vec<Vec<Row>>>>,
 }
 
 /// Runs the rule `id`.
@@ -90,17 +92,32 @@ impl Ctx<'_> {
     }
 
     /// The commands run by a person (sudo's lines, auditd's records) in the period whose text
-    /// holds one of `words` (the index narrows them down; the caller's test decides), each row's
-    /// target replaced by its command line.
-    pub fn commands(&self, words: &[&str]) -> Result<Vec<Row>> {
-        if words.is_empty() {
-            return Ok(Vec::new());
-        }
-        let query = words
+    /// holds, for one of `clauses` (programs, verbs), one of its programs and (unless it lists
+    /// none) one of its verbs. The index narrows them down; the caller's test decides. Each row's
+    /// target is replaced by its command line.
+    pub fn commands(&self, clauses: &[(&[&str], &[&str])]) -> Result<Vec<Row>> {
+        let any = |words: &[&str]| {
+            let w: Vec<String> = words
+                .iter()
+                .map(|w| format!("\"{}\"", w.replace('"', "")))
+                .collect();
+            format!("({})", w.join(" OR "))
+        };
+        let query = clauses
             .iter()
-            .map(|w| format!("\"{}\"", w.replace('"', "")))
+            .filter(|(programs, _)| !programs.is_empty())
+            .map(|(programs, verbs)| {
+                if verbs.is_empty() {
+                    format!("({})", any(programs))
+                } else {
+                    format!("({} AND {})", any(programs), any(verbs))
+                }
+            })
             .collect::<Vec<_>>()
             .join(" OR ");
+        if query.is_empty() {
+            return Ok(Vec::new());
+        }
         let filter = self.period().one_of("action", COMMANDS).query(query);
         let ids: Vec<String> = self
             .rows(&filter)?

@@ -45,7 +45,14 @@ pub(super) fn change_uncovered(ctx: &Ctx) -> Result<Vec<Finding>> {
         .map(|r| vec![r])
         .collect();
     let upgrades: Vec<Row> = ctx
-        .commands(&["apt", "apt-get", "yum", "dnf", "dpkg", "rpm"])?
+        .commands(&[
+            (
+                &["apt", "apt-get"],
+                &["upgrade", "dist-upgrade", "full-upgrade", "install"],
+            ),
+            (&["yum", "dnf"], &["update", "upgrade", "install"]),
+            (&["dpkg", "rpm"], &[]),
+        ])?
         .into_iter()
         .filter(|r| r.outcome.as_ref() != "failure" && r.target.as_deref().is_some_and(upgrades))
         .collect();

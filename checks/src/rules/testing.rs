@@ -38,17 +38,9 @@ fn role_name(r: ActorRole) -> String {
     }
 }
 
-/// The free queries the rules send (`"w1" OR "w2"`): whether any word is a word of the event's
-/// message, target or fields, as the index's tokenizer splits them.
+/// The free queries the rules send: quoted words, `AND`, `OR` and parentheses. A word matches
+/// a word of the event's message, target or fields, as the index's tokenizer splits them.
 fn query_matches(q: &str, e: &Event) -> bool {
-    let words: Vec<String> = q
-        .split(" OR ")
-        .map(|w| w.trim().trim_matches('"').to_lowercase())
-        .collect();
-    assert!(
-        words.iter().all(|w| !w.contains(' ') && !w.contains(':')),
-        "MemStore answers only \"w\" OR \"w\" queries: {q}"
-    );
     let mut text = format!("{} {}", e.message, e.target.as_deref().unwrap_or(""));
     for (_, v) in e.fields.iter() {
         if let Some(s) = v.as_str() {
@@ -60,7 +52,50 @@ fn query_matches(q: &str, e: &Event) -> bool {
         .split(|c: char| !(c.is_alphanumeric() || "._:-".contains(c)))
         .map(|t| t.trim_matches(|c| ".:-".contains(c)).to_lowercase())
         .collect();
-    words.iter().any(|w| tokens.contains(w))
+    let lexed: Vec<String> = q
+        .replace('(', " ( ")
+        .replace(')', " ) ")
+        .split_whitespace()
+        .map(str::to_string)
+        .collect();
+    let mut pos = 0;
+    let v = or(&lexed, &mut pos, &tokens);
+    assert_eq!(pos, lexed.len(), "MemStore cannot read the query {q}");
+    v
+}
+
+fn or(l: &[String], pos: &mut usize, tokens: &[String]) -> bool {
+    let mut v = and(l, pos, tokens);
+    while l.get(*pos).map(String::as_str) == Some("OR") {
+        *pos += 1;
+        v |= and(l, pos, tokens);
+    }
+    v
+}
+
+fn and(l: &[String], pos: &mut usize, tokens: &[String]) -> bool {
+    let mut v = atom(l, pos, tokens);
+    while l.get(*pos).map(String::as_str) == Some("AND") {
+        *pos += 1;
+        v &= atom(l, pos, tokens);
+    }
+    v
+}
+
+fn atom(l: &[String], pos: &mut usize, tokens: &[String]) -> bool {
+    let w = l.get(*pos).cloned().unwrap_or_default();
+    *pos += 1;
+    if w == "(" {
+        let v = or(l, pos, tokens);
+        assert_eq!(
+            l.get(*pos).map(String::as_str),
+            Some(")"),
+            "unbalanced query"
+        );
+        *pos += 1;
+        return v;
+    }
+    tokens.contains(&w.trim_matches('"').to_lowercase())
 }
 
 fn selects(f: &Filter, e: &Event) -> bool {
