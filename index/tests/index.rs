@@ -594,6 +594,79 @@ fn event_store_filters() {
 }
 
 #[test]
+fn rows_times_and_spans_agree_with_the_stored_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let evs = build(dir.path());
+    let s = Searcher::open(dir.path()).unwrap();
+    let store: &dyn EventStore = &s;
+    for f in [
+        Filter::all(),
+        Filter::between(utc(2026, 11, 3, 0), utc(2026, 11, 6, 0)),
+        Filter::all().one_of("action", ["login.failure", "record.update"]),
+        Filter::all().none_of("actor", ["zhangsan"]),
+        Filter::all()
+            .one_of("action", ["login.failure", "login.success"])
+            .none_of("src_ip", ["10.1.2.3"]),
+    ] {
+        let events = store.events(&f).unwrap();
+        let rows = store.rows(&f).unwrap();
+        // Each row holds the stored event's keyword fields, in the same order.
+        let from_events: Vec<_> = events
+            .iter()
+            .map(|e| {
+                (
+                    e.ts,
+                    e.id.to_string(),
+                    e.host.to_string(),
+                    e.source.to_string(),
+                    e.action.to_string(),
+                    e.outcome.as_str().to_string(),
+                    e.actor.clone(),
+                    e.src_ip.clone(),
+                    e.target.clone(),
+                    e.ticket.clone(),
+                )
+            })
+            .collect();
+        let from_rows: Vec<_> = rows
+            .iter()
+            .map(|r| {
+                let o = |v: &Option<std::sync::Arc<str>>| v.as_deref().map(str::to_string);
+                (
+                    r.ts,
+                    r.id.to_string(),
+                    r.host.to_string(),
+                    r.source.to_string(),
+                    r.action.to_string(),
+                    r.outcome.to_string(),
+                    o(&r.actor),
+                    o(&r.src_ip),
+                    o(&r.target),
+                    o(&r.ticket),
+                )
+            })
+            .collect();
+        assert_eq!(from_rows, from_events, "{f:?}");
+        assert_eq!(
+            store.times(&f).unwrap(),
+            events.iter().map(|e| e.ts).collect::<Vec<_>>()
+        );
+        assert_eq!(
+            store.span(&f).unwrap(),
+            events.first().map(|a| (a.ts, events.last().map_or(a.ts, |b| b.ts)))
+        );
+    }
+    assert_eq!(
+        store.count(&Filter::all().none_of("actor", ["zhangsan"])).unwrap(),
+        evs.iter().filter(|e| e.actor.as_deref() != Some("zhangsan")).count() as u64
+    );
+    // One of nothing selects nothing.
+    let none: [&str; 0] = [];
+    assert_eq!(store.count(&Filter::all().one_of("action", none)).unwrap(), 0);
+    assert_eq!(store.span(&Filter::all().one_of("action", none)).unwrap(), None);
+}
+
+#[test]
 fn bad_queries_are_typed_errors() {
     let dir = tempfile::tempdir().unwrap();
     build(dir.path());
