@@ -60,6 +60,50 @@ paths = ["/var/log/backup/backup-job.log*"]
 format = "backup-job"
 role = "backup"
 
+# The registers `vigil check` reads beside the logs (CSV with a header row):
+#   approvals  ticket,kind,grade,operator,approver,approver_role,approved_at,valid_from,valid_until,scope
+#              kind: data_edit, data_export, special_permission, emergency_release; grade 1-3 for
+#              data_edit; times RFC 3339 with offset (window inclusive); scope: ";"-separated globs
+#   accounts   user,name,dept,kind,status,changed_on
+#              kind: employee, outsourced; status: active, disabled, departed; changed_on: YYYY-MM-DD
+[registers]
+approvals = "registers/approvals.csv"
+accounts = "registers/accounts.csv"
+
+# The policy the checks judge by. Times are judged in `zone` (default: display_zone). The values
+# below are the defaults except the accounts and tables, which are the site's to list.
+[policy]
+# working_days = ["mon", "tue", "wed", "thu", "fri"]
+# working_hours = "09:00-18:00"      # main business hours: changes belong outside them
+# holidays = ["2026-10-01"]          # dates that are not working days
+# extra_working_days = []            # weekend dates that are working days
+# release_window = "fri 18:00-24:00"
+# dormant_after = "90d"              # outsourced accounts unused this long are disabled
+# outsourced_notice_days = 10        # working days to disable a departed outsourced account
+# bruteforce_failures = 5            # failed logins from one address or against one account...
+# bruteforce_within = "5m"           # ...within this long
+# change_backup_within = "24h"       # a successful backup of the host this close before and after a change
+# admin_roles = ["admin"]            # the application's administrator roles
+# admin_groups = ["sudo", "wheel", "adm"]
+admin_accounts = ["root"]            # server and database administrators
+db_superusers = ["postgres"]
+service_accounts = ["archive_app"]   # the application's own accounts: they write data by design
+backup_accounts = ["backup"]         # their dumps are backups, not exports
+# Business tables and their data grade (1: chairman or general manager approves edits; 2: the
+# company leader in charge of archives; 3: the head of the archives office). First match counts.
+tables = [
+  { pattern = "public.archive_item", grade = 1 },
+  { pattern = "public.*", grade = 3 },
+]
+# uid_names = { "1001" = "ops_li" }  # auditd's raw records name people by login uid
+# quiet = { auth = "12h" }           # a source silent for longer is a finding
+
+# [policy.approvers]                 # which grades each approver role may approve
+# chairman = [1, 2, 3]
+# general_manager = [1, 2, 3]
+# archives_leader = [2, 3]
+# archives_head = [3]
+
 # The field mapping of json sources: which key holds what (each a key, a dotted path, or a list
 # of them; the defaults fit common names). Uncomment to change.
 # [json]
@@ -140,6 +184,20 @@ mod tests {
         assert_eq!(c.sources.len(), 5);
         assert_eq!(c.options.regex.len(), 1);
         assert_eq!(c.data_dir, PathBuf::from("/etc/vigil/data"));
+        assert_eq!(
+            c.checking.approvals,
+            Some(PathBuf::from("/etc/vigil/registers/approvals.csv"))
+        );
+        assert_eq!(c.checking.policy.grade_of("public.archive_item"), Some(1));
+        assert_eq!(c.checking.policy.grade_of("public.borrow_record"), Some(3));
+    }
+
+    #[test]
+    fn the_example_registers_load() {
+        let a = vigil_checks::Approvals::parse(Path::new("approvals.csv"), APPROVALS).unwrap();
+        assert_eq!(a.tickets.len(), 2);
+        let b = vigil_checks::Accounts::parse(Path::new("accounts.csv"), ACCOUNTS).unwrap();
+        assert_eq!(b.accounts.len(), 3);
     }
 
     #[test]
