@@ -653,17 +653,29 @@ fn rows_times_and_spans_agree_with_the_stored_events() {
         );
         assert_eq!(
             store.span(&f).unwrap(),
-            events.first().map(|a| (a.ts, events.last().map_or(a.ts, |b| b.ts)))
+            events
+                .first()
+                .map(|a| (a.ts, events.last().map_or(a.ts, |b| b.ts)))
         );
     }
     assert_eq!(
-        store.count(&Filter::all().none_of("actor", ["zhangsan"])).unwrap(),
-        evs.iter().filter(|e| e.actor.as_deref() != Some("zhangsan")).count() as u64
+        store
+            .count(&Filter::all().none_of("actor", ["zhangsan"]))
+            .unwrap(),
+        evs.iter()
+            .filter(|e| e.actor.as_deref() != Some("zhangsan"))
+            .count() as u64
     );
     // One of nothing selects nothing.
     let none: [&str; 0] = [];
-    assert_eq!(store.count(&Filter::all().one_of("action", none)).unwrap(), 0);
-    assert_eq!(store.span(&Filter::all().one_of("action", none)).unwrap(), None);
+    assert_eq!(
+        store.count(&Filter::all().one_of("action", none)).unwrap(),
+        0
+    );
+    assert_eq!(
+        store.span(&Filter::all().one_of("action", none)).unwrap(),
+        None
+    );
 }
 
 #[test]
