@@ -501,8 +501,8 @@ action = "backup.start"
             ("colour = \"red\"", "line 3: unknown field `colour`"),
         ];
         for (line, want) in cases {
-            let text = format!("[[sources]]\nname = \"a\"\npaths = [\"x\"]\nrole = \"login\"\n");
-            let text = format!("[policy]\n\n{line}\n\n{text}");
+            let sources = "[[sources]]\nname = \"a\"\npaths = [\"x\"]\nrole = \"login\"\n";
+            let text = format!("[policy]\n\n{line}\n\n{sources}");
             let err = parse(&text).unwrap_err().to_string();
             assert!(
                 err.starts_with(&format!("/etc/vigil/vigil.toml: {want}")),

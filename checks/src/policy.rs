@@ -365,7 +365,7 @@ impl Policy {
 
     /// Checks that the values hold together; the message names the key.
     pub fn validate(&self) -> Result<(), (String, String)> {
-        for (role, _) in &self.approvers {
+        for role in self.approvers.keys() {
             if !APPROVER_ROLES.contains(&role.as_str()) {
                 return Err((
                     format!("approvers.{role}"),

@@ -159,9 +159,9 @@ fn outside_hours(ctx: &Ctx, row: &Row) -> bool {
     if p.in_working_hours(row.ts) || p.in_release_window(row.ts) {
         return false;
     }
-    !row.actor
+    row.actor
         .as_deref()
-        .is_some_and(|a| ctx.approvals.for_operator(None, a, row.ts).next().is_some())
+        .is_none_or(|a| ctx.approvals.for_operator(None, a, row.ts).next().is_none())
 }
 
 /// Whether `row` is a change: config.change, release.deploy, or db.ddl on a business table.
