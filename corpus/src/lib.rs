@@ -172,10 +172,16 @@ impl Default for Spec {
 /// One planted rare event (or malformed line) and where it is in the file.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Planted {
-    /// What it is: `failed_login_burst`, `dba_direct_update`, `dba_direct_delete`,
-    /// `backup_failed`, `backup_missing`, `backup_warning`, `departed_user_login`,
-    /// `offhours_sudo`, `export`, `release_outside_window`, `service_failure`,
-    /// `audit_rule_removed`, or `malformed`.
+    /// What it is: `failed_login_burst`, `failed_logins_below_threshold`, `dba_direct_update`,
+    /// `dba_direct_delete`, `service_account_edit`, `db_export`, `db_grant`, `backup_failed`,
+    /// `backup_missing`, `backup_warning`, `departed_user_login`, `disabled_user_login`,
+    /// `login_before_disabled`, `leaver_login`, `ops_leaver_login`, `outsourced_leaver_login`,
+    /// `outsourced_last_login`, `departed_account_locked`, `offhours_sudo`,
+    /// `offhours_sudo_with_ticket`, `sudo_in_release_window`, `admin_group_add`,
+    /// `dump_without_ticket`, `backup_account_dump`, `log_truncated`, `export`,
+    /// `permission_grant`, `config_change`, `release_outside_window`, `release_in_window`,
+    /// `emergency_release`, `source_silent`, `service_failure`, `audit_rule_removed`, or
+    /// `malformed`.
     pub event: String,
     /// When it starts, RFC 3339 in +08:00.
     pub time: String,
