@@ -1,26 +1,18 @@
 //! auditd's `audit.log` of `arch-db01` in the raw format: ssh logins and logouts as PAM record
 //! sequences, commands as SYSCALL/EXECVE/CWD/PATH/PROCTITLE/EOE groups, sudo as USER_CMD with a
 //! hex-encoded command, cron sessions, service starts and stops, account changes and audit rule
-//! changes; serials increase, times are epoch seconds with milliseconds. Planted: a failed-login
-//! burst, a departed employee's login, an off-hours sudo, an audit rule removed at night.
+//! changes (planted only: any change of the audit rules is for the checks to report);
+//! serials increase, times are epoch seconds with milliseconds. Planted: a failed-login burst, a
+//! departed employee's login, an off-hours sudo, an audit rule removed at night.
 
 use crate::clock::{self, MIN, SEC};
 use crate::driver::{Core, Gen, Queue};
 use crate::out::Out;
-use crate::world::{Account, BACKUP_HOST, DEPARTED, OPS};
+use crate::world::{Account, BACKUP_ACCT, DEPARTED, OPS, TEMP_USERS};
 
 const HOST: &str = "arch-db01";
 const UNSET: u64 = 4_294_967_295;
 const NONE: usize = usize::MAX;
-
-const BACKUP_ACCT: Account = Account {
-    login: "bkpuser",
-    name: "备份服务",
-    uid: 1100,
-    ip: BACKUP_HOST,
-    key: true,
-    admin: false,
-};
 
 fn acct(i: u8) -> &'static Account {
     match i {
@@ -85,8 +77,6 @@ const UNITS: [&str; 6] = [
     "phpsessionclean",
     "systemd-tmpfiles-clean",
 ];
-const TEMP_USERS: [&str; 4] = ["wb_zhou", "wb_wu", "wb_zheng", "wb_feng"];
-
 /// Queued items.
 pub enum Ev {
     Login {
@@ -655,7 +645,7 @@ impl Auditd {
 
     fn account(&mut self, c: &mut Core, t: i64) {
         let ac = acct(c.rng.below(2) as u8);
-        let user = TEMP_USERS[(self.temp % 4) as usize];
+        let user = TEMP_USERS[(self.temp % 4) as usize].0;
         let del = self.temp / 4 % 2 == 1;
         self.temp += 1;
         let pid = self.pid(c);
@@ -746,13 +736,20 @@ impl Gen for Auditd {
     fn init(&mut self, c: &mut Core, q: &mut Queue<Ev>) {
         let m = c.month;
         let days = m.days;
+        if c.history {
+            return;
+        }
         let day =
             |c: &mut Core, lo: u32, span: u32| lo + c.rng.below(u64::from(days - span)) as u32;
 
         let d = day(c, 3, 7);
         let t = m.at(d, 3, c.rng.below(60) as u32, c.rng.below(60) as u32);
         let id = c.plant("failed_login_burst", t, HOST, "addr=203.0.113.88");
-        c.p(id).src_ip([203, 0, 113, 88]).actor("root").count(7);
+        c.p(id)
+            .src_ip([203, 0, 113, 88])
+            .actor("root")
+            .count(7)
+            .fires("login.bruteforce", &[]);
         let mut ts = t;
         for step in 0..7u8 {
             q.at(ts, Ev::Burst { id, step });
@@ -762,7 +759,10 @@ impl Gen for Auditd {
         let d = day(c, 4, 9);
         let t = m.at(d, 20, c.rng.below(60) as u32, c.rng.below(60) as u32);
         let id = c.plant("departed_user_login", t, HOST, "acct=\"liuyang\"");
-        c.p(id).actor(DEPARTED.login).src_ip(DEPARTED.ip);
+        c.p(id)
+            .actor(DEPARTED.login)
+            .src_ip(DEPARTED.ip)
+            .fires("login.disabled_account", &["account.departed_active"]);
         q.at(t, Ev::Login { a: 6, mark: id });
 
         let d = day(c, 3, 6);
@@ -773,13 +773,20 @@ impl Gen for Auditd {
             hex.push_str(&format!("{b:02X}"));
         }
         let id = c.plant("offhours_sudo", t, HOST, hex);
-        c.p(id).actor(OPS[1].login).src_ip(OPS[1].ip).target(cmd);
+        c.p(id)
+            .actor(OPS[1].login)
+            .src_ip(OPS[1].ip)
+            .target(cmd)
+            .fires("admin.offhours", &[]);
         q.at(t - 3 * MIN, Ev::PlantSession { id });
 
         let d = day(c, 3, 6);
         let t = m.at(d, 23, c.rng.below(50) as u32, c.rng.below(60) as u32);
         let id = c.plant("audit_rule_removed", t, HOST, "op=remove_rule");
-        c.p(id).actor(OPS[1].login).target("pg-conf");
+        c.p(id)
+            .actor(OPS[1].login)
+            .target("pg-conf")
+            .fires("audit.tampering", &[]);
         q.at(t, Ev::PlantRule { id });
     }
 
@@ -796,10 +803,6 @@ impl Gen for Auditd {
                 750..=849 => self.service(c, t),
                 850..=869 => self.typo(c, t, q),
                 870..=874 => self.account(c, t),
-                875..=877 => {
-                    let ac = acct(c.rng.below(2) as u8).uid;
-                    self.config_change(c, t, "add_rule", "exec", ac);
-                }
                 _ => {
                     self.execve(
                         c,

@@ -1,13 +1,22 @@
 //! `/var/log/auth.log` as Debian 12 writes it (rsyslog, RFC 3164) for `arch-web01` and
 //! `arch-db01`, and the same kind of messages from `arch-web02` in rsyslog's
 //! `RSYSLOG_SyslogProtocol23Format` (RFC 5424): sshd, pam_unix, systemd-logind, sudo, su,
-//! shadow-utils, systemd units and cron. Planted: a failed-login burst, a departed employee's
-//! login, an off-hours sudo, an nginx failure.
+//! shadow-utils, systemd units and cron. Planted: failed-login bursts (one across midnight), a
+//! departed employee's login, an off-hours sudo, an nginx failure; in `auth.log` also an
+//! outsourced engineer added to the sudo group, sudo in the release window and at night under
+//! an emergency ticket, dumps by a DBA and by the backup account, a log truncated, the logins
+//! and the lock of leaving employees and outsourced engineers; in a month of history, the
+//! last login of an outsourced engineer who then goes dormant.
 
+use crate::Approval;
 use crate::clock::{self, MIN, SEC};
 use crate::driver::{Core, Gen, Queue};
 use crate::out::Out;
-use crate::world::{Account, BACKUP_HOST, DEPARTED, MONITOR_HOST, OPS};
+use crate::register::LEADER;
+use crate::world::{
+    Account, BACKUP_ACCT, DEPARTED, DORMANT, Days, MONITOR_HOST, OPS, OPS_LEAVER, OUT_GONE,
+    OUT_LEAVING, TEMP_UID, TEMP_USERS,
+};
 
 /// Which syslog header to write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,22 +25,22 @@ pub enum Style {
     Rfc5424,
 }
 
-const BACKUP_ACCT: Account = Account {
-    login: "bkpuser",
-    name: "备份服务",
-    uid: 1100,
-    ip: BACKUP_HOST,
-    key: true,
-    admin: false,
-};
 const IDX_BACKUP: u8 = 5;
 const IDX_DEPARTED: u8 = 6;
+const IDX_OPS_LEAVER: u8 = 7;
+const IDX_DORMANT: u8 = 8;
+const IDX_OUT_GONE: u8 = 9;
+const IDX_OUT_LEAVING: u8 = 10;
 const NONE: usize = usize::MAX;
 
 fn acct(i: u8) -> &'static Account {
     match i {
         IDX_BACKUP => &BACKUP_ACCT,
         IDX_DEPARTED => &DEPARTED,
+        IDX_OPS_LEAVER => &OPS_LEAVER,
+        IDX_DORMANT => &DORMANT,
+        IDX_OUT_GONE => &OUT_GONE,
+        IDX_OUT_LEAVING => &OUT_LEAVING,
         _ => &OPS[i as usize % OPS.len()],
     }
 }
@@ -69,9 +78,6 @@ const UNITS: [(&str, &str); 5] = [
         "e2scrub_all.service",
         "Online ext4 Metadata Check for All Filesystems",
     ),
-];
-const TEMP_USERS: [&str; 8] = [
-    "wb_zhou", "wb_wu", "wb_zheng", "wb_feng", "wb_qian", "wb_jiang", "wb_shen", "wb_han",
 ];
 const BURST_USERS: [&str; 8] = [
     "root", "admin", "admin", "oracle", "test", "root", "root", "ubuntu",
@@ -124,6 +130,48 @@ pub enum Ev {
         id: usize,
         h: u8,
     },
+    /// A planted login of account `a` lasting `len`, without sudo.
+    Login {
+        h: u8,
+        a: u8,
+        len: i64,
+        mark: usize,
+    },
+    /// A planted sudo command of account `a` as `runas`, with what the command logs itself.
+    Cmd {
+        id: usize,
+        h: u8,
+        a: u8,
+        runas: &'static str,
+        cmd: String,
+        then: Then,
+    },
+}
+
+/// What a planted sudo command's tool logs after sudo's line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Then {
+    Nothing,
+    /// `usermod -aG group user`.
+    AddToGroup(&'static str, &'static str),
+    /// `usermod -L user`.
+    Lock(&'static str),
+}
+
+/// A planted administrator's session: a login `lead` before the command, the command, the
+/// logout `len` after the login.
+struct Plant {
+    event: &'static str,
+    /// (day, hour, minute, second) of the command.
+    at: (u32, u32, u32, u32),
+    h: u8,
+    a: u8,
+    runas: &'static str,
+    cmd: &'static str,
+    then: Then,
+    needle: &'static str,
+    lead: i64,
+    len: i64,
 }
 
 struct Host {
@@ -213,10 +261,11 @@ impl Auth {
     }
 
     /// Whether a failed attempt by account slot `k` at `t` keeps fewer than 4 failures in any
-    /// 3 minutes (so that normal typos never look like a burst); records it if so.
+    /// 3 minutes and none within 10 minutes of the last (each attempt logs two failure lines:
+    /// normal typos never look like a burst); records it if so.
     fn may_fail(&mut self, k: usize, t: i64) -> bool {
         let f = &mut self.fails[k % 8];
-        if t - f[0] < 3 * MIN {
+        if t - f[0] < 3 * MIN || t - f[2] < 10 * MIN {
             return false;
         }
         f.rotate_left(1);
@@ -347,6 +396,21 @@ impl Auth {
 
     #[allow(clippy::too_many_arguments)]
     fn sudo_line(&self, o: &mut Out, t: i64, h: u8, ac: &Account, pts: u8, pre: &str, cmd: &str) {
+        self.sudo_line_as(o, t, h, ac, pts, pre, "root", cmd);
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn sudo_line_as(
+        &self,
+        o: &mut Out,
+        t: i64,
+        h: u8,
+        ac: &Account,
+        pts: u8,
+        pre: &str,
+        runas: &str,
+        cmd: &str,
+    ) {
         self.hdr(o, t, h, "sudo", 0, 85);
         let pad = 8usize.saturating_sub(ac.login.len());
         for _ in 0..pad {
@@ -359,18 +423,37 @@ impl Auth {
             .u(u64::from(pts));
         o.s(" ; PWD=/home/")
             .s(ac.login)
-            .s(" ; USER=root ; COMMAND=")
+            .s(" ; USER=")
+            .s(runas)
+            .s(" ; COMMAND=")
             .s(cmd)
             .nl();
     }
 
     fn sudo_session(&self, o: &mut Out, t: i64, h: u8, ac: &Account) {
+        self.sudo_open(o, t, h, ac, "root");
+        self.sudo_close(o, t, h, "root");
+    }
+
+    fn sudo_open(&self, o: &mut Out, t: i64, h: u8, ac: &Account, runas: &str) {
+        let uid = if runas == "postgres" { 114 } else { 0 };
         self.hdr(o, t, h, "sudo", 0, 86);
-        o.s("pam_unix(sudo:session): session opened for user root(uid=0) by ")
-            .s(ac.login);
-        o.s("(uid=").u(u64::from(ac.uid)).s(")").nl();
+        o.s("pam_unix(sudo:session): session opened for user ")
+            .s(runas)
+            .s("(uid=")
+            .u(uid)
+            .s(") by ")
+            .s(ac.login)
+            .s("(uid=")
+            .u(u64::from(ac.uid))
+            .s(")")
+            .nl();
+    }
+
+    fn sudo_close(&self, o: &mut Out, t: i64, h: u8, runas: &str) {
         self.hdr(o, t, h, "sudo", 0, 86);
-        o.s("pam_unix(sudo:session): session closed for user root")
+        o.s("pam_unix(sudo:session): session closed for user ")
+            .s(runas)
             .nl();
     }
 
@@ -507,8 +590,8 @@ impl Auth {
     fn account_admin(&mut self, c: &mut Core, t: i64, h: u8) {
         let a = c.rng.below(2) as u8;
         let ac = acct(a);
-        let user = TEMP_USERS[(self.temp % 8) as usize];
-        let uid = 1010 + u64::from(self.temp % 8);
+        let user = TEMP_USERS[(self.temp % 8) as usize].0;
+        let uid = u64::from(TEMP_UID + self.temp % 8);
         let op = self.temp / 8 % 4;
         self.temp += 1;
         let pid = self.pid(c, h);
@@ -678,6 +761,276 @@ impl Auth {
     }
 }
 
+impl Auth {
+    /// The events planted in `auth.log` only (arch-web01 and arch-db01), at fixed times of the
+    /// month, with what each is expected to fire or not.
+    #[allow(clippy::too_many_lines)]
+    fn plant_more(&mut self, c: &mut Core, q: &mut Queue<Ev>) {
+        let m = c.month;
+        let y = m.year;
+        let days = Days::of(&m);
+        let (web, db) = (0u8, 1u8);
+        let plants = [
+            Plant {
+                event: "admin_group_add",
+                at: (m.nth(4, 2), 10, 20, 14),
+                h: web,
+                a: 0,
+                runas: "root",
+                cmd: "/usr/sbin/usermod -aG sudo wb_sun",
+                then: Then::AddToGroup("wb_sun", "sudo"),
+                needle: "add 'wb_sun' to ",
+                lead: 4 * MIN,
+                len: 12 * MIN,
+            },
+            Plant {
+                event: "departed_account_locked",
+                at: (days.ops_gone, 16, 40, 22),
+                h: web,
+                a: 0,
+                runas: "root",
+                cmd: "/usr/sbin/usermod -L ops_xu",
+                then: Then::Lock("ops_xu"),
+                needle: "lock user 'ops_xu'",
+                lead: 3 * MIN,
+                len: 8 * MIN,
+            },
+            Plant {
+                event: "dump_without_ticket",
+                at: (m.nth(4, 3), 15, 42, 10),
+                h: db,
+                a: 3,
+                runas: "postgres",
+                cmd: "/usr/bin/pg_dump -d archive -t public.archive_item -f /tmp/archive_item.sql",
+                then: Then::Nothing,
+                needle: "pg_dump -d archive -t public.archive_item",
+                lead: 4 * MIN,
+                len: 15 * MIN,
+            },
+            Plant {
+                event: "backup_account_dump",
+                at: (m.nth(2, 3), 9, 40, 5),
+                h: db,
+                a: IDX_BACKUP,
+                runas: "postgres",
+                cmd: "/usr/bin/pg_dump --format=custom -f /var/backups/pg/archive-manual.dump archive",
+                then: Then::Nothing,
+                needle: "archive-manual.dump",
+                lead: 75 * SEC,
+                len: 9 * MIN,
+            },
+            Plant {
+                event: "sudo_in_release_window",
+                at: (m.nth(5, 3), 21, 0, 10),
+                h: web,
+                a: 0,
+                runas: "root",
+                cmd: "/usr/bin/journalctl -u archive-web -n 500",
+                then: Then::Nothing,
+                needle: "journalctl -u archive-web -n 500",
+                lead: 3 * MIN + 30 * SEC,
+                len: 15 * MIN,
+            },
+            Plant {
+                event: "offhours_sudo_with_ticket",
+                at: (m.nth(6, 3), 22, 15, 30),
+                h: web,
+                a: 0,
+                runas: "root",
+                cmd: "/usr/bin/certbot renew --cert-name archive-web --force-renewal",
+                then: Then::Nothing,
+                needle: "certbot renew",
+                lead: 3 * MIN + 25 * SEC,
+                len: 20 * MIN,
+            },
+            Plant {
+                event: "log_truncated",
+                at: (m.nth(4, 4), 23, 47, 10),
+                h: db,
+                a: 1,
+                runas: "root",
+                cmd: "/usr/bin/truncate -s 0 /var/log/auth.log",
+                then: Then::Nothing,
+                needle: "truncate -s 0 /var/log/auth.log",
+                lead: 3 * MIN + 8 * SEC,
+                len: 9 * MIN,
+            },
+        ];
+        for p in plants {
+            let (d, hh, mm, ss) = p.at;
+            let t = m.at(d, hh, mm, ss);
+            let ac = acct(p.a);
+            let id = c.plant(p.event, t, self.hosts[p.h as usize].name, p.needle);
+            c.p(id).actor(ac.login).src_ip(ac.ip);
+            match p.event {
+                "admin_group_add" => {
+                    c.p(id)
+                        .target("sudo")
+                        .count(2)
+                        .fires("permission.unapproved", &[])
+                        .note("usermod adds wb_sun to group sudo (and its shadow group), run with sudo by ops_li (the sudo line just before); no special_permission ticket for ops_li or wb_sun");
+                }
+                "departed_account_locked" => {
+                    c.p(id)
+                        .target(OPS_LEAVER.login)
+                        .near("account.departed_active", &[])
+                        .note("ops_xu leaves this day (accounts.csv) and usermod -L locks his account the same afternoon");
+                }
+                "dump_without_ticket" => {
+                    c.p(id)
+                        .target("public.archive_item")
+                        .fires("data_export.unapproved", &[])
+                        .note("sudo -u postgres pg_dump by a DBA, no data_export ticket");
+                }
+                "backup_account_dump" => {
+                    c.p(id)
+                        .target("archive")
+                        .near("data_export.unapproved", &[])
+                        .note("a manual dump by the backup account (a backup account may dump), in working hours");
+                }
+                "sudo_in_release_window" => {
+                    c.p(id)
+                        .target(p.cmd)
+                        .near("admin.offhours", &[])
+                        .note("Friday 21:00, inside the release window");
+                }
+                "offhours_sudo_with_ticket" => {
+                    let tk = format!("ER-{y}-003");
+                    c.approve(Approval::new(
+                        tk.clone(),
+                        "emergency_release",
+                        None,
+                        ac.login,
+                        LEADER,
+                        t - t.rem_euclid(30 * MIN) - 30 * MIN,
+                        t - t.rem_euclid(30 * MIN) + 90 * MIN,
+                        "",
+                    ));
+                    c.p(id)
+                        .target(p.cmd)
+                        .near("admin.offhours", &[])
+                        .note(&format!("Saturday night, covered by {tk} in the register (operator ops_li; the line quotes no ticket)"));
+                }
+                _ => {
+                    c.p(id)
+                        .target("/var/log/auth.log")
+                        .fires("audit.tampering", &["admin.offhours"])
+                        .note("sudo truncate -s 0 /var/log/auth.log at night");
+                }
+            }
+            q.at(
+                t - p.lead,
+                Ev::Login {
+                    h: p.h,
+                    a: p.a,
+                    len: p.len,
+                    mark: NONE,
+                },
+            );
+            q.at(
+                t,
+                Ev::Cmd {
+                    id,
+                    h: p.h,
+                    a: p.a,
+                    runas: p.runas,
+                    cmd: p.cmd.to_string(),
+                    then: p.then,
+                },
+            );
+        }
+
+        // Logins of people who leave this month, on their last days.
+        let logins = [
+            (
+                "ops_leaver_login",
+                m.at(days.ops_gone - 1, 10, 5, 33),
+                web,
+                IDX_OPS_LEAVER,
+                "for ops_xu from",
+            ),
+            (
+                "outsourced_leaver_login",
+                m.at(days.out_gone, 10, 15, 20),
+                db,
+                IDX_OUT_GONE,
+                "for wb_qian from",
+            ),
+            (
+                "outsourced_leaver_login",
+                m.at(days.out_leaving, 14, 10, 45),
+                web,
+                IDX_OUT_LEAVING,
+                "for wb_ma from",
+            ),
+        ];
+        for (event, t, h, a, needle) in logins {
+            let ac = acct(a);
+            let id = c.plant(event, t, self.hosts[h as usize].name, needle);
+            c.p(id).actor(ac.login).src_ip(ac.ip);
+            match a {
+                IDX_OPS_LEAVER => {
+                    c.p(id).near("login.disabled_account", &[]).note(
+                        "the day before he leaves (accounts.csv: departed the second Thursday)",
+                    );
+                }
+                IDX_OUT_GONE => {
+                    c.p(id)
+                        .fires("account.departed_active", &[])
+                        .not(&["login.disabled_account"])
+                        .note("on the day he leaves (accounts.csv: departed the first Monday); nobody disables the account within 10 working days");
+                }
+                _ => {
+                    c.p(id)
+                        .near("account.departed_active", &["login.disabled_account"])
+                        .note("on the day he leaves (the fourth Tuesday): the 10 working days to disable the account end next month");
+                }
+            }
+            q.at(
+                t,
+                Ev::Login {
+                    h,
+                    a,
+                    len: 25 * MIN,
+                    mark: id,
+                },
+            );
+        }
+
+        // Failed passwords from one address across midnight (Saturday to Sunday).
+        let t = m.at(m.nth(6, 3), 23, 58, 30);
+        let ip = [198, 51, 100, 61];
+        let id = c.plant(
+            "failed_login_burst",
+            t,
+            self.hosts[web as usize].name,
+            "198.51.100.61",
+        );
+        c.p(id)
+            .src_ip(ip)
+            .actor("root")
+            .count(6)
+            .fires("login.bruteforce", &[])
+            .note("6 failed ssh logins within 3 minutes, across midnight: one burst");
+        for step in 0..=6u8 {
+            let at = t + if step == 0 {
+                0
+            } else {
+                8 + 30 * (i64::from(step) - 1)
+            } * SEC;
+            q.at(
+                at,
+                Ev::Burst {
+                    id,
+                    h: web,
+                    step,
+                    ip,
+                },
+            );
+        }
+    }
+}
+
 /// A stable fake key fingerprint (43 base64 characters) for an account.
 fn fingerprint(o: &mut Out, uid: u32) {
     const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -700,6 +1053,29 @@ impl Gen for Auth {
         };
         let host = |h: u8| self.hosts[h as usize].name;
 
+        if c.history {
+            if self.style == Style::Rfc3164 {
+                // The last login of an outsourced engineer whose account stays active.
+                let t = m.at(m.nth(4, 4), 15, 20, 40);
+                let id = c.plant("outsourced_last_login", t, host(db), "for wb_zhou from");
+                c.p(id)
+                    .actor(DORMANT.login)
+                    .src_ip(DORMANT.ip)
+                    .fires("account.dormant_outsourced", &[])
+                    .note("his last login: more than 90 days before the end of the sample month, account still active in accounts.csv");
+                q.at(
+                    t,
+                    Ev::Login {
+                        h: db,
+                        a: IDX_DORMANT,
+                        len: 35 * MIN,
+                        mark: id,
+                    },
+                );
+            }
+            return;
+        }
+
         // A failed-login burst at night: 8 failures within about two minutes.
         let t = m.at(
             4 + c.rng.below(u64::from(days - 8)) as u32,
@@ -719,6 +1095,7 @@ impl Gen for Auth {
             .src_ip(ip)
             .actor("root")
             .count(8)
+            .fires("login.bruteforce", &[])
             .note("8 failed ssh passwords within 2 minutes");
         let mut ts = t;
         for step in 0..=8u8 {
@@ -745,6 +1122,7 @@ impl Gen for Auth {
         c.p(id)
             .actor(DEPARTED.login)
             .src_ip(DEPARTED.ip)
+            .fires("login.disabled_account", &["account.departed_active"])
             .note("account of an employee who left last month");
         q.at(
             t,
@@ -768,7 +1146,11 @@ impl Gen for Auth {
             "/usr/bin/vim /etc/postgresql/15/main/pg_hba.conf"
         };
         let id = c.plant("offhours_sudo", t, host(db), format!("COMMAND={cmd}"));
-        c.p(id).actor(OPS[1].login).src_ip(OPS[1].ip).target(cmd);
+        c.p(id)
+            .actor(OPS[1].login)
+            .src_ip(OPS[1].ip)
+            .target(cmd)
+            .fires("admin.offhours", &[]);
         q.at(t - 2 * MIN, Ev::PlantSession { id, h: db });
 
         // nginx fails to start after a restart (an incident).
@@ -786,6 +1168,10 @@ impl Gen for Auth {
         );
         c.p(id).target("nginx.service");
         q.at(t, Ev::PlantFail { id, h: web });
+
+        if self.style == Style::Rfc3164 {
+            self.plant_more(c, q);
+        }
     }
 
     fn arrival(&mut self, c: &mut Core, t: i64, q: &mut Queue<Ev>) {
@@ -806,7 +1192,7 @@ impl Gen for Auth {
                 420..=519 => self.unit(c, t, h),
                 520..=569 => self.typo(c, t, h, q),
                 570..=609 => self.su(c, t, h, q),
-                610..=614 => self.account_admin(c, t, h),
+                610..=614 if !c.history => self.account_admin(c, t, h),
                 _ => self.probe(c, t, h),
             }
         } else {
@@ -875,6 +1261,50 @@ impl Gen for Auth {
                 c.begin(id);
                 self.sudo_line(&mut c.out, t, h, acct(1), 0, "", &cmd);
                 self.sudo_session(&mut c.out, t, h, acct(1));
+                c.end();
+            }
+            Ev::Login { h, a, len, mark } => {
+                if mark != NONE {
+                    c.begin(mark);
+                }
+                self.session_start(c, t, h, a, q, false, len, NONE);
+                c.end();
+            }
+            Ev::Cmd {
+                id,
+                h,
+                a,
+                runas,
+                cmd,
+                then,
+            } => {
+                let ac = acct(a);
+                let pid = self.pid(c, h);
+                c.begin(id);
+                let o = &mut c.out;
+                self.sudo_line_as(o, t, h, ac, 0, "", runas, &cmd);
+                self.sudo_open(o, t, h, ac, runas);
+                match then {
+                    Then::Nothing => {}
+                    Then::AddToGroup(user, group) => {
+                        for shadow in ["", "shadow "] {
+                            self.hdr(o, t, h, "usermod", pid, 86);
+                            o.s("add '")
+                                .s(user)
+                                .s("' to ")
+                                .s(shadow)
+                                .s("group '")
+                                .s(group)
+                                .c(b'\'')
+                                .nl();
+                        }
+                    }
+                    Then::Lock(user) => {
+                        self.hdr(o, t, h, "usermod", pid, 86);
+                        o.s("lock user '").s(user).s("' password").nl();
+                    }
+                }
+                self.sudo_close(o, t, h, runas);
                 c.end();
             }
             Ev::PlantFail { id, h } => {

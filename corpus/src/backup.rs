@@ -452,6 +452,14 @@ impl Backup {
     }
 }
 
+/// The night (day of `month`) on which restic's runs fail, as [`Backup`] draws it for `seed`
+/// (the other formats plant changes around it).
+pub fn restic_fail_day(seed: u64, month: &crate::clock::Month) -> u32 {
+    // The first draw of the restic file's stream in `init`.
+    let mut r = Rng::new(seed, crate::Kind::Restic.salt());
+    4 + r.below(u64::from(month.days - 8)) as u32
+}
+
 impl Gen for Backup {
     type Ev = Ev;
     const BASE_UNITS: u64 = 30_000;
@@ -478,14 +486,20 @@ impl Gen for Backup {
         while missing == fail || missing == warn {
             missing = 4 + (missing + 3 - 4) % (days - 8);
         }
+        // A month of history has no rare events.
+        let (fail, warn, missing) = if c.history {
+            (0, 0, 0)
+        } else {
+            (fail, warn, missing)
+        };
         let jitter = |c: &mut Core| c.rng.range(1, 9) as i64 * SEC;
         for d in 1..=days {
             match self.tool {
                 Tool::Restic => {
                     let t = m.at(d, 1, 15, 0) + jitter(c);
-                    self.add_run(c, q, Job::ResticConf, t, 3, 20 * SEC, Outcome::Ok, NONE);
-                    let t = m.at(d, 3, 0, 0) + jitter(c);
-                    let (outcome, mark) = if d == fail {
+                    // A stale lock left by a crashed run fails both runs of the night: no
+                    // snapshot of arch-web01 from the night before to the night after.
+                    let fail_id = (d == fail).then(|| {
                         let id = c.plant(
                             "backup_failed",
                             t,
@@ -493,8 +507,21 @@ impl Gen for Backup {
                             "\"message_type\":\"exit_error\"",
                         );
                         c.p(id)
-                            .target("/backup/restic/archive-files")
-                            .note("repository locked; no snapshot");
+                            .target("/backup/restic")
+                            .count(2)
+                            .note("repository locked: the 01:15 (config) and 03:00 (files) runs fail; no snapshot that night");
+                        id
+                    });
+                    match fail_id {
+                        Some(id) => {
+                            self.add_run(c, q, Job::ResticConf, t, 3, 20 * SEC, Outcome::Fail, id);
+                        }
+                        None => {
+                            self.add_run(c, q, Job::ResticConf, t, 3, 20 * SEC, Outcome::Ok, NONE);
+                        }
+                    }
+                    let t = m.at(d, 3, 0, 0) + jitter(c);
+                    let (outcome, mark) = if let Some(id) = fail_id {
                         (Outcome::Fail, id)
                     } else if d == warn {
                         let id = c.plant(

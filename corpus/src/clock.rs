@@ -105,6 +105,26 @@ impl Month {
         weekday((self.start + OFFSET).div_euclid(DAY) + i64::from(day) - 1)
     }
 
+    /// The day of the `n`th (1-based) `weekday` (0 = Sunday) of this month; `n` up to 4 always
+    /// exists.
+    pub fn nth(&self, weekday: u32, n: u32) -> u32 {
+        let first = (weekday + 7 - self.weekday_of(1)) % 7 + 1;
+        first + 7 * n.saturating_sub(1)
+    }
+
+    /// Whether a 1-based day of this month is a working day (Monday to Friday).
+    pub fn is_workday(&self, day: u32) -> bool {
+        (1..=5).contains(&self.weekday_of(day))
+    }
+
+    /// `YYYY-MM-DD` of a 1-based day of this month.
+    pub fn date(&self, day: u32) -> String {
+        let mut s = self.label();
+        s.push('-');
+        push_num(&mut s, u64::from(day), 2);
+        s
+    }
+
     /// `YYYY-MM`.
     pub fn label(&self) -> String {
         let mut s = String::with_capacity(7);
@@ -157,10 +177,19 @@ pub fn hour_weekday(t: i64) -> (u32, u32) {
     )
 }
 
-/// Monday to Friday, 09:00 to 18:00 local: when administrators are expected to work.
+/// Monday to Friday, 08:30 to 17:30 local (the site's working hours): when administrators are
+/// expected to work.
 pub fn is_work_hours(t: i64) -> bool {
+    let local = t + OFFSET;
+    let wd = weekday(local.div_euclid(DAY));
+    let in_day = local.rem_euclid(DAY);
+    (1..=5).contains(&wd) && (8 * HOUR + 30 * MIN..17 * HOUR + 30 * MIN).contains(&in_day)
+}
+
+/// Friday 18:00 to 24:00 local: the release window.
+pub fn is_release_window(t: i64) -> bool {
     let (h, wd) = hour_weekday(t);
-    (1..=5).contains(&wd) && (9..18).contains(&h)
+    wd == 5 && h >= 18
 }
 
 /// Relative activity of an hour: office hours busy, nights and weekends quiet.
@@ -209,6 +238,18 @@ pub fn rfc3339(t: i64) -> String {
     s
 }
 
+/// RFC 3339 local time to the second, `2026-11-16T09:00:00+08:00` (the registers' format).
+pub fn rfc3339_s(t: i64) -> String {
+    let mut s = rfc3339(t);
+    s.replace_range(19..23, "");
+    s
+}
+
+/// `YYYY-MM-DD` of the local day of an instant.
+pub fn ymd(t: i64) -> String {
+    rfc3339(t)[..10].to_string()
+}
+
 fn push_num(s: &mut String, v: u64, width: usize) {
     let digits = v.to_string();
     for _ in digits.len()..width {
@@ -239,10 +280,20 @@ mod tests {
         assert_eq!(m.start, 1_793_462_400 * SEC);
         assert_eq!(m.end - m.start, 30 * DAY);
         assert_eq!(rfc3339(m.at(3, 9, 15, 2)), "2026-11-03T09:15:02.000+08:00");
+        assert_eq!(rfc3339_s(m.at(3, 9, 15, 2)), "2026-11-03T09:15:02+08:00");
+        assert_eq!(ymd(m.at(3, 23, 59, 59)), "2026-11-03");
         assert_eq!(Month::parse("2026-02").unwrap().days, 28);
         assert!(Month::parse("2026-13").is_none());
         assert!(Month::parse("26-1").is_none());
         assert_eq!(m.label(), "2026-11");
         assert_eq!(m.weekday_of(1), 0);
+        assert_eq!(m.nth(5, 1), 6); // the first Friday
+        assert_eq!(m.nth(0, 1), 1);
+        assert_eq!(m.nth(2, 4), 24);
+        assert_eq!(m.date(7), "2026-11-07");
+        assert!(m.is_workday(2) && !m.is_workday(7));
+        assert!(!is_work_hours(m.at(2, 8, 29, 59)) && is_work_hours(m.at(2, 8, 30, 0)));
+        assert!(is_work_hours(m.at(2, 17, 29, 59)) && !is_work_hours(m.at(2, 17, 30, 0)));
+        assert!(is_release_window(m.at(6, 21, 0, 0)) && !is_release_window(m.at(6, 17, 0, 0)));
     }
 }

@@ -9,7 +9,7 @@ use std::io::{self, Write};
 use crate::clock::{self, HOUR, Month};
 use crate::out::Out;
 use crate::rng::Rng;
-use crate::{Kind, Manifest, Planted, Spec};
+use crate::{Approval, Kind, Manifest, Planted, Spec};
 
 /// What a generator and the engine share while writing one file.
 pub struct Core<'w> {
@@ -19,6 +19,12 @@ pub struct Core<'w> {
     /// How much normal activity to produce: arrivals for event logs, detail lines for backups.
     pub units: u64,
     pub planted: Vec<Planted>,
+    /// The seed of the whole corpus (for the few facts one format takes from another's stream).
+    pub seed: u64,
+    /// A quiet month of history: no rare events (see [`Spec::history`]).
+    pub history: bool,
+    /// Register rows the lines written need.
+    pub approvals: Vec<Approval>,
 }
 
 impl Core<'_> {
@@ -50,6 +56,11 @@ impl Core<'_> {
     /// Stops recording planted lines.
     pub fn end(&mut self) {
         self.out.unmark();
+    }
+
+    /// Adds a row to the approval register.
+    pub fn approve(&mut self, a: Approval) {
+        self.approvals.push(a);
     }
 }
 
@@ -198,6 +209,9 @@ pub fn run<G: Gen>(
         month,
         units,
         planted: Vec::new(),
+        seed: spec.seed,
+        history: spec.history,
+        approvals: Vec::new(),
     };
     let mut q = Queue::new(month.start);
     // Malformed lines get their times from a separate stream so that asking for them does not
@@ -271,5 +285,6 @@ pub fn run<G: Gen>(
         bytes: c.out.bytes(),
         lines: c.out.lines(),
         planted,
+        approvals: c.approvals,
     })
 }

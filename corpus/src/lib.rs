@@ -15,10 +15,17 @@
 //! - `driver`: the timeline shared by every format (arrivals, follow-up queue, planted lines).
 //! - `world`: the people, departments, addresses, archive items and tables of the site.
 //! - `auth`, `auditd`, `postgres`, `mysql`, `app`, `backup`: one module per family of formats.
+//! - [`register`]: the site's approval register (`approvals.csv`) and account register
+//!   (`accounts.csv`), consistent with what the logs show.
+//!
+//! Each planted event names the check rule it is expected to fire (`rule`), or, for a near miss
+//! (an event that looks like a violation but is covered: a ticket, a window, a service account),
+//! the rule that must not fire (`near_miss`); see `samples/README.md`.
 
 pub mod clock;
 mod driver;
 pub mod out;
+pub mod register;
 pub mod rng;
 mod world;
 
@@ -139,6 +146,9 @@ pub struct Spec {
     pub size: Size,
     /// How many malformed lines to mix in (for dead-letter tests); listed in the manifest.
     pub malformed: u64,
+    /// A quiet month of history (for the checks that look back, such as dormancy): normal
+    /// activity and only the events planted for that purpose, no rare events.
+    pub history: bool,
 }
 
 impl Default for Spec {
@@ -154,6 +164,7 @@ impl Default for Spec {
             seed: 1,
             size: Size::Scale(1.0),
             malformed: 0,
+            history: false,
         }
     }
 }
@@ -161,10 +172,16 @@ impl Default for Spec {
 /// One planted rare event (or malformed line) and where it is in the file.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Planted {
-    /// What it is: `failed_login_burst`, `dba_direct_update`, `dba_direct_delete`,
-    /// `backup_failed`, `backup_missing`, `backup_warning`, `departed_user_login`,
-    /// `offhours_sudo`, `export`, `release_outside_window`, `service_failure`,
-    /// `audit_rule_removed`, or `malformed`.
+    /// What it is: `failed_login_burst`, `failed_logins_below_threshold`, `dba_direct_update`,
+    /// `dba_direct_delete`, `service_account_edit`, `db_export`, `db_grant`, `backup_failed`,
+    /// `backup_missing`, `backup_warning`, `departed_user_login`, `disabled_user_login`,
+    /// `login_before_disabled`, `leaver_login`, `ops_leaver_login`, `outsourced_leaver_login`,
+    /// `outsourced_last_login`, `departed_account_locked`, `offhours_sudo`,
+    /// `offhours_sudo_with_ticket`, `sudo_in_release_window`, `admin_group_add`,
+    /// `dump_without_ticket`, `backup_account_dump`, `log_truncated`, `export`,
+    /// `permission_grant`, `config_change`, `release_outside_window`, `release_in_window`,
+    /// `emergency_release`, `source_silent`, `service_failure`, `audit_rule_removed`, or
+    /// `malformed`.
     pub event: String,
     /// When it starts, RFC 3339 in +08:00.
     pub time: String,
@@ -191,6 +208,19 @@ pub struct Planted {
     /// A human note.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub note: String,
+    /// The check rule this event is expected to fire (`data_edit.unapproved`...); `null` for a
+    /// near miss, a malformed line or an event no rule is about (yet).
+    #[serde(default)]
+    pub rule: Option<String>,
+    /// More rules the same lines are expected to fire.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub also: Vec<String>,
+    /// The rule this event looks like a violation of but must not fire (a near miss).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub near_miss: Option<String>,
+    /// More rules the same lines must not fire.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub also_near_miss: Vec<String>,
 }
 
 impl Planted {
@@ -218,6 +248,45 @@ impl Planted {
         self.note = n.to_string();
         self
     }
+    /// Expected to fire `rule`, and `also` these.
+    pub(crate) fn fires(&mut self, rule: &str, also: &[&str]) -> &mut Self {
+        self.rule = Some(rule.to_string());
+        self.also = also.iter().map(|r| r.to_string()).collect();
+        self
+    }
+    /// A near miss of `rule` (and of `also` these): none of them may fire.
+    pub(crate) fn near(&mut self, rule: &str, also: &[&str]) -> &mut Self {
+        self.near_miss = Some(rule.to_string());
+        self.also_near_miss = also.iter().map(|r| r.to_string()).collect();
+        self
+    }
+    /// Near misses of these rules besides the one it fires.
+    pub(crate) fn not(&mut self, rules: &[&str]) -> &mut Self {
+        self.also_near_miss = rules.iter().map(|r| r.to_string()).collect();
+        self
+    }
+}
+
+/// One row of the approval register (`approvals.csv`): a ticket the logs need.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Approval {
+    pub ticket: String,
+    /// data_edit, data_export, special_permission, emergency_release.
+    pub kind: &'static str,
+    /// 1..=3 for data_edit.
+    pub grade: Option<u8>,
+    /// The account that does the work.
+    pub operator: String,
+    /// The approver's name.
+    pub approver: &'static str,
+    /// chairman, general_manager, archives_leader, archives_head, dept_head.
+    pub approver_role: &'static str,
+    /// Epoch microseconds.
+    pub approved_at: i64,
+    pub valid_from: i64,
+    pub valid_until: i64,
+    /// `;`-separated globs matched against the event's target; empty = any.
+    pub scope: String,
 }
 
 /// What was written to one file.
@@ -231,6 +300,10 @@ pub struct Manifest {
     pub lines: u64,
     /// Planted events and malformed lines, by time.
     pub planted: Vec<Planted>,
+    /// The register rows the file's lines need (written to `approvals.csv`, not to the
+    /// manifest).
+    #[serde(skip)]
+    pub approvals: Vec<Approval>,
 }
 
 macro_rules! with_gen {

@@ -1,12 +1,16 @@
 //! MariaDB's `server_audit.log` (plugin server_audit, events CONNECT and QUERY) of `arch-db02`,
 //! the approval-workflow database, and a MySQL 5.7 general query log (header lines, UTC ISO
 //! times, `Connect`/`Init DB`/`Query`/`Quit`) of `arch-rpt01`, the reporting database. Normal
-//! activity is the application account's pooled queries and DBAs' reads. Planted: direct
-//! UPDATE/DELETE by a DBA with and without a ticket, a burst of failed connections.
+//! activity is the application account's pooled queries and DBAs' reads (the reporting
+//! application writes only its own tables). Planted: direct UPDATE/DELETE by a DBA with and
+//! without a ticket, a burst of failed connections, and in `server_audit.log` ten silent hours
+//! (the audit plugin stopped) on the third Saturday.
 
+use crate::Approval;
 use crate::clock::{self, MIN, SEC};
 use crate::driver::{Core, Gen, Queue};
 use crate::out::Out;
+use crate::register::{self, LEADER};
 use crate::rng::Rng;
 use crate::world::{self, APP_HOST, OPS, STAFF};
 
@@ -61,6 +65,8 @@ pub struct Mysql {
     conn: u64,
     query: u64,
     fails: [i64; 3],
+    /// No line at all in this span (the audit plugin stopped).
+    silent: (i64, i64),
 }
 
 const DBA_READS: [&str; 3] = [
@@ -77,6 +83,7 @@ impl Mysql {
             conn: 100,
             query: 1000,
             fails: [i64::MIN / 2; 3],
+            silent: (0, 0),
         }
     }
 
@@ -241,6 +248,9 @@ impl Mysql {
                     item(o, rng);
                     o.s(q);
                 }
+                7 | 8 if me.flavor == Flavor::General => {
+                    o.s("SELECT applicant, count(*) FROM flow_instance WHERE created_at >= DATE_SUB(NOW(), INTERVAL 30 DAY) GROUP BY applicant");
+                }
                 7 => {
                     o.s("INSERT INTO flow_comment (flow_id, author, content, created_at) VALUES (");
                     o.u(n).s(", ").s(q).s(login).s(q).s(", ").s(q).s("同意").s(q).s(", NOW())");
@@ -248,6 +258,11 @@ impl Mysql {
                 8 => {
                     o.s("UPDATE flow_task SET status = ").s(q).s("DONE").s(q);
                     o.s(", finished_at = NOW() WHERE id = ").u(n);
+                }
+                _ if me.flavor == Flavor::General => {
+                    // The reporting application records its runs, and writes nothing else.
+                    o.s("INSERT INTO report_run (report, requested_by, created_at) VALUES (");
+                    o.s(q).s("借阅统计").s(q).s(", ").s(q).s(login).s(q).s(", NOW())");
                 }
                 _ => {
                     o.s("INSERT INTO borrow_apply (item_code, applicant, reason, created_at) VALUES (");
@@ -302,6 +317,9 @@ impl Gen for Mysql {
         let y = m.year;
         let days = m.days;
         let host = self.host();
+        if c.history {
+            return;
+        }
         let workday = |c: &mut Core| loop {
             let d = 3 + c.rng.below(u64::from(days - 5)) as u32;
             if (1..=5).contains(&m.weekday_of(d)) {
@@ -358,8 +376,33 @@ impl Gen for Mysql {
             let id = c.plant(event, t, host, needle);
             let (login, ip) = self.user(user);
             c.p(id).actor(login).src_ip(ip).target(target);
-            if let Some(tk) = &ticket {
-                c.p(id).ticket(tk);
+            c.p(id).fires("data_edit.unapproved", &[]);
+            match (&ticket, self.flavor) {
+                (None, _) => {
+                    c.p(id).note("no ticket");
+                }
+                (Some(tk), Flavor::ServerAudit) => {
+                    c.p(id)
+                        .ticket(tk)
+                        .note("the quoted ticket is not in the register");
+                }
+                (Some(tk), Flavor::General) => {
+                    // The register's ticket is for another table.
+                    let (from, until) = register::day_window(t + MIN);
+                    c.approve(Approval::new(
+                        tk.clone(),
+                        "data_edit",
+                        Some(2),
+                        login,
+                        LEADER,
+                        from,
+                        until,
+                        "archive_rpt.borrow_stat",
+                    ));
+                    c.p(id).ticket(tk).note(
+                        "the register's ticket is for another table (archive_rpt.borrow_stat)",
+                    );
+                }
             }
             q.at(t, Ev::PlantSession { id, user, sql });
         }
@@ -370,15 +413,35 @@ impl Gen for Mysql {
             Flavor::General => "'root'@'10.20.7.201'".to_string(),
         };
         let id = c.plant("failed_login_burst", t, host, needle);
-        c.p(id).actor("root").src_ip(BURST_IP).count(6);
+        c.p(id)
+            .actor("root")
+            .src_ip(BURST_IP)
+            .count(6)
+            .fires("login.bruteforce", &[]);
         let mut ts = t;
         for _ in 0..6 {
             q.at(ts, Ev::Burst { id });
             ts += 3 * SEC + c.rng.below((20 * SEC) as u64) as i64;
         }
+        if self.flavor == Flavor::ServerAudit {
+            // Ten hours without a line, on the third Saturday.
+            let d = m.nth(6, 3);
+            let (from, until) = (m.at(d, 2, 0, 0), m.at(d, 12, 0, 0));
+            self.silent = (from, until);
+            let tm = clock::tm_at(from, clock::OFFSET);
+            let needle = format!("{:04}{:02}{:02} 02:", tm.year, tm.month, tm.day);
+            let id = c.plant("source_silent", from, host, needle);
+            c.p(id)
+                .count(0)
+                .fires("source.silent", &[])
+                .note("no line from 02:00 to 12:00 (the audit plugin stopped)");
+        }
     }
 
     fn arrival(&mut self, c: &mut Core, t: i64, q: &mut Queue<Ev>) {
+        if (self.silent.0..self.silent.1).contains(&t) {
+            return;
+        }
         let r = c.rng.below(1000);
         let work = clock::is_work_hours(t);
         match r {

@@ -4,11 +4,15 @@
 //! application account `archive_app` reading and writing through a connection pool with bound
 //! parameters, DBAs reading with psql, checkpoints, a unique-key error, slow statements.
 //! Planted: direct UPDATE/DELETE by DBAs on business tables with and without a ticket in an SQL
-//! comment, a burst of password failures.
+//! comment (one exactly at its ticket's end, one a minute after another's), an edit by the
+//! application account, `COPY ... TO` exports with and without a ticket, a GRANT without one, a
+//! burst of password failures.
 
+use crate::Approval;
 use crate::clock::{self, MIN, SEC};
 use crate::driver::{Core, Gen, Queue};
 use crate::out::Out;
+use crate::register::{self, HEAD, LEADER};
 use crate::world::{self, APP_HOST, OPS};
 
 const HOST: &str = "arch-db01";
@@ -116,6 +120,16 @@ pub enum Ev {
     Burst {
         id: usize,
     },
+    /// A planted psql session: connect now, run `stmts` at their times, disconnect after.
+    Session {
+        user: u8,
+        stmts: Vec<Planned>,
+    },
+    /// A planted statement of the application's connection pool.
+    AppWrite {
+        id: usize,
+        sql: &'static str,
+    },
     Stmt {
         mark: usize,
         pid: u32,
@@ -126,6 +140,16 @@ pub enum Ev {
         table: &'static str,
         sql: String,
     },
+}
+
+/// A statement of a planted session: when, what, and the planted event it shows (or `NONE`).
+pub struct Planned {
+    at: i64,
+    class: &'static str,
+    cmd: &'static str,
+    table: &'static str,
+    sql: String,
+    mark: usize,
 }
 
 /// The PostgreSQL log generator.
@@ -395,6 +419,226 @@ impl Postgres {
     }
 }
 
+impl Postgres {
+    /// The events planted at fixed times of the month, with the register rows they need.
+    #[allow(clippy::too_many_lines)]
+    fn plant_more(&mut self, c: &mut Core, q: &mut Queue<Ev>) {
+        let m = c.month;
+        let y = m.year;
+        let (wang, chen) = (1u8, 2u8);
+
+        // The application account edits a business table: a service account may.
+        let t = m.at(m.nth(3, 3), 10, 5, 12);
+        let sql = "UPDATE public.archive_item SET status = $1, updated_at = now(), updated_by = $2 WHERE id = $3";
+        let id = c.plant(
+            "service_account_edit",
+            t,
+            HOST,
+            "public.archive_item SET status = $1",
+        );
+        c.p(id)
+            .actor("archive_app")
+            .src_ip(APP_HOST)
+            .target("public.archive_item")
+            .near("data_edit.unapproved", &[])
+            .note("archive_app is the service account: its writes need no ticket");
+        q.at(t, Ev::AppWrite { id, sql });
+
+        // A DBA's edit exactly when the ticket ends (the window is inclusive), and another's a
+        // minute after the end of its ticket.
+        let d = m.nth(2, 4);
+        let t = m.at(d, 18, 0, 0);
+        let tk = format!("DE-{y}-035");
+        c.approve(Approval::new(
+            tk.clone(),
+            "data_edit",
+            Some(3),
+            OPS[2].login,
+            HEAD,
+            m.at(d, 14, 0, 0),
+            t,
+            "public.borrow_record",
+        ));
+        let id = c.plant("dba_direct_update", t, HOST, tk.clone());
+        c.p(id)
+            .actor(OPS[2].login)
+            .src_ip(OPS[2].ip)
+            .target("public.borrow_record")
+            .ticket(&tk)
+            .near("data_edit.unapproved", &["data_edit.grade"])
+            .note("at 18:00:00.000, exactly the ticket's valid_until (inclusive)");
+        let sql = format!(
+            "/* {tk} */ UPDATE public.borrow_record SET due_date = '{y}-12-31' WHERE id = 18842"
+        );
+        self.session(
+            q,
+            wang,
+            t,
+            vec![
+                txn(t - 40 * SEC),
+                write(t, "UPDATE", "public.borrow_record", sql, id),
+                commit(t + 12 * SEC),
+            ],
+        );
+
+        let d = m.nth(3, 4);
+        let t = m.at(d, 12, 1, 0);
+        let tk = format!("DE-{y}-036");
+        c.approve(Approval::new(
+            tk.clone(),
+            "data_edit",
+            Some(2),
+            OPS[3].login,
+            LEADER,
+            m.at(d, 9, 0, 0),
+            m.at(d, 12, 0, 0),
+            "public.approval_flow",
+        ));
+        let id = c.plant("dba_direct_update", t, HOST, tk.clone());
+        c.p(id)
+            .actor(OPS[3].login)
+            .src_ip(OPS[3].ip)
+            .target("public.approval_flow")
+            .ticket(&tk)
+            .fires("data_edit.unapproved", &[])
+            .note("at 12:01, a minute after the quoted ticket's valid_until (12:00)");
+        let sql = format!(
+            "/* {tk} */ UPDATE public.approval_flow SET status = 'WITHDRAWN' WHERE id = 21107"
+        );
+        self.session(
+            q,
+            chen,
+            t,
+            vec![write(t, "UPDATE", "public.approval_flow", sql, id)],
+        );
+
+        // COPY ... TO: one without a ticket, one under the register's export ticket.
+        let t = m.at(m.nth(2, 2), 16, 12, 30);
+        let id = c.plant("db_export", t, HOST, "borrow_record.csv");
+        c.p(id)
+            .actor(OPS[2].login)
+            .src_ip(OPS[2].ip)
+            .target("public.borrow_record")
+            .fires("data_export.unapproved", &[])
+            .note("COPY ... TO a file, no data_export ticket");
+        let sql = "COPY public.borrow_record TO '/tmp/borrow_record.csv' WITH (FORMAT csv, HEADER)"
+            .to_string();
+        self.session(
+            q,
+            wang,
+            t,
+            vec![read_copy(t, "public.borrow_record", sql, id)],
+        );
+
+        let d = m.nth(1, 4);
+        let t = m.at(d, 14, 30, 5);
+        let tk = format!("EXP-{y}-009");
+        c.approve(Approval::new(
+            tk.clone(),
+            "data_export",
+            None,
+            OPS[2].login,
+            HEAD,
+            m.at(d, 13, 30, 0),
+            m.at(d, 17, 0, 0),
+            "public.catalog_entry",
+        ));
+        let id = c.plant("db_export", t, HOST, tk.clone());
+        c.p(id)
+            .actor(OPS[2].login)
+            .src_ip(OPS[2].ip)
+            .target("public.catalog_entry")
+            .ticket(&tk)
+            .near("data_export.unapproved", &[])
+            .note("COPY ... TO under the register's export ticket (operator dba_wang, scope public.catalog_entry)");
+        // The ticket comment after the statement: pgaudit's command tag and vigil read a COPY
+        // that starts with a comment as a read, not an export.
+        let sql = format!(
+            "COPY public.catalog_entry TO '/var/lib/postgresql/export/catalog_entry.csv' WITH (FORMAT csv, HEADER) /* {tk} */"
+        );
+        self.session(
+            q,
+            wang,
+            t,
+            vec![read_copy(t, "public.catalog_entry", sql, id)],
+        );
+
+        // A GRANT to the outsourced engineer, without a special-permission ticket.
+        let t = m.at(m.nth(3, 3), 11, 5, 40);
+        let sql = "GRANT SELECT ON public.archive_item TO wb_sun".to_string();
+        let id = c.plant("db_grant", t, HOST, sql.clone());
+        c.p(id)
+            .actor(OPS[2].login)
+            .src_ip(OPS[2].ip)
+            .target("public.archive_item")
+            .fires("permission.unapproved", &[])
+            .note("grantee wb_sun (only in the statement); no special_permission ticket for dba_wang or wb_sun");
+        self.session(
+            q,
+            wang,
+            t,
+            vec![Planned {
+                at: t,
+                class: "ROLE",
+                cmd: "GRANT",
+                table: "",
+                sql,
+                mark: id,
+            }],
+        );
+    }
+
+    /// Opens a planted session of `user` a little before `t`.
+    fn session(&mut self, q: &mut Queue<Ev>, user: u8, t: i64, stmts: Vec<Planned>) {
+        let first = stmts.iter().map(|p| p.at).min().unwrap_or(t);
+        q.at(first - 35 * SEC, Ev::Session { user, stmts });
+    }
+}
+
+fn txn(at: i64) -> Planned {
+    Planned {
+        at,
+        class: "MISC",
+        cmd: "BEGIN",
+        table: "",
+        sql: "BEGIN".to_string(),
+        mark: NONE,
+    }
+}
+
+fn commit(at: i64) -> Planned {
+    Planned {
+        at,
+        class: "MISC",
+        cmd: "COMMIT",
+        table: "",
+        sql: "COMMIT".to_string(),
+        mark: NONE,
+    }
+}
+
+fn write(at: i64, cmd: &'static str, table: &'static str, sql: String, mark: usize) -> Planned {
+    Planned {
+        at,
+        class: "WRITE",
+        cmd,
+        table,
+        sql,
+        mark,
+    }
+}
+
+fn read_copy(at: i64, table: &'static str, sql: String, mark: usize) -> Planned {
+    Planned {
+        at,
+        class: "READ",
+        cmd: "COPY",
+        table,
+        sql,
+        mark,
+    }
+}
+
 /// Writes `s` as pgaudit writes a CSV field: quoted (quotes doubled) when it holds a comma,
 /// a quote or a line break.
 fn csv(o: &mut Out, s: &str) {
@@ -421,6 +665,9 @@ impl Gen for Postgres {
         let m = c.month;
         let y = m.year;
         let days = m.days;
+        if c.history {
+            return;
+        }
         let workday = |c: &mut Core, lo: u32| loop {
             let d = lo + c.rng.below(u64::from(days - lo - 2)) as u32;
             if (1..=5).contains(&m.weekday_of(d)) {
@@ -473,7 +720,8 @@ impl Gen for Postgres {
                 16,
             ),
         ];
-        for (user, cmd, table, event, sql, ticket, txn, hour) in plans {
+        for (k, (user, cmd, table, event, sql, ticket, txn, hour)) in plans.into_iter().enumerate()
+        {
             let d = workday(c, 3);
             let t = m.at(d, hour, c.rng.below(60) as u32, c.rng.below(60) as u32);
             let needle = ticket.clone().unwrap_or_else(|| sql.clone());
@@ -482,6 +730,49 @@ impl Gen for Postgres {
             c.p(id).actor(login).src_ip(ip).target(table);
             if let Some(tk) = &ticket {
                 c.p(id).ticket(tk);
+            }
+            // The statement runs a minute after the session opens (see `Ev::PlantDba`).
+            let (from, until) = register::day_window(t + MIN);
+            match k {
+                0 => {
+                    // A grade-1 table, approved by the archives head alone.
+                    if let Some(tk) = &ticket {
+                        c.approve(Approval::new(
+                            tk.clone(),
+                            "data_edit",
+                            Some(1),
+                            login,
+                            HEAD,
+                            from,
+                            until,
+                            table,
+                        ));
+                    }
+                    c.p(id)
+                        .fires("data_edit.grade", &[])
+                        .not(&["data_edit.unapproved"])
+                        .note("the register's ticket covers it, but a grade-1 table needs the chairman or the general manager, not the archives head");
+                }
+                3 => {
+                    if let Some(tk) = &ticket {
+                        c.approve(Approval::new(
+                            tk.clone(),
+                            "data_edit",
+                            Some(2),
+                            login,
+                            LEADER,
+                            from,
+                            until,
+                            table,
+                        ));
+                    }
+                    c.p(id)
+                        .near("data_edit.unapproved", &["data_edit.grade"])
+                        .note("covered by the register's ticket, approved by the archives leader (grade 2)");
+                }
+                _ => {
+                    c.p(id).fires("data_edit.unapproved", &[]).note("no ticket");
+                }
             }
             q.at(
                 t,
@@ -499,12 +790,17 @@ impl Gen for Postgres {
         let d = workday(c, 5);
         let t = m.at(d, 22, c.rng.below(58) as u32, c.rng.below(60) as u32);
         let id = c.plant("failed_login_burst", t, HOST, "user \"sa\"");
-        c.p(id).actor("sa").src_ip([10, 20, 7, 200]).count(6);
+        c.p(id)
+            .actor("sa")
+            .src_ip([10, 20, 7, 200])
+            .count(6)
+            .fires("login.bruteforce", &[]);
         let mut ts = t;
         for _ in 0..6 {
             q.at(ts, Ev::Burst { id });
             ts += 4 * SEC + c.rng.below((20 * SEC) as u64) as i64;
         }
+        self.plant_more(c, q);
     }
 
     fn arrival(&mut self, c: &mut Core, t: i64, q: &mut Queue<Ev>) {
@@ -696,6 +992,54 @@ impl Gen for Postgres {
             Ev::Burst { id } => {
                 c.begin(id);
                 self.auth_fail(c, t, 3);
+                c.end();
+            }
+            Ev::Session { user, stmts } => {
+                let (pid, port) = self.connect(c, t, user);
+                let mut last = t;
+                for (k, p) in stmts.into_iter().enumerate() {
+                    last = last.max(p.at);
+                    q.at(
+                        p.at,
+                        Ev::Stmt {
+                            mark: p.mark,
+                            pid,
+                            user,
+                            stmt: k as u64 + 1,
+                            class: p.class,
+                            cmd: p.cmd,
+                            table: p.table,
+                            sql: p.sql,
+                        },
+                    );
+                }
+                q.at(
+                    last + 50 * SEC,
+                    Ev::Disconnect {
+                        pid,
+                        user,
+                        port,
+                        since: t,
+                    },
+                );
+            }
+            Ev::AppWrite { id, sql } => {
+                let i = self.slot(c, t);
+                let s = &mut self.slots[i];
+                s.stmt += 1;
+                let (pid, stmt) = (s.pid, s.stmt);
+                c.begin(id);
+                Self::audit(
+                    &mut c.out,
+                    t,
+                    pid,
+                    "archive_app",
+                    stmt,
+                    "WRITE",
+                    "UPDATE",
+                    "public.archive_item",
+                    sql,
+                );
                 c.end();
             }
         }

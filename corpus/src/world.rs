@@ -2,6 +2,7 @@
 //! DBAs, an outsourced engineer, a departed employee), departments, addresses, archive items and
 //! their titles, and business tables. Fixed data, so every seed describes the same company.
 
+use crate::clock::Month;
 use crate::out::Out;
 use crate::rng::Rng;
 
@@ -141,6 +142,127 @@ pub const DEPARTED: Account = Account {
 };
 /// The departed employee's department.
 pub const DEPARTED_DEPT: usize = 2;
+/// The day of the previous month the departed employee left.
+pub const DEPARTED_DAY: u32 = 20;
+
+/// The account the backup server logs in with (to pull dumps) and runs dumps as.
+pub const BACKUP_ACCT: Account = Account {
+    login: "backup",
+    name: "备份服务",
+    uid: 1100,
+    ip: BACKUP_HOST,
+    key: true,
+    admin: false,
+};
+
+/// An operations employee who leaves this month (on [`Days::ops_gone`]); his account is locked
+/// the same day.
+pub const OPS_LEAVER: Account = Account {
+    login: "ops_xu",
+    name: "徐磊",
+    uid: 1007,
+    ip: [10, 1, 10, 9],
+    key: true,
+    admin: false,
+};
+/// An outsourced engineer whose account is still active but who has not logged in since the
+/// history month (a dormant account).
+pub const DORMANT: Account = Account {
+    login: "wb_zhou",
+    name: "周斌",
+    uid: 1008,
+    ip: [10, 1, 10, 21],
+    key: false,
+    admin: false,
+};
+/// An outsourced engineer who left on the first Monday ([`Days::out_gone`]); nobody disables
+/// the account.
+pub const OUT_GONE: Account = Account {
+    login: "wb_qian",
+    name: "钱鹏",
+    uid: 1009,
+    ip: [10, 1, 10, 22],
+    key: false,
+    admin: false,
+};
+/// An outsourced engineer who leaves on the fourth Tuesday ([`Days::out_leaving`]): ten working
+/// days to disable the account end next month.
+pub const OUT_LEAVING: Account = Account {
+    login: "wb_ma",
+    name: "马骏",
+    uid: 1020,
+    ip: [10, 1, 10, 23],
+    key: false,
+    admin: false,
+};
+
+/// Temporary accounts of outsourced engineers that administrators create, add to a group, lock
+/// and delete in normal work: (login, name).
+pub const TEMP_USERS: [(&str, &str); 8] = [
+    ("wb_wu", "吴凡"),
+    ("wb_zheng", "郑凯"),
+    ("wb_feng", "冯涛"),
+    ("wb_jiang", "蒋磊"),
+    ("wb_shen", "沈俊"),
+    ("wb_han", "韩冬"),
+    ("wb_luo", "罗成"),
+    ("wb_tian", "田野"),
+];
+/// The first uid of the temporary accounts.
+pub const TEMP_UID: u32 = 1010;
+
+/// The staff member whose application account is disabled on [`Days::disabled`].
+pub const DISABLED_STAFF: usize = 11;
+/// The staff member who leaves the company on [`Days::leaver`].
+pub const LEAVER_STAFF: usize = 22;
+/// The application administrator.
+pub const APP_ADMIN: usize = 16;
+
+/// People who approve tickets (named in the approval register; not users of any system).
+pub const CHAIRMAN: &str = "王建国";
+pub const GENERAL_MANAGER: &str = "李国华";
+/// The deputy general manager in charge of the archives.
+pub const ARCHIVES_LEADER: &str = "陈志远";
+/// The head of the archives room (staff member liuqiang).
+pub const ARCHIVES_HEAD: &str = "刘强";
+
+/// The days of the month on which the register's status changes fall.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Days {
+    /// [`DISABLED_STAFF`]'s account is disabled (the 15th).
+    pub disabled: u32,
+    /// [`LEAVER_STAFF`] leaves (the fourth Wednesday).
+    pub leaver: u32,
+    /// [`OPS_LEAVER`] leaves and his account is locked (the second Thursday).
+    pub ops_gone: u32,
+    /// [`OUT_GONE`] leaves (the first Monday).
+    pub out_gone: u32,
+    /// [`OUT_LEAVING`] leaves (the fourth Tuesday).
+    pub out_leaving: u32,
+}
+
+impl Days {
+    pub fn of(m: &Month) -> Days {
+        Days {
+            disabled: 15,
+            leaver: m.nth(3, 4),
+            ops_gone: m.nth(4, 2),
+            out_gone: m.nth(1, 1),
+            out_leaving: m.nth(2, 4),
+        }
+    }
+}
+
+/// Whether staff member `i` may act in the application at `t`: not once the register says the
+/// account is disabled or gone (from the day after the change).
+pub fn staff_active(i: usize, t: i64, m: &Month) -> bool {
+    let d = Days::of(m);
+    match i {
+        DISABLED_STAFF => t < m.at(d.disabled + 1, 0, 0, 0),
+        LEAVER_STAFF => t < m.at(d.leaver + 1, 0, 0, 0),
+        _ => true,
+    }
+}
 
 /// The backup server that pulls dumps at night.
 pub const BACKUP_HOST: [u8; 4] = [10, 1, 3, 10];

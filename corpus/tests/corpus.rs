@@ -233,8 +233,9 @@ fn planted_events_are_exactly_where_the_manifest_says() {
             assert_eq!(found, p.lines, "{kind:?} {} ({}): lines", p.event, p.needle);
             let offs: Vec<u64> = p.lines.iter().map(|&n| offsets[n as usize - 1]).collect();
             assert_eq!(offs, p.offsets, "{kind:?} {}: offsets", p.event);
-            if p.event == "backup_missing" {
-                assert!(p.lines.is_empty());
+            if p.count == 0 {
+                // A night without a run, hours without a line: nothing to point at.
+                assert!(p.lines.is_empty(), "{kind:?} {}", p.event);
             } else {
                 assert!(!p.lines.is_empty(), "{kind:?} {}: no lines", p.event);
             }
@@ -333,9 +334,9 @@ fn expected_events_are_planted() {
 
 #[test]
 fn normal_failures_never_form_a_burst() {
-    // Only the planted address reaches 6 failed ssh passwords within 3 minutes.
+    // Only the planted addresses reach 6 failed ssh passwords within 3 minutes.
     let s = spec(4_000_000, 3, 0);
-    let (data, _) = gen_kind(Kind::AuthLog, &s);
+    let (data, m) = gen_kind(Kind::AuthLog, &s);
     let mut by_ip: HashMap<Vec<u8>, Vec<i64>> = HashMap::new();
     for l in lines(&data) {
         if let Some(rest) = after(l, b"Failed password for ") {
@@ -347,12 +348,21 @@ fn normal_failures_never_form_a_burst() {
                 .push(line_time(Kind::AuthLog, l, &s.month).unwrap());
         }
     }
-    let bursting: Vec<String> = by_ip
+    let mut bursting: Vec<String> = by_ip
         .iter()
         .filter(|(_, ts)| ts.windows(6).any(|w| w[5] - w[0] <= 3 * MIN))
         .map(|(ip, _)| String::from_utf8_lossy(ip).into_owned())
         .collect();
-    assert_eq!(bursting, vec!["203.0.113.77".to_string()]);
+    bursting.sort();
+    let mut planted: Vec<String> = m
+        .planted
+        .iter()
+        .filter(|p| p.event == "failed_login_burst")
+        .filter_map(|p| p.src_ip.clone())
+        .collect();
+    planted.sort();
+    assert_eq!(bursting, planted);
+    assert_eq!(planted, vec!["198.51.100.61", "203.0.113.77"]);
 }
 
 #[test]
@@ -428,13 +438,19 @@ fn only_the_planted_sudo_is_off_hours() {
             })
             .map(|(i, _)| i as u64 + 1)
             .collect();
-        let planted: Vec<u64> = m
-            .planted
-            .iter()
-            .filter(|p| p.event == "offhours_sudo")
-            .flat_map(|p| p.lines.clone())
-            .collect();
-        assert_eq!(off, planted, "{kind:?}");
+        // Every sudo out of working hours is a planted line (violations and near misses), and
+        // every planted off-hours sudo is one.
+        let planted: Vec<u64> = m.planted.iter().flat_map(|p| p.lines.clone()).collect();
+        for n in &off {
+            assert!(
+                planted.contains(n),
+                "{kind:?}: line {n} is an unplanted off-hours sudo"
+            );
+        }
+        for p in m.planted.iter().filter(|p| p.event == "offhours_sudo") {
+            assert!(p.lines.iter().all(|n| off.contains(n)), "{kind:?}");
+        }
+        assert!(!off.is_empty());
     }
 }
 
@@ -457,4 +473,217 @@ fn only_planted_exports_and_no_departed_user_otherwise() {
             .iter()
             .any(|p| p.event == "export" && p.ticket.is_none())
     );
+}
+
+/// The rule ids a planted event may name (see `samples/README.md`).
+const RULES: [&str; 15] = [
+    "data_edit.unapproved",
+    "data_edit.grade",
+    "data_export.unapproved",
+    "permission.unapproved",
+    "admin.action",
+    "admin.offhours",
+    "change.business_hours",
+    "login.bruteforce",
+    "login.disabled_account",
+    "account.departed_active",
+    "account.dormant_outsourced",
+    "release.outside_window",
+    "backup.change_uncovered",
+    "source.silent",
+    "audit.tampering",
+];
+
+fn sample_month() -> Vec<Manifest> {
+    let s = Spec {
+        size: Size::Scale(0.02),
+        malformed: 2,
+        ..Spec::default()
+    };
+    Kind::ALL.iter().map(|&k| gen_kind(k, &s).1).collect()
+}
+
+#[test]
+fn planted_events_name_the_rules_they_fire_or_must_not() {
+    let mut fires = 0;
+    let mut near = 0;
+    for m in sample_month() {
+        for p in &m.planted {
+            let named: Vec<&String> = p
+                .rule
+                .iter()
+                .chain(&p.also)
+                .chain(&p.near_miss)
+                .chain(&p.also_near_miss)
+                .collect();
+            for r in &named {
+                assert!(RULES.contains(&r.as_str()), "{} {}: {r}", m.file, p.event);
+            }
+            let fired: Vec<&String> = p.rule.iter().chain(&p.also).collect();
+            let spared: Vec<&String> = p.near_miss.iter().chain(&p.also_near_miss).collect();
+            assert!(
+                fired.iter().all(|r| !spared.contains(r)),
+                "{} {}",
+                m.file,
+                p.event
+            );
+            assert!(
+                p.also.is_empty() || p.rule.is_some(),
+                "{} {}",
+                m.file,
+                p.event
+            );
+            let quiet = matches!(
+                p.event.as_str(),
+                "malformed"
+                    | "service_failure"
+                    | "backup_failed"
+                    | "backup_warning"
+                    | "backup_missing"
+            );
+            assert_eq!(named.is_empty(), quiet, "{} {}", m.file, p.event);
+            fires += usize::from(p.rule.is_some());
+            near += usize::from(p.rule.is_none() && p.near_miss.is_some());
+        }
+    }
+    assert!(
+        fires >= 30 && near >= 15,
+        "{fires} violations, {near} near misses"
+    );
+}
+
+#[test]
+fn the_registers_agree_with_the_planted_events() {
+    let ms = sample_month();
+    let month = Spec::default().month;
+    let text = vigil_corpus::register::approvals_csv(&ms, &month);
+    let rows: Vec<Vec<&str>> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    let row = |t: &str| rows.iter().find(|r| r[0] == t);
+    for r in &rows {
+        assert_eq!(r.len(), 10, "{r:?}");
+    }
+    // Covered: the register holds the ticket; a grade mismatch; a ticket for another table.
+    assert_eq!(row("CHG-2026-0012").unwrap()[5], "archives_head");
+    assert_eq!(row("CHG-2026-0012").unwrap()[2], "1");
+    assert_eq!(row("DE-2026-031").unwrap()[5], "archives_leader");
+    assert_eq!(row("CHG-2026-0021").unwrap()[9], "archive_rpt.borrow_stat");
+    assert_eq!(row("EXP-2026-007").unwrap()[3], "wangfang");
+    assert_eq!(row("DE-2026-035").unwrap()[8], "2026-11-24T18:00:00+08:00");
+    assert_eq!(row("DE-2026-036").unwrap()[8], "2026-11-25T12:00:00+08:00");
+    // Quoted in a log line, missing from the register.
+    assert!(row("CHG-2026-0015").is_none());
+    // Every ticket a near miss quotes is in the register.
+    for m in &ms {
+        for p in &m.planted {
+            if let (None, Some(t)) = (&p.rule, &p.ticket)
+                && !t.starts_with("REL-")
+            {
+                assert!(row(t).is_some(), "{} {}: {t}", m.file, p.event);
+            }
+        }
+    }
+    let accounts = vigil_corpus::register::accounts_csv(&month);
+    for m in &ms {
+        for p in &m.planted {
+            if let Some(a) = &p.actor
+                && !["root", "sa", "archive_app", "backup"].contains(&a.as_str())
+            {
+                assert!(
+                    accounts.lines().any(|l| l.starts_with(&format!("{a},"))),
+                    "{} {}: {a} not in accounts.csv",
+                    m.file,
+                    p.event
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn a_month_of_history_holds_only_the_last_login_of_the_dormant_account() {
+    let s = Spec {
+        month: Month::parse("2026-08").unwrap(),
+        size: Size::Scale(0.002),
+        history: true,
+        ..Spec::default()
+    };
+    for kind in Kind::ALL {
+        let (data, m) = gen_kind(kind, &s);
+        let text = String::from_utf8_lossy(&data);
+        if kind == Kind::AuthLog {
+            assert_eq!(m.planted.len(), 1);
+            let p = &m.planted[0];
+            assert_eq!(p.event, "outsourced_last_login");
+            assert_eq!(p.time, "2026-08-27T15:20:40.000+08:00");
+            assert_eq!(p.rule.as_deref(), Some("account.dormant_outsourced"));
+            assert_eq!(p.lines.len(), 1);
+        } else {
+            assert!(m.planted.is_empty(), "{kind:?}");
+        }
+        for who in ["liuyang", "wb_qian", "wb_ma", "ops_xu", "useradd"] {
+            assert!(!text.contains(who), "{kind:?}: {who}");
+        }
+    }
+}
+
+#[test]
+fn restic_fails_on_the_night_the_other_formats_plant_around() {
+    for seed in [1, 2, 3, 17] {
+        let s = Spec {
+            seed,
+            size: Size::Scale(0.01),
+            ..Spec::default()
+        };
+        let (_, m) = gen_kind(Kind::Restic, &s);
+        let failed = m
+            .planted
+            .iter()
+            .find(|p| p.event == "backup_failed")
+            .unwrap();
+        let (_, app) = gen_kind(Kind::AppJson, &s);
+        let uncovered = app
+            .planted
+            .iter()
+            .find(|p| p.ticket.as_deref() == Some("ER-2026-002"))
+            .unwrap();
+        // The evening before the failed night.
+        let night: u32 = failed.time[8..10].parse().unwrap();
+        let eve: u32 = uncovered.time[8..10].parse().unwrap();
+        assert_eq!(eve + 1, night, "seed {seed}");
+        assert_eq!(failed.lines.len(), 2, "seed {seed}");
+        assert_eq!(
+            uncovered.rule.as_deref(),
+            Some("backup.change_uncovered"),
+            "seed {seed}"
+        );
+    }
+}
+
+#[test]
+fn inactive_accounts_and_the_administrator_keep_to_the_rules_in_normal_work() {
+    let s = spec(3_000_000, 6, 0);
+    let (data, m) = gen_kind(Kind::AppJson, &s);
+    let planted: Vec<u64> = m.planted.iter().flat_map(|p| p.lines.clone()).collect();
+    for (i, l) in lines(&data).iter().enumerate() {
+        let n = i as u64 + 1;
+        if planted.contains(&n) {
+            continue;
+        }
+        let t = line_time(Kind::AppJson, l, &s.month).unwrap();
+        let day = vigil_corpus::clock::tm_at(t, OFFSET).day;
+        if after(l, b"\"user\":\"sunli\"").is_some() {
+            assert!(day <= 15, "line {n}");
+        }
+        if after(l, b"\"user\":\"songtao\"").is_some() {
+            assert!(day <= 25, "line {n}");
+        }
+        if after(l, b"\"role\":\"admin\"").is_some() && after(l, b"\"action\":\"login.").is_none() {
+            assert!(vigil_corpus::clock::is_work_hours(t), "line {n}");
+            assert!(after(l, b"config.change").is_none(), "line {n}");
+        }
+    }
 }
