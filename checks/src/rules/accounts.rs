@@ -150,15 +150,19 @@ pub(super) fn departed_active(ctx: &Ctx) -> Result<Vec<Finding>> {
             kind_name(account.kind),
             account.changed_on
         );
+        // The deadline is the start of the next day: name the day that ends.
+        let last_day = ctx
+            .policy
+            .local(due - chrono::TimeDelta::seconds(1))
+            .date_naive();
         let mut parts = Vec::new();
         if !disabled_in_time {
             parts.push(match &later {
                 Some(r) => format!(
-                    "disabled only at {}, after the deadline {}",
-                    ctx.fmt(r.ts),
-                    ctx.fmt(due)
+                    "disabled only at {}, after its deadline, the end of {last_day}",
+                    ctx.fmt(r.ts)
                 ),
-                None => format!("not disabled by the deadline {}", ctx.fmt(due)),
+                None => format!("not disabled by its deadline, the end of {last_day}"),
             });
         }
         if !used.is_empty() {

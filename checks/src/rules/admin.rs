@@ -72,7 +72,12 @@ pub(super) fn actions(ctx: &Ctx, offhours: bool) -> Result<Vec<Finding>> {
         }
     };
     if offhours {
-        acts.retain(|act| outside_hours(ctx, &act[0]));
+        // A login is not work done: the commands after it are judged. Root's is the exception.
+        acts.retain(|act| {
+            let r = &act[0];
+            (r.action.as_ref() != "login.success" || r.actor.as_deref() == Some("root"))
+                && outside_hours(ctx, r)
+        });
         // Few: worth reading the commands sudo ran, for the summary.
         let ids: Vec<String> = acts
             .iter()

@@ -131,28 +131,27 @@ pub(super) fn silent_sources(ctx: &Ctx) -> Result<Vec<Finding>> {
         }
         let times = ctx
             .store
-            .times(&Filter::between(ctx.since - limit, end).term("source", source.clone()))?;
+            .times(&Filter::between(ctx.since, end).term("source", source.clone()))?;
+        // The last event before the period: the silence may have begun before it. A source
+        // with no earlier event is judged from the period's start.
+        let before = Filter {
+            until: Some(ctx.since),
+            ..Filter::all()
+        }
+        .term("source", source.clone());
+        let mut prev: Option<DateTime<Utc>> = ctx.store.span(&before)?.map(|(_, last)| last);
         // The gaps: (start, end, whether an event bounds each side).
         let mut gaps: Vec<(DateTime<Utc>, DateTime<Utc>, bool, bool)> = Vec::new();
-        let mut prev: Option<DateTime<Utc>> = None;
         for &t in &times {
-            let (start, known) = match prev {
-                Some(p) => (p, true),
-                None => (ctx.since - limit, false),
-            };
-            if t - start > limit && t > ctx.since {
-                gaps.push((
-                    if known { start } else { ctx.since.max(start) },
-                    t,
-                    known,
-                    true,
-                ));
+            let (start, known) = prev.map_or((ctx.since, false), |p| (p, true));
+            if t - start > limit {
+                gaps.push((start, t, known, true));
             }
             prev = Some(t);
         }
-        let start = prev.unwrap_or(ctx.since - limit);
+        let (start, known) = prev.map_or((ctx.since, false), |p| (p, true));
         if end - start > limit {
-            gaps.push((start.max(ctx.since - limit), end, prev.is_some(), false));
+            gaps.push((start, end, known, false));
         }
         for (a, b, left, right) in gaps {
             let mut evidence = Vec::new();
@@ -170,7 +169,7 @@ pub(super) fn silent_sources(ctx: &Ctx) -> Result<Vec<Finding>> {
                     if left {
                         ctx.fmt(a)
                     } else {
-                        format!("before {}", ctx.fmt(a))
+                        format!("the period's start, {}", ctx.fmt(a))
                     },
                     ctx.fmt(b),
                     format_duration(limit)
@@ -181,7 +180,7 @@ pub(super) fn silent_sources(ctx: &Ctx) -> Result<Vec<Finding>> {
                     if left {
                         ctx.fmt(a)
                     } else {
-                        format!("before {}", ctx.fmt(a))
+                        format!("the period's start, {}", ctx.fmt(a))
                     },
                     format_duration(b - a),
                     ctx.fmt(b),

@@ -329,11 +329,11 @@ fn accounts_are_judged_as_of_the_events_day() {
             ),
             (
                 "wb_qian",
-                "wb_qian (钱工, outsourced, departed 2026-11-02): not disabled by the deadline 2026-11-17 00:00:00"
+                "wb_qian (钱工, outsourced, departed 2026-11-02): not disabled by its deadline, the end of 2026-11-16"
             ),
             (
                 "sunli",
-                "sunli (孙丽, employee, departed 2026-11-25): not disabled by the deadline 2026-11-26 00:00:00"
+                "sunli (孙丽, employee, departed 2026-11-25): not disabled by its deadline, the end of 2026-11-25"
             ),
         ]
     );
@@ -478,6 +478,8 @@ fn a_change_needs_a_backup_of_its_host_on_both_sides() {
 fn silence_is_a_gap_longer_than_the_sources_limit() {
     let mut p = policy();
     p.quiet.insert("db".into(), chrono::TimeDelta::hours(6));
+    // A source whose log begins with the period: judged from the period's start, not before.
+    p.quiet.insert("new".into(), chrono::TimeDelta::hours(6));
     let e = |n, ts| ev(n, ts, "db.read", Some("archive_app")).source("db");
     let events = vec![
         e(1, "2026-10-31 22:00:00"),
@@ -486,6 +488,8 @@ fn silence_is_a_gap_longer_than_the_sources_limit() {
         e(4, "2026-11-01 15:00:01"), // 6 h and a second: silent
         e(5, "2026-11-02 10:00:00"), // 19 h: silent
         ev(6, "2026-11-02 12:00:00", "login.success", Some("x")).source("other"), // the newest event
+        ev(7, "2026-11-01 05:59:00", "db.read", Some("x")).source("new"),
+        ev(8, "2026-11-02 11:00:00", "db.read", Some("x")).source("new"),
     ];
     let f = run_with(
         "source.silent",
@@ -496,9 +500,9 @@ fn silence_is_a_gap_longer_than_the_sources_limit() {
         "2026-11-01 00:00:00",
         "2026-12-01 00:00:00",
     );
-    assert_eq!(hits(&f), vec![vec![3, 4], vec![4, 5]]);
+    assert_eq!(hits(&f), vec![vec![7, 8], vec![3, 4], vec![4, 5]]);
     assert_eq!(
-        f[0].summary,
+        f[1].summary,
         "no event from source db for 6h1s, from 2026-11-01 09:00:00 to 2026-11-01 15:00:01 (limit 6h)"
     );
 }
