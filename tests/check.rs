@@ -1,0 +1,425 @@
+//! `vigil check` on the sample month: exactly the planted findings, compared with a committed
+//! expected file and with the manifest's list of planted violations and near misses; the exit
+//! status by severity; bad registers and rules named in one line with exit 2.
+//!
+//! The samples are copied and their modification time set to 2026-12-01 00:00 (Shanghai), the
+//! moment after the month they cover: lines without a year (RFC 3164) are dated against it, so
+//! the result does not depend on the day the test runs.
+//!
+//! `VIGIL_BLESS=1 cargo test --test check` rewrites `tests/expected/check-2026-11.json` after a
+//! deliberate change; review its diff.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+use std::time::{Duration, SystemTime};
+
+use serde_json::Value;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// 2026-12-01T00:00:00+08:00.
+const AFTER_THE_MONTH: u64 = 1_796_054_400;
+
+fn vigil(cwd: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .args(args)
+        .current_dir(cwd)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .output()
+        .unwrap()
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+            let when = SystemTime::UNIX_EPOCH + Duration::from_secs(AFTER_THE_MONTH);
+            std::fs::File::options()
+                .write(true)
+                .open(&target)
+                .unwrap()
+                .set_modified(when)
+                .unwrap();
+        }
+    }
+}
+
+/// A copy of `samples/` in a fresh directory; `--data` goes inside it.
+fn samples_copy(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("vigil-check-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    copy_dir(&root().join("samples"), &dir);
+    dir
+}
+
+/// The month checked once (ingesting first), shared by the tests: (copy, stdout, stderr, exit).
+fn checked() -> &'static (PathBuf, String, String, Option<i32>) {
+    static RUN: OnceLock<(PathBuf, String, String, Option<i32>)> = OnceLock::new();
+    RUN.get_or_init(|| {
+        let dir = samples_copy("month");
+        let out = vigil(
+            &dir,
+            &[
+                "--config",
+                "vigil.toml",
+                "--data",
+                "data",
+                "check",
+                "--month",
+                "2026-11",
+                "--format",
+                "json",
+            ],
+        );
+        (
+            dir,
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+            out.status.code(),
+        )
+    })
+}
+
+fn report() -> Value {
+    let (_, stdout, stderr, code) = checked();
+    assert_eq!(*code, Some(1), "{stderr}");
+    serde_json::from_str(stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"))
+}
+
+#[test]
+fn the_sample_month_gives_the_expected_findings() {
+    let got = report();
+    let path = root().join("tests/expected/check-2026-11.json");
+    if std::env::var_os("VIGIL_BLESS").is_some() {
+        std::fs::write(&path, serde_json::to_string_pretty(&got).unwrap() + "\n").unwrap();
+    }
+    let want: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    if got != want {
+        // Name the first difference rather than print two large documents.
+        let (g, w) = (&got["findings"], &want["findings"]);
+        let n = g
+            .as_array()
+            .map_or(0, Vec::len)
+            .max(w.as_array().map_or(0, Vec::len));
+        for i in 0..n {
+            assert_eq!(
+                g[i], w[i],
+                "finding {i} differs (VIGIL_BLESS=1 rewrites the expected file)"
+            );
+        }
+        assert_eq!(got, want);
+    }
+    let (_, _, stderr, _) = checked();
+    assert!(
+        stderr.contains("check: index brought up to date:"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("check: 2026-11-01 00:00 to 2026-12-01 00:00 (Asia/Shanghai): 23 high, 18 medium, 427 low"),
+        "{stderr}"
+    );
+}
+
+/// Every event's file and offset, by id.
+fn origins() -> BTreeMap<String, (String, u64)> {
+    let (dir, _, _, _) = checked();
+    let out = vigil(
+        dir,
+        &[
+            "--config",
+            "vigil.toml",
+            "--data",
+            "data",
+            "search",
+            "*",
+            "--format",
+            "json",
+            "--limit",
+            "1000000",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let e: Value = serde_json::from_str(l).unwrap();
+            let path = e["origin"]["path"].as_str().unwrap();
+            let file = Path::new(path)
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            (
+                e["id"].as_str().unwrap().to_string(),
+                (file, e["origin"]["offset"].as_u64().unwrap()),
+            )
+        })
+        .collect()
+}
+
+fn strings(v: &Value) -> Vec<String> {
+    match v {
+        Value::String(s) => vec![s.clone()],
+        Value::Array(a) => a
+            .iter()
+            .filter_map(|x| x.as_str().map(str::to_string))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+#[test]
+fn every_planted_violation_fires_and_no_near_miss_does() {
+    let report = report();
+    let findings = report["findings"].as_array().unwrap();
+    let origins = origins();
+    let manifest: Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("samples/manifest.json")).unwrap(),
+    )
+    .unwrap();
+    let mut files: Vec<&Value> = manifest["files"].as_array().unwrap().iter().collect();
+    files.extend(manifest["history"].as_array().into_iter().flatten());
+    // The source each file is read by: that of any event from it.
+    let source_of: BTreeMap<String, String> = {
+        let (dir, _, _, _) = checked();
+        let out = vigil(
+            dir,
+            &[
+                "--config",
+                "vigil.toml",
+                "--data",
+                "data",
+                "search",
+                "*",
+                "--format",
+                "json",
+                "--limit",
+                "1000000",
+            ],
+        );
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| {
+                let e: Value = serde_json::from_str(l).unwrap();
+                let path = e["origin"]["path"].as_str().unwrap();
+                let file = Path::new(path)
+                    .file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                (file, e["source"].as_str().unwrap().to_string())
+            })
+            .collect()
+    };
+    // Absence findings have no line of the planted event: they match by account or source.
+    let by_account = [
+        "account.departed_active",
+        "account.dormant_outsourced",
+        "login.disabled_account",
+    ];
+    let mut planted_rules = 0;
+    let mut near_misses = 0;
+    for f in &files {
+        let file = f["file"].as_str().unwrap();
+        for p in f["planted"].as_array().unwrap() {
+            let offsets: BTreeSet<u64> = p["offsets"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_u64)
+                .collect();
+            let actor = p["actor"].as_str();
+            let shows = |finding: &Value| {
+                finding["evidence"].as_array().unwrap().iter().any(|id| {
+                    origins
+                        .get(id.as_str().unwrap())
+                        .is_some_and(|(f, o)| f == file && offsets.contains(o))
+                })
+            };
+            let mut fire = strings(&p["rule"]);
+            fire.extend(strings(&p["also"]));
+            for rule in &fire {
+                planted_rules += 1;
+                let found = findings.iter().any(|x| {
+                    x["rule"] == rule.as_str()
+                        && (shows(x)
+                            || (by_account.contains(&rule.as_str())
+                                && x["actor"].as_str() == actor)
+                            || (rule == "source.silent"
+                                && x["source"].as_str() == source_of.get(file).map(String::as_str)))
+                });
+                assert!(
+                    found,
+                    "{file}: planted {} ({:?}) must fire {rule}",
+                    p["event"], p["time"]
+                );
+            }
+            let mut spared = strings(&p["near_miss"]);
+            spared.extend(strings(&p["also_near_miss"]));
+            for rule in &spared {
+                near_misses += 1;
+                // By account: the same account's finding on the same day (a disabled account's
+                // use is reported per day).
+                let day = p["time"].as_str().map(|t| &t[..10]);
+                let fired = findings.iter().find(|x| {
+                    x["rule"] == rule.as_str()
+                        && (shows(x)
+                            || (by_account.contains(&rule.as_str())
+                                && x["actor"].as_str() == actor
+                                && (rule != "login.disabled_account"
+                                    || x["time"].as_str().map(|t| &t[..10]) == day)))
+                });
+                assert!(
+                    fired.is_none(),
+                    "{file}: near miss {} ({:?}) fired {rule}: {fired:?}",
+                    p["event"],
+                    p["time"]
+                );
+            }
+        }
+    }
+    assert!(
+        planted_rules >= 30 && near_misses >= 25,
+        "{planted_rules} planted, {near_misses} near misses"
+    );
+    // Every rule of the table has at least one planted violation among the findings.
+    let fired: BTreeSet<&str> = findings.iter().filter_map(|f| f["rule"].as_str()).collect();
+    let all: BTreeSet<&str> = report["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert_eq!(fired, all);
+}
+
+#[test]
+fn exit_status_follows_the_worst_finding_and_fail_on() {
+    let (dir, _, _, _) = checked();
+    let run = |args: &[&str]| {
+        let mut all = vec![
+            "--config",
+            "vigil.toml",
+            "--data",
+            "data",
+            "check",
+            "--month",
+            "2026-11",
+            "--no-ingest",
+        ];
+        all.extend_from_slice(args);
+        let out = vigil(dir, &all);
+        (
+            out.status.code(),
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+    // Only medium findings: 1 at the default (medium), 0 with --fail-on high.
+    let (code, out, _) = run(&["--rule", "login.bruteforce"]);
+    assert_eq!(code, Some(1));
+    assert_eq!(out.lines().count(), 8, "{out}");
+    assert!(
+        out.lines().all(|l| l.contains("medium  login.bruteforce")),
+        "{out}"
+    );
+    assert_eq!(
+        run(&["--rule", "login.bruteforce", "--fail-on", "high"]).0,
+        Some(0)
+    );
+    // Only low findings: 0 unless --fail-on low.
+    assert_eq!(run(&["--rule", "admin.action"]).0, Some(0));
+    assert_eq!(
+        run(&["--rule", "admin.action", "--fail-on", "low"]).0,
+        Some(1)
+    );
+    // A month and a range at once: one line, exit 2, nothing on stdout.
+    let (code, out, err) = run(&["--since", "2026-11-01"]);
+    assert_eq!((code, out.as_str()), (Some(2), ""), "{err}");
+    assert_eq!(
+        err,
+        "vigil: --month and --since/--until: give either a month or a range\n"
+    );
+    let (code, _, err) = run(&["--rule", "nosuch"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.starts_with(
+            "vigil: --rule \"nosuch\": no such rule; the rules are data_edit.unapproved,"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_bad_register_row_is_named_and_nothing_is_checked() {
+    let dir = samples_copy("bad-register");
+    let approvals = dir.join("approvals.csv");
+    let mut text = std::fs::read_to_string(&approvals).unwrap();
+    text.push_str("CHG-2026-0099,data_edit,1,dba_wang,张总,general_manager,2026-11-30T10:00:00+08:00,2026-11-31T00:00:00+08:00,2026-12-01T00:00:00+08:00,public.archive_item\n");
+    std::fs::write(&approvals, &text).unwrap();
+    let line = text.lines().count();
+    let out = vigil(
+        &dir,
+        &[
+            "--config",
+            "vigil.toml",
+            "--data",
+            "data",
+            "check",
+            "--month",
+            "2026-11",
+        ],
+    );
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.ends_with(&format!(
+            "approvals.csv: line {line}, column valid_from: \"2026-11-31T00:00:00+08:00\" is not a time with its offset; write it as 2026-11-16T09:00:00+08:00\n"
+        )),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty());
+    // The registers are read before anything else: no index was made.
+    assert!(!dir.join("data").exists());
+
+    let accounts = dir.join("accounts.csv");
+    std::fs::write(&approvals, "ticket,kind,grade,operator,approver,approver_role,approved_at,valid_from,valid_until,scope\n").unwrap();
+    std::fs::write(
+        &accounts,
+        "user,name,dept,kind,status\nzhangwei,张伟,档案室,employee,active\n",
+    )
+    .unwrap();
+    let out = vigil(
+        &dir,
+        &[
+            "--config",
+            "vigil.toml",
+            "--data",
+            "data",
+            "check",
+            "--month",
+            "2026-11",
+        ],
+    );
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(
+            "accounts.csv: line 1, column changed_on: the header has no column \"changed_on\""
+        ),
+        "{err}"
+    );
+}
