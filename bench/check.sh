@@ -43,7 +43,8 @@ times=()
 for i in $(seq "$runs"); do
   /usr/bin/time -f '%e %M' -o "$work/check.time" "$vigil" "${cfg[@]}" check --month 2026-11 --no-ingest \
     --format json --timings > "$work/check.json" 2> "$work/check.err" || [ $? -eq 1 ]
-  read -r secs kb < "$work/check.time"
+  # GNU time writes "Command exited with non-zero status 1" first when vigil exits 1 (findings).
+  read -r secs kb < <(tail -1 "$work/check.time")
   times+=("$secs")
   echo "run $i: ${secs} s, peak RSS $((kb / 1024)) MB"
 done

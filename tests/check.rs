@@ -130,23 +130,13 @@ fn the_sample_month_gives_the_expected_findings() {
     );
 }
 
-/// Every event's file and offset, by id.
-fn origins() -> BTreeMap<String, (String, u64)> {
+/// Every indexed event: its id, and its file's name, offset and source.
+fn indexed() -> Vec<(String, String, u64, String)> {
     let (dir, _, _, _) = checked();
+    let args = ["--config", "vigil.toml", "--data", "data", "search", "*"];
     let out = vigil(
         dir,
-        &[
-            "--config",
-            "vigil.toml",
-            "--data",
-            "data",
-            "search",
-            "*",
-            "--format",
-            "json",
-            "--limit",
-            "1000000",
-        ],
+        &[&args[..], &["--format", "json", "--limit", "1000000"]].concat(),
     );
     assert_eq!(out.status.code(), Some(0));
     String::from_utf8(out.stdout)
@@ -154,15 +144,12 @@ fn origins() -> BTreeMap<String, (String, u64)> {
         .lines()
         .map(|l| {
             let e: Value = serde_json::from_str(l).unwrap();
-            let path = e["origin"]["path"].as_str().unwrap();
-            let file = Path::new(path)
-                .file_name()
-                .unwrap()
-                .to_string_lossy()
-                .into_owned();
+            let path = Path::new(e["origin"]["path"].as_str().unwrap());
             (
                 e["id"].as_str().unwrap().to_string(),
-                (file, e["origin"]["offset"].as_u64().unwrap()),
+                path.file_name().unwrap().to_string_lossy().into_owned(),
+                e["origin"]["offset"].as_u64().unwrap(),
+                e["source"].as_str().unwrap().to_string(),
             )
         })
         .collect()
@@ -183,7 +170,11 @@ fn strings(v: &Value) -> Vec<String> {
 fn every_planted_violation_fires_and_no_near_miss_does() {
     let report = report();
     let findings = report["findings"].as_array().unwrap();
-    let origins = origins();
+    let indexed = indexed();
+    let origins: BTreeMap<&str, (&str, u64)> = indexed
+        .iter()
+        .map(|(id, file, offset, _)| (id.as_str(), (file.as_str(), *offset)))
+        .collect();
     let manifest: Value = serde_json::from_str(
         &std::fs::read_to_string(root().join("samples/manifest.json")).unwrap(),
     )
@@ -191,38 +182,10 @@ fn every_planted_violation_fires_and_no_near_miss_does() {
     let mut files: Vec<&Value> = manifest["files"].as_array().unwrap().iter().collect();
     files.extend(manifest["history"].as_array().into_iter().flatten());
     // The source each file is read by: that of any event from it.
-    let source_of: BTreeMap<String, String> = {
-        let (dir, _, _, _) = checked();
-        let out = vigil(
-            dir,
-            &[
-                "--config",
-                "vigil.toml",
-                "--data",
-                "data",
-                "search",
-                "*",
-                "--format",
-                "json",
-                "--limit",
-                "1000000",
-            ],
-        );
-        String::from_utf8(out.stdout)
-            .unwrap()
-            .lines()
-            .map(|l| {
-                let e: Value = serde_json::from_str(l).unwrap();
-                let path = e["origin"]["path"].as_str().unwrap();
-                let file = Path::new(path)
-                    .file_name()
-                    .unwrap()
-                    .to_string_lossy()
-                    .into_owned();
-                (file, e["source"].as_str().unwrap().to_string())
-            })
-            .collect()
-    };
+    let source_of: BTreeMap<&str, &str> = indexed
+        .iter()
+        .map(|(_, file, _, source)| (file.as_str(), source.as_str()))
+        .collect();
     // Absence findings have no line of the planted event: they match by account or source.
     let by_account = [
         "account.departed_active",
@@ -245,7 +208,7 @@ fn every_planted_violation_fires_and_no_near_miss_does() {
                 finding["evidence"].as_array().unwrap().iter().any(|id| {
                     origins
                         .get(id.as_str().unwrap())
-                        .is_some_and(|(f, o)| f == file && offsets.contains(o))
+                        .is_some_and(|(f, o)| *f == file && offsets.contains(o))
                 })
             };
             let mut fire = strings(&p["rule"]);
@@ -258,7 +221,7 @@ fn every_planted_violation_fires_and_no_near_miss_does() {
                             || (by_account.contains(&rule.as_str())
                                 && x["actor"].as_str() == actor)
                             || (rule == "source.silent"
-                                && x["source"].as_str() == source_of.get(file).map(String::as_str)))
+                                && x["source"].as_str() == source_of.get(file).copied()))
                 });
                 assert!(
                     found,
