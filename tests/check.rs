@@ -9,6 +9,8 @@
 //! `VIGIL_BLESS=1 cargo test --test check` rewrites `tests/expected/check-2026-11.json` after a
 //! deliberate change; review its diff.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers: a failure is the test failing
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
