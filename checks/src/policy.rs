@@ -475,11 +475,13 @@ mod tests {
 
     #[test]
     fn grades_take_the_first_matching_pattern() {
-        let mut p = Policy::default();
-        p.tables = vec![
-            (Pattern::new("archive.flow_comment"), 3),
-            (Pattern::new("archive.flow_*"), 2),
-        ];
+        let mut p = Policy {
+            tables: vec![
+                (Pattern::new("archive.flow_comment"), 3),
+                (Pattern::new("archive.flow_*"), 2),
+            ],
+            ..Policy::default()
+        };
         assert_eq!(p.grade_of("archive.flow_comment"), Some(3));
         assert_eq!(p.grade_of("archive.flow_instance"), Some(2));
         assert_eq!(p.grade_of("archive.user"), None);

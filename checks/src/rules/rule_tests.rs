@@ -17,12 +17,14 @@ const HEAD: &str =
 const ACCOUNTS: &str = "user,name,dept,kind,status,changed_on\n";
 
 fn policy() -> Policy {
-    let mut p = Policy::default();
-    p.tables = vec![
-        (Pattern::new("public.archive_item"), 1),
-        (Pattern::new("public.approval_flow"), 2),
-        (Pattern::new("public.borrow_*"), 3),
-    ];
+    let mut p = Policy {
+        tables: vec![
+            (Pattern::new("public.archive_item"), 1),
+            (Pattern::new("public.approval_flow"), 2),
+            (Pattern::new("public.borrow_*"), 3),
+        ],
+        ..Policy::default()
+    };
     p.service_accounts.insert("archive_app".into());
     p.backup_accounts.insert("backup".into());
     p.admin_accounts.insert("ops_li".into());
@@ -269,7 +271,7 @@ fn a_burst_is_one_finding_across_midnight_and_a_months_end() {
     );
     assert_eq!(f[0].time.to_rfc3339(), "2026-11-10T23:58:00+08:00");
     assert_eq!(
-        f.get(0).and_then(|f| f.until).map(|t| t.to_rfc3339()),
+        f.first().and_then(|f| f.until).map(|t| t.to_rfc3339()),
         Some("2026-11-11T00:02:00+08:00".into())
     );
     assert_eq!(

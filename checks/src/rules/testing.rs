@@ -227,7 +227,6 @@ pub trait With {
     fn ticket(self, t: &str) -> Self;
     fn failed(self) -> Self;
     fn role(self, r: ActorRole) -> Self;
-    fn raw(self, r: &str) -> Self;
     fn field(self, k: &'static str, v: &str) -> Self;
 }
 
@@ -258,10 +257,6 @@ impl With for Event {
     }
     fn role(mut self, r: ActorRole) -> Self {
         self.actor_role = Some(r);
-        self
-    }
-    fn raw(mut self, r: &str) -> Self {
-        self.raw = r.into();
         self
     }
     fn field(mut self, k: &'static str, v: &str) -> Self {
