@@ -29,8 +29,12 @@
 //! run again, and the events already made from it come again with the same ids.
 //!
 //! restic writes no time on its lines: events take the context's reference time, with
-//! `fields.time_source = "reference"`, except a summary with `backup_end` (restic 0.17+).
+//! `fields.time_source = "reference"`, except a summary with `backup_end` (restic 0.17+), and an
+//! error that says when it happened: `lock was created at 2026-11-10 01:12:09 (3m0s ago)` puts
+//! the error, and the failed run's finish, at 01:15:09 in the source's zone
+//! (`fields.time_source = "message"`).
 
+use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
 use serde_json::{Map, Value};
 
 use super::{Anchor, clock_secs, num, size_bytes};
@@ -72,6 +76,8 @@ struct Run {
     warnings: Vec<String>,
     /// A `Fatal:` error still collecting the lines of its message, and how many it has.
     open_error: Option<(Event, u32)>,
+    /// When an error of the run said it happened.
+    error_time: Option<DateTime<Utc>>,
 }
 
 impl Run {
@@ -90,6 +96,7 @@ impl Run {
             status: Map::new(),
             warnings: Vec::new(),
             open_error: None,
+            error_time: None,
         }
     }
 
@@ -251,7 +258,7 @@ impl ResticParser {
             ctx,
             &a.raw_line(),
             FORMAT,
-            ctx.reference,
+            run.error_time.unwrap_or(ctx.reference),
             vocab::BACKUP_FINISH,
             // No line of its own: the run's lines are in the events before it or consumed.
             String::new(),
@@ -268,7 +275,14 @@ impl ResticParser {
             ev.message = "restic run ended without a summary (interrupted, or still running when the log was read)".to_string();
         }
         ev.ticket = ctx.find_ticket(&ev.message);
-        ev.field("time_source", "reference");
+        ev.field(
+            "time_source",
+            if run.error_time.is_some() {
+                "message"
+            } else {
+                "reference"
+            },
+        );
         for (k, v) in std::mem::take(&mut run.status) {
             ev.fields.insert(k, v);
         }
@@ -388,6 +402,9 @@ impl ResticParser {
                 }
                 let target = run.repository.clone();
                 let mut ev = error_event(ctx, line, text.to_string(), message, flag);
+                if ev.fields.get("time_source").and_then(Value::as_str) == Some("message") {
+                    run.error_time.get_or_insert(ev.ts);
+                }
                 ev.target = target;
                 for (k, v) in obj {
                     if !matches!(k.as_str(), "message_type" | "error" | "message") {
@@ -502,6 +519,56 @@ impl ResticParser {
     }
 }
 
+/// When a restic error says it happened: `lock was created at 2026-11-10 01:12:09 (3m0s ago)`
+/// is 01:15:09, read in the source's zone.
+fn time_in_message(ctx: &ParseContext, message: &str) -> Option<DateTime<Utc>> {
+    const MARK: &str = "lock was created at ";
+    let rest = &message[message.find(MARK)? + MARK.len()..];
+    let when = NaiveDateTime::parse_from_str(rest.get(..19)?, "%Y-%m-%d %H:%M:%S").ok()?;
+    let ago = rest.get(19..)?.strip_prefix(" (")?;
+    let ago = go_duration(&ago[..ago.find(" ago)")?])?;
+    let at = crate::time::local_to_utc(when, ctx.zone).ok()?;
+    at.checked_add_signed(ago)
+}
+
+/// A duration as Go prints it: `3m0s`, `1h2m3.5s`, `250ms`.
+fn go_duration(s: &str) -> Option<TimeDelta> {
+    let mut total = 0f64;
+    let mut rest = s;
+    if rest.is_empty() {
+        return None;
+    }
+    while !rest.is_empty() {
+        let n = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        let value: f64 = rest[..n].parse().ok()?;
+        rest = &rest[n..];
+        let (unit, len) = [
+            ("ms", 2),
+            ("us", 2),
+            ("µs", "µs".len()),
+            ("ns", 2),
+            ("h", 1),
+            ("m", 1),
+            ("s", 1),
+        ]
+        .into_iter()
+        .find(|(u, _)| rest.starts_with(u))?;
+        let secs = match unit {
+            "h" => 3600.0,
+            "m" => 60.0,
+            "s" => 1.0,
+            "ms" => 1e-3,
+            "us" | "µs" => 1e-6,
+            _ => 1e-9,
+        };
+        total += value * secs;
+        rest = &rest[len..];
+    }
+    TimeDelta::try_milliseconds((total * 1000.0).round() as i64)
+}
+
 fn error_event(
     ctx: &ParseContext,
     line: &RawLine<'_>,
@@ -509,11 +576,26 @@ fn error_event(
     message: String,
     flag: Option<Flag>,
 ) -> Event {
-    let mut ev = Event::new(ctx, line, FORMAT, ctx.reference, vocab::BACKUP_ERROR, raw);
+    let said = time_in_message(ctx, &message);
+    let mut ev = Event::new(
+        ctx,
+        line,
+        FORMAT,
+        said.unwrap_or(ctx.reference),
+        vocab::BACKUP_ERROR,
+        raw,
+    );
     ev.outcome = Outcome::Failure;
     ev.ticket = ctx.find_ticket(&message);
     ev.message = message;
-    ev.field("time_source", "reference");
+    ev.field(
+        "time_source",
+        if said.is_some() {
+            "message"
+        } else {
+            "reference"
+        },
+    );
     if let Some(f) = flag {
         ev.flag(f);
     }
@@ -716,6 +798,61 @@ mod tests {
         assert_eq!(fin.fields["run_lines"], 4);
         assert_eq!(p.consumed_lines(), 2);
         assert_eq!(accounted(&out), 4);
+    }
+
+    #[test]
+    fn a_lock_error_says_when_it_happened() {
+        // restic's lock message carries the lock's time and its age: the error, and the failed
+        // run's finish, happened at their sum, read in the source's zone (Shanghai here).
+        let text = r#"{"message_type":"exit_error","code":11,"message":"Fatal: unable to create lock in backend: repository is already locked by PID 26399 on arch-web01 by root (UID 0, GID 0)\nlock was created at 2026-11-10 01:12:09 (3m0.5s ago)\nstorage ID ea1ae312"}
+{"message_type":"exit_error","code":1,"message":"Fatal: wrong password or no key found"}
+"#;
+        let (out, _) = run(text);
+        let evs: Vec<&Event> = out.iter().map(|o| o.as_ref().unwrap()).collect();
+        let got: Vec<(&str, String, &str)> = evs
+            .iter()
+            .map(|e| {
+                (
+                    e.action.as_ref(),
+                    e.ts.to_rfc3339(),
+                    e.fields["time_source"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    "backup.error",
+                    "2026-11-09T17:15:09.500+00:00".to_string(),
+                    "message"
+                ),
+                (
+                    "backup.finish",
+                    "2026-11-09T17:15:09.500+00:00".to_string(),
+                    "message"
+                ),
+                (
+                    "backup.error",
+                    "2026-11-03T18:30:00+00:00".to_string(),
+                    "reference"
+                ),
+                (
+                    "backup.finish",
+                    "2026-11-03T18:30:00+00:00".to_string(),
+                    "reference"
+                ),
+            ]
+        );
+        assert_eq!(
+            super::go_duration("1h2m3.5s"),
+            chrono::TimeDelta::try_milliseconds(3_723_500)
+        );
+        assert_eq!(
+            super::go_duration("250ms"),
+            chrono::TimeDelta::try_milliseconds(250)
+        );
+        assert_eq!(super::go_duration("3x"), None);
     }
 
     #[test]
