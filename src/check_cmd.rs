@@ -157,6 +157,8 @@ pub fn run(config: &Config, data: &Path, args: &CheckArgs) -> Result<ExitCode> {
         );
     }
     let store = crate::search_cmd::open(data)?;
+    let jobs: Vec<vigil_backups::jobs::Job> =
+        config.backups.iter().map(|b| b.job.clone()).collect();
     let rules: Vec<&str> = args.rules.iter().map(String::as_str).collect();
     let started = std::time::Instant::now();
     let checks = Checks {
@@ -164,6 +166,7 @@ pub fn run(config: &Config, data: &Path, args: &CheckArgs) -> Result<ExitCode> {
         policy,
         approvals: &approvals,
         accounts: &accounts,
+        jobs: &jobs,
     };
     let outcome = checks.run(since, until, &rules)?;
     let elapsed = started.elapsed();

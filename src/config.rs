@@ -68,6 +68,9 @@ struct ConfigFile {
     /// The registers the checks read.
     #[serde(default)]
     registers: Option<RegistersFile>,
+    /// The backup jobs.
+    #[serde(default)]
+    backups: Vec<crate::backups_config::BackupFile>,
 }
 
 /// One `[[sources]]` table.
@@ -162,6 +165,8 @@ pub struct Config {
     pub options: Options,
     /// The checks' policy and where the registers are.
     pub checking: Checking,
+    /// The backup jobs.
+    pub backups: Vec<crate::backups_config::BackupJob>,
 }
 
 /// The default zone: the regulation's site is in China.
@@ -368,6 +373,13 @@ impl Config {
             &base,
             &policy_err,
         )?;
+        let backups = crate::backups_config::backups(
+            file.backups,
+            checking.policy.zone,
+            &names,
+            &base,
+            &value_err,
+        )?;
         Ok(Config {
             path: path.to_path_buf(),
             data_dir,
@@ -375,6 +387,7 @@ impl Config {
             sources,
             options,
             checking,
+            backups,
         })
     }
 }

@@ -127,7 +127,7 @@ fn the_sample_month_gives_the_expected_findings() {
         "{stderr}"
     );
     assert!(
-        stderr.contains("check: 2026-11-01 00:00 to 2026-12-01 00:00 (Asia/Shanghai): 23 high, 18 medium, 427 low"),
+        stderr.contains("check: 2026-11-01 00:00 to 2026-12-01 00:00 (Asia/Shanghai): 28 high, 18 medium, 427 low"),
         "{stderr}"
     );
 }
@@ -259,13 +259,16 @@ fn every_planted_violation_fires_and_no_near_miss_does() {
         planted_rules >= 30 && near_misses >= 25,
         "{planted_rules} planted, {near_misses} near misses"
     );
-    // Every rule of the table has at least one planted violation among the findings.
+    // Every rule of the table has at least one planted violation among the findings, but those
+    // the sample logs cannot show: no backup run is late or undersized there, and the samples
+    // have no artefacts to find corrupt (`backups/tests` and `tests/backups.rs` show those).
     let fired: BTreeSet<&str> = findings.iter().filter_map(|f| f["rule"].as_str()).collect();
     let all: BTreeSet<&str> = report["rules"]
         .as_array()
         .unwrap()
         .iter()
         .filter_map(Value::as_str)
+        .filter(|r| !["backup.late", "backup.undersized", "backup.corrupt"].contains(r))
         .collect();
     assert_eq!(fired, all);
 }

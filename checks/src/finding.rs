@@ -60,7 +60,7 @@ const fn rule(
 use Severity::{High, Low, Medium};
 
 /// Every rule, in the order findings are reported within one time.
-pub const RULES: [Rule; 15] = [
+pub const RULES: [Rule; 20] = [
     rule(
         "data_edit.unapproved",
         High,
@@ -150,6 +150,36 @@ pub const RULES: [Rule; 15] = [
         High,
         "7.1.7.3 数据完整性机制",
         "audit rules changed, an audit log cleared, or a log file emptied or removed by a person",
+    ),
+    rule(
+        "backup.missing",
+        High,
+        "7.1.5.2 定期备份",
+        "a scheduled backup run that left no trace in its log",
+    ),
+    rule(
+        "backup.failed",
+        High,
+        "7.1.5.4 检查备份日志，发现问题及时整改补救",
+        "a scheduled backup run that failed, with its error line",
+    ),
+    rule(
+        "backup.late",
+        Medium,
+        "7.1.5.2 定期备份",
+        "a scheduled backup run that finished after its grace",
+    ),
+    rule(
+        "backup.undersized",
+        Medium,
+        "7.1.5.4 检查备份日志",
+        "a backup run smaller (or larger) than its job expects",
+    ),
+    rule(
+        "backup.corrupt",
+        High,
+        "7.1.5.4 检查备份日志",
+        "an artefact that failed verification: checksum mismatch, missing, empty, unreadable or not decompressing",
     ),
 ];
 

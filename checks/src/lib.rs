@@ -38,6 +38,8 @@ pub struct Checks<'a> {
     pub policy: &'a Policy,
     pub approvals: &'a Approvals,
     pub accounts: &'a Accounts,
+    /// The backup jobs whose runs the backup rules judge.
+    pub jobs: &'a [vigil_backups::jobs::Job],
 }
 
 /// The findings of a run, and what the run knew.
@@ -70,7 +72,9 @@ impl Checks<'_> {
             since,
             until,
             newest,
+            jobs: self.jobs,
             admin_acts: std::cell::Cell::new(None),
+            backup_runs: std::cell::Cell::new(None),
         };
         let mut findings = Vec::new();
         let mut timings = Vec::new();

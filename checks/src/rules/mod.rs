@@ -3,6 +3,7 @@
 
 mod accounts;
 mod admin;
+mod backups;
 mod data;
 mod logins;
 mod ops;
@@ -26,12 +27,15 @@ pub(crate) struct Ctx<'a> {
     pub since: DateTime<Utc>,
     pub until: DateTime<Utc>,
     pub newest: Option<DateTime<Utc>>,
+    pub jobs: &'a [vigil_backups::jobs::Job],
     /// The administrator acts of the period, kept for the second of the two rules that read them.
     pub admin_acts: std::cell::Cell<Option<Vec<Vec<Row>>>>,
+    /// Each backup job's verdicts, kept for the four rules that read them.
+    pub backup_runs: std::cell::Cell<Option<Vec<(usize, Vec<vigil_backups::jobs::RunVerdict>)>>>,
 }
 
 /// Runs the rule `id`.
-pub(crate) fn run(ctx: &Ctx, id: &str) -> Result<Vec<Finding>> {
+pub(crate) fn run(ctx: &Ctx, id: &'static str) -> Result<Vec<Finding>> {
     match id {
         "data_edit.unapproved" => data::edits(ctx, false),
         "data_edit.grade" => data::edits(ctx, true),
@@ -48,6 +52,10 @@ pub(crate) fn run(ctx: &Ctx, id: &str) -> Result<Vec<Finding>> {
         "account.dormant_outsourced" => accounts::dormant_outsourced(ctx),
         "backup.change_uncovered" => ops::change_uncovered(ctx),
         "source.silent" => ops::silent_sources(ctx),
+        "backup.missing" | "backup.failed" | "backup.late" | "backup.undersized" => {
+            backups::runs(ctx, id)
+        }
+        "backup.corrupt" => backups::corrupt(ctx),
         _ => Ok(Vec::new()),
     }
 }

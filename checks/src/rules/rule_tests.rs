@@ -64,6 +64,7 @@ fn run_with(
         policy,
         approvals: &approvals,
         accounts: &accounts,
+        jobs: &[],
     };
     checks
         .run(t(since), t(until), &[rule])

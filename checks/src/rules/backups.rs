@@ -1,0 +1,101 @@
+//! Backup runs against their schedules (the verdicts of `vigil_backups::jobs::judge`, judged up to
+//! the newest event vigil holds), and artefacts that `vigil backups verify` found corrupt.
+
+use vigil_backups::jobs::{RunStatus, RunVerdict, judge};
+
+use super::Ctx;
+use crate::error::Result;
+use crate::finding::Finding;
+use crate::policy::format_duration;
+
+/// Every job's verdicts for the period, computed once per run of the checks.
+fn verdicts(ctx: &Ctx) -> Result<Vec<(usize, Vec<RunVerdict>)>> {
+    if let Some(v) = ctx.backup_runs.take() {
+        ctx.backup_runs.set(Some(v.clone()));
+        return Ok(v);
+    }
+    // What has not been logged yet is not missing: judged up to the newest event.
+    let now = ctx.newest.unwrap_or(ctx.until);
+    let mut all = Vec::new();
+    for (i, job) in ctx.jobs.iter().enumerate() {
+        all.push((i, judge(job, ctx.store, ctx.since, ctx.until, now)?));
+    }
+    ctx.backup_runs.set(Some(all.clone()));
+    Ok(all)
+}
+
+/// `backup.missing`, `backup.failed`, `backup.late`, `backup.undersized`: one finding per expected
+/// run of a configured backup job with that verdict (a run may be both late and undersized).
+pub(super) fn runs(ctx: &Ctx, rule: &'static str) -> Result<Vec<Finding>> {
+    let mut out = Vec::new();
+    for (i, verdicts) in verdicts(ctx)? {
+        let job = &ctx.jobs[i];
+        for v in verdicts {
+            let when = ctx.fmt(v.expected);
+            let summary = match (rule, v.status) {
+                ("backup.missing", RunStatus::Missing) => format!(
+                    "{}: no run of the {when} backup in {} (schedule {}, grace {})",
+                    job.name,
+                    job.source,
+                    job.schedule.exprs.join(" and "),
+                    format_duration(job.grace)
+                ),
+                ("backup.failed", RunStatus::Failed) => format!(
+                    "{}: the {when} backup failed: {}",
+                    job.name,
+                    v.error
+                        .as_deref()
+                        .and_then(|e| e.lines().next())
+                        .unwrap_or("no error line")
+                ),
+                ("backup.late", RunStatus::Late) => {
+                    let done = v.finished.unwrap_or(v.expected);
+                    format!(
+                        "{}: the {when} backup finished at {}, {} after its time (grace {})",
+                        job.name,
+                        ctx.fmt(done),
+                        format_duration(done - v.expected),
+                        format_duration(job.grace)
+                    )
+                }
+                ("backup.undersized", RunStatus::Ok | RunStatus::Late)
+                    if v.size_problem.is_some() =>
+                {
+                    format!(
+                        "{}: the {when} backup's size: {}",
+                        job.name,
+                        v.size_problem.as_deref().unwrap_or("")
+                    )
+                }
+                _ => continue,
+            };
+            let mut f = ctx.finding(rule, v.expected, summary);
+            f.target = Some(job.name.clone());
+            f.source = Some(job.source.clone());
+            f.host = job.filter.host.clone();
+            f.evidence = v.evidence.clone();
+            if let Some(done) = v.finished {
+                f.until = Some(ctx.policy.local(done).fixed_offset());
+            }
+            out.push(f);
+        }
+    }
+    Ok(out)
+}
+
+/// `backup.corrupt`: every `backup.verify_failed` event of the period (written by `vigil backups
+/// verify`: a checksum mismatch, a missing, empty or unreadable artefact, one that does not
+/// decompress).
+pub(super) fn corrupt(ctx: &Ctx) -> Result<Vec<Finding>> {
+    let mut out = Vec::new();
+    for row in ctx.rows(&ctx.period().term("action", "backup.verify_failed"))? {
+        let events = ctx
+            .store
+            .events(&vigil_index::Filter::all().term("id", row.id.to_string()))?;
+        let summary = events
+            .first()
+            .map_or_else(|| "verification failed".to_string(), |e| e.message.clone());
+        out.push(ctx.finding_of("backup.corrupt", std::slice::from_ref(&row), summary));
+    }
+    Ok(out)
+}
