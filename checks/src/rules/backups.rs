@@ -1,15 +1,15 @@
 //! Backup runs against their schedules (the verdicts of `vigil_backups::jobs::judge`, judged up to
 //! the newest event vigil holds), and artefacts that `vigil backups verify` found corrupt.
 
-use vigil_backups::jobs::{RunStatus, RunVerdict, judge};
+use vigil_backups::jobs::{RunStatus, judge};
 
-use super::Ctx;
+use super::{Ctx, JobVerdicts};
 use crate::error::Result;
 use crate::finding::Finding;
 use crate::policy::format_duration;
 
 /// Every job's verdicts for the period, computed once per run of the checks.
-fn verdicts(ctx: &Ctx) -> Result<Vec<(usize, Vec<RunVerdict>)>> {
+fn verdicts(ctx: &Ctx) -> Result<JobVerdicts> {
     if let Some(v) = ctx.backup_runs.take() {
         ctx.backup_runs.set(Some(v.clone()));
         return Ok(v);

@@ -18,6 +18,9 @@ use crate::finding::{Finding, rule_by_id};
 use crate::policy::Policy;
 use crate::registers::{Accounts, Approvals};
 
+/// Each backup job (its index in `Ctx::jobs`) and the verdicts on its runs.
+pub(crate) type JobVerdicts = Vec<(usize, Vec<vigil_backups::jobs::RunVerdict>)>;
+
 /// What every rule reads.
 pub(crate) struct Ctx<'a> {
     pub store: &'a dyn EventStore,
@@ -31,7 +34,7 @@ pub(crate) struct Ctx<'a> {
     /// The administrator acts of the period, kept for the second of the two rules that read them.
     pub admin_acts: std::cell::Cell<Option<Vec<Vec<Row>>>>,
     /// Each backup job's verdicts, kept for the four rules that read them.
-    pub backup_runs: std::cell::Cell<Option<Vec<(usize, Vec<vigil_backups::jobs::RunVerdict>)>>>,
+    pub backup_runs: std::cell::Cell<Option<JobVerdicts>>,
 }
 
 /// Runs the rule `id`.
