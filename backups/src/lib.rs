@@ -3,3 +3,5 @@
 //! | module | what it holds |
 //! |---|---|
 //! | `artefacts` | the files a job leaves on disk: found, hashed (streaming, in parallel) against their sha256 manifest, optionally decompressed to nothing |
+
+pub mod artefacts;
