@@ -5,6 +5,7 @@
 //! | module | what it is for |
 //! |---|---|
 //! | [`archive_cmd`] | `vigil archive verify` and `vigil archive head`: the evidence chain checked and quoted |
+//! | [`backups_cmd`] | `vigil backups verify`: runs, sizes and artefacts per job; metrics; verdicts indexed |
 //! | [`backups_config`] | `[[backups]]` of `vigil.toml`: the backup jobs, read into the verifier's jobs |
 //! | [`check_cmd`] | `vigil check`: the rules over a period, findings as a table or JSON, exit by severity |
 //! | [`commit`] | one commit of index, checkpoints and archive, shared by ingest and watch |
@@ -21,6 +22,7 @@
 //! | [`watch`] | `vigil watch`: follow the sources, index and archive every line once, stop cleanly |
 
 pub mod archive_cmd;
+pub mod backups_cmd;
 pub mod backups_config;
 pub mod check_cmd;
 pub mod commit;

@@ -114,6 +114,11 @@ enum Command {
         #[arg(long)]
         timings: bool,
     },
+    /// Backups: `verify` judges each job's runs and artefacts, for cron.
+    Backups {
+        #[command(subcommand)]
+        command: BackupsCommand,
+    },
     /// Show one event: as JSON, its raw line(s) and where it came from.
     Show { id: String },
     /// Write a commented vigil.toml and example registers into DIR (default: the current folder).
@@ -197,6 +202,44 @@ impl Quick {
         }
         Ok((zone, encoding, options))
     }
+}
+
+#[derive(Subcommand)]
+enum BackupsCommand {
+    /// For a window (default the last 24 hours), each job's expected runs (ok, late, failed,
+    /// missing), sizes, and artefacts against their sha256 manifest. Exit 0 all fine, 1 not.
+    Verify {
+        /// One day (in the policy's zone), as 2026-11-27.
+        #[arg(long)]
+        date: Option<String>,
+        /// A month, as 2026-11.
+        #[arg(long)]
+        month: Option<String>,
+        /// The window's start.
+        #[arg(long)]
+        since: Option<String>,
+        /// The window's end (default: now).
+        #[arg(long)]
+        until: Option<String>,
+        /// Only this job (repeat for more).
+        #[arg(long = "job")]
+        jobs: Vec<String>,
+        /// Also decompress zstd and gzip artefacts to nothing.
+        #[arg(long)]
+        deep: bool,
+        /// Also re-hash this share (0-1) of the older artefacts, the least recently checked first.
+        #[arg(long)]
+        sample: Option<f64>,
+        /// table or json.
+        #[arg(long, value_enum, default_value = "table")]
+        format: vigil::backups_cmd::VerifyFormat,
+        /// Write node_exporter textfile metrics (vigil_backup_*) to this file, atomically.
+        #[arg(long)]
+        prometheus: Option<PathBuf>,
+        /// Judge the index as it is, without reading the sources first.
+        #[arg(long)]
+        no_ingest: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -445,6 +488,41 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 timings,
             };
             vigil::check_cmd::run(&config, &data, &args)
+        }
+        Command::Backups {
+            command:
+                BackupsCommand::Verify {
+                    ref date,
+                    ref month,
+                    ref since,
+                    ref until,
+                    ref jobs,
+                    deep,
+                    sample,
+                    format,
+                    ref prometheus,
+                    no_ingest,
+                },
+        } => {
+            let Some(config) = config()? else {
+                return Err(anyhow!(
+                    "no config (vigil.toml, --config or $VIGIL_CONFIG): the verification needs its [[backups]] jobs; write one with `vigil init`"
+                ));
+            };
+            let data = data_dir(Some(&config));
+            let args = vigil::backups_cmd::VerifyArgs {
+                date: date.clone(),
+                month: month.clone(),
+                since: since.clone(),
+                until: until.clone(),
+                jobs: jobs.clone(),
+                deep,
+                sample,
+                format,
+                prometheus: prometheus.clone(),
+                no_ingest,
+            };
+            vigil::backups_cmd::run(&config, &data, &args)
         }
         Command::Show { ref id } => {
             let config = config()?;

@@ -38,6 +38,8 @@
 //! | `backup.finish` | backup | a backup run ended (outcome success or failure) |
 //! | `backup.error` | backup | an error reported during a backup run |
 //! | `backup.info` | backup | a backup tool's report or message that is neither a run nor an error (borg check, info, list) |
+//! | `backup.verified` | backup | `vigil backups verify` found a job fine: its runs and its artefacts |
+//! | `backup.verify_failed` | backup | `vigil backups verify` found a job's run missing, failed, late or undersized, or an artefact corrupt |
 //! | `service.start` | system | a service (systemd unit) started |
 //! | `service.stop` | system | a service stopped |
 //! | `service.fail` | system | a service failed |
@@ -112,6 +114,8 @@ vocabulary! {
     BACKUP_FINISH = "backup.finish" => Backup,
     BACKUP_ERROR = "backup.error" => Backup,
     BACKUP_INFO = "backup.info" => Backup,
+    BACKUP_VERIFIED = "backup.verified" => Backup,
+    BACKUP_VERIFY_FAILED = "backup.verify_failed" => Backup,
     SERVICE_START = "service.start" => System,
     SERVICE_STOP = "service.stop" => System,
     SERVICE_FAIL = "service.fail" => System,

@@ -84,17 +84,31 @@ pub(super) fn runs(ctx: &Ctx, rule: &'static str) -> Result<Vec<Finding>> {
 }
 
 /// `backup.corrupt`: every `backup.verify_failed` event of the period (written by `vigil backups
-/// verify`: a checksum mismatch, a missing, empty or unreadable artefact, one that does not
-/// decompress).
+/// verify`) that names artefact problems: a checksum mismatch, a missing, empty or unreadable
+/// artefact, one that does not decompress, a stale newest artefact. (Its run problems are the
+/// other backup rules'.)
 pub(super) fn corrupt(ctx: &Ctx) -> Result<Vec<Finding>> {
+    let filter = ctx.period().term("action", "backup.verify_failed");
+    let rows = ctx.rows(&filter)?;
+    let events = ctx.store.events(&filter)?;
     let mut out = Vec::new();
-    for row in ctx.rows(&ctx.period().term("action", "backup.verify_failed"))? {
-        let events = ctx
-            .store
-            .events(&vigil_index::Filter::all().term("id", row.id.to_string()))?;
-        let summary = events
-            .first()
-            .map_or_else(|| "verification failed".to_string(), |e| e.message.clone());
+    for (row, e) in rows.into_iter().zip(events) {
+        let lines: Vec<&str> = e
+            .fields
+            .get("artefact_problems")
+            .and_then(|v| v.as_array())
+            .map(|a| a.iter().filter_map(|x| x.as_str()).collect())
+            .unwrap_or_default();
+        if lines.is_empty() {
+            continue;
+        }
+        let summary = format!(
+            "{}: {} artefact problem{}: {}",
+            row.target.as_deref().unwrap_or("-"),
+            lines.len(),
+            if lines.len() == 1 { "" } else { "s" },
+            lines.join("; ")
+        );
         out.push(ctx.finding_of("backup.corrupt", std::slice::from_ref(&row), summary));
     }
     Ok(out)
