@@ -13,56 +13,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 use std::sync::OnceLock;
-use std::time::{Duration, SystemTime};
 
 use serde_json::Value;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// 2026-12-01T00:00:00+08:00.
-const AFTER_THE_MONTH: u64 = 1_796_054_400;
-
-fn vigil(cwd: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vigil"))
-        .args(args)
-        .current_dir(cwd)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .output()
-        .unwrap()
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-            let when = SystemTime::UNIX_EPOCH + Duration::from_secs(AFTER_THE_MONTH);
-            std::fs::File::options()
-                .write(true)
-                .open(&target)
-                .unwrap()
-                .set_modified(when)
-                .unwrap();
-        }
-    }
-}
-
-/// A copy of `samples/` in a fresh directory; `--data` goes inside it.
-fn samples_copy(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("vigil-check-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    copy_dir(&root().join("samples"), &dir);
-    dir
-}
+mod common;
+use common::{root, samples_copy, vigil};
 
 /// The month checked once (ingesting first), shared by the tests: (copy, stdout, stderr, exit).
 fn checked() -> &'static (PathBuf, String, String, Option<i32>) {

@@ -1,0 +1,53 @@
+//! What the CLI tests share: running the binary, and a copy of the samples whose files carry
+//! the time just after the month they cover.
+
+#![allow(dead_code)] // each test file uses its own part
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, SystemTime};
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// 2026-12-01T00:00:00+08:00.
+pub const AFTER_THE_MONTH: u64 = 1_796_054_400;
+
+pub fn vigil(cwd: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .args(args)
+        .current_dir(cwd)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .output()
+        .unwrap()
+}
+
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+            let when = SystemTime::UNIX_EPOCH + Duration::from_secs(AFTER_THE_MONTH);
+            std::fs::File::options()
+                .write(true)
+                .open(&target)
+                .unwrap()
+                .set_modified(when)
+                .unwrap();
+        }
+    }
+}
+
+/// A copy of `samples/` in a fresh directory; `--data` goes inside it.
+pub fn samples_copy(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("vigil-check-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    copy_dir(&root().join("samples"), &dir);
+    dir
+}
