@@ -298,6 +298,15 @@ fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
     }
 }
 
+/// The config a command cannot run without; `why` says what it needs from it.
+fn needed(config: Option<vigil::config::Config>, why: &str) -> Result<vigil::config::Config> {
+    config.ok_or_else(|| {
+        anyhow!(
+            "no config (vigil.toml, --config or $VIGIL_CONFIG): {why}; write one with `vigil init`"
+        )
+    })
+}
+
 /// `--fail-on S`: low, medium or high.
 fn parse_severity(s: &str) -> Result<vigil_checks::Severity, String> {
     vigil_checks::Severity::parse(s).ok_or_else(|| format!("{s:?}: use low, medium or high"))
@@ -471,11 +480,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             no_ingest,
             timings,
         } => {
-            let Some(config) = config()? else {
-                return Err(anyhow!(
-                    "no config (vigil.toml, --config or $VIGIL_CONFIG): the checks need the sources, [policy] and [registers]; write one with `vigil init`"
-                ));
-            };
+            let config = needed(
+                config()?,
+                "the checks need the sources, [policy] and [registers]",
+            )?;
             let data = data_dir(Some(&config));
             let args = vigil::check_cmd::CheckArgs {
                 month: month.clone(),
@@ -504,11 +512,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     no_ingest,
                 },
         } => {
-            let Some(config) = config()? else {
-                return Err(anyhow!(
-                    "no config (vigil.toml, --config or $VIGIL_CONFIG): the verification needs its [[backups]] jobs; write one with `vigil init`"
-                ));
-            };
+            let config = needed(config()?, "the verification needs its [[backups]] jobs")?;
             let data = data_dir(Some(&config));
             let args = vigil::backups_cmd::VerifyArgs {
                 date: date.clone(),

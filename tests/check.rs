@@ -286,16 +286,10 @@ fn exit_status_follows_the_worst_finding_and_fail_on() {
     );
 }
 
-#[test]
-fn a_bad_register_row_is_named_and_nothing_is_checked() {
-    let dir = samples_copy("bad-register");
-    let approvals = dir.join("approvals.csv");
-    let mut text = std::fs::read_to_string(&approvals).unwrap();
-    text.push_str("CHG-2026-0099,data_edit,1,dba_wang,张总,general_manager,2026-11-30T10:00:00+08:00,2026-11-31T00:00:00+08:00,2026-12-01T00:00:00+08:00,public.archive_item\n");
-    std::fs::write(&approvals, &text).unwrap();
-    let line = text.lines().count();
-    let out = vigil(
-        &dir,
+/// `vigil check --month 2026-11` on the copy in `dir`.
+fn check_month(dir: &Path) -> std::process::Output {
+    vigil(
+        dir,
         &[
             "--config",
             "vigil.toml",
@@ -305,7 +299,18 @@ fn a_bad_register_row_is_named_and_nothing_is_checked() {
             "--month",
             "2026-11",
         ],
-    );
+    )
+}
+
+#[test]
+fn a_bad_register_row_is_named_and_nothing_is_checked() {
+    let dir = samples_copy("bad-register");
+    let approvals = dir.join("approvals.csv");
+    let mut text = std::fs::read_to_string(&approvals).unwrap();
+    text.push_str("CHG-2026-0099,data_edit,1,dba_wang,张总,general_manager,2026-11-30T10:00:00+08:00,2026-11-31T00:00:00+08:00,2026-12-01T00:00:00+08:00,public.archive_item\n");
+    std::fs::write(&approvals, &text).unwrap();
+    let line = text.lines().count();
+    let out = check_month(&dir);
     let err = String::from_utf8(out.stderr).unwrap();
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
@@ -326,18 +331,7 @@ fn a_bad_register_row_is_named_and_nothing_is_checked() {
         "user,name,dept,kind,status\nzhangwei,张伟,档案室,employee,active\n",
     )
     .unwrap();
-    let out = vigil(
-        &dir,
-        &[
-            "--config",
-            "vigil.toml",
-            "--data",
-            "data",
-            "check",
-            "--month",
-            "2026-11",
-        ],
-    );
+    let out = check_month(&dir);
     let err = String::from_utf8(out.stderr).unwrap();
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(
