@@ -486,7 +486,6 @@ fn human(bytes: u64) -> String {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use std::io::Write as _;
 
     /// The one-thread and the two-thread decoding agree: same bytes, same hash, same verdict.
     #[test]
