@@ -32,8 +32,15 @@ command -v sha256sum >/dev/null || { echo "sha256sum is needed" >&2; exit 2; }
 
 bytes=$((mb * 1024 * 1024))
 mkdir -p "$work/set" "$work/one"
-make() { # PATH BYTES
-  if [ "$(stat -c %s "$1" 2>/dev/null || echo 0)" != "$2" ]; then openssl rand -out "$1" "$2"; fi
+make() { # PATH BYTES (openssl rand takes at most 2^31 - 1 bytes at a time: by 256 MiB)
+  local left=$2 chunk
+  [ "$(stat -c %s "$1" 2>/dev/null || echo 0)" = "$2" ] && return
+  : > "$1"
+  while [ "$left" -gt 0 ]; do
+    chunk=$((left < 268435456 ? left : 268435456))
+    openssl rand "$chunk" >> "$1"
+    left=$((left - chunk))
+  done
 }
 echo "== data: 8 x $mb MiB in $work/set, 1 x $((8 * mb)) MiB in $work/one"
 for i in 1 2 3 4 5 6 7 8; do make "$work/set/part-$i.bin" "$bytes"; done
