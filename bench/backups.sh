@@ -10,9 +10,10 @@
 #   sha256sum and openssl dgst -sha256 on one core, and under xargs -P2 (the set only);
 #   the verifier with 1 and 2 threads over the set, and over the one file;
 # with MB/s (MB = 10^6 bytes), and peak RSS (GNU time) for each.
-# The verifier is timed through backups/examples/verify_artefacts until `vigil backups verify`
-# exists; build it first:
-#   cargo build --release -p vigil-backups --example verify_artefacts
+# `vigil backups verify` is timed as cron runs it (the whole command: config, index, every file
+# hashed with --sample 1, the verdict indexed), on 2 threads; the library's one-thread rate through
+# backups/examples/verify_artefacts. Build both first:
+#   cargo build --release && cargo build --release -p vigil-backups --example verify_artefacts
 # Existing data of the right size in WORKDIR is reused.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,8 +23,9 @@ runs=${2:-3}
 work=${3:-/tmp/vigil-bench-backups}
 target=${CARGO_TARGET_DIR:-target}
 verifier=$target/release/examples/verify_artefacts
-[ -x "$verifier" ] || {
-  echo "build first: cargo build --release -p vigil-backups --example verify_artefacts" >&2
+vigil=$target/release/vigil
+[ -x "$verifier" ] && [ -x "$vigil" ] || {
+  echo "build first: cargo build --release && cargo build --release -p vigil-backups --example verify_artefacts" >&2
   exit 2
 }
 [ -x /usr/bin/time ] || { echo "GNU time (/usr/bin/time) is needed for the peak RSS" >&2; exit 2; }
@@ -53,6 +55,32 @@ fi
 if [ ! -s "$work/one/SHA256SUMS" ] || [ "$work/one/SHA256SUMS" -ot "$one_file" ]; then
   (cd "$work/one" && sha256sum full.bin > SHA256SUMS)
 fi
+# A config with the two artefact sets as jobs. Their schedule (2:00 on 1 January) expects no run
+# in the last 24 hours, so only the artefacts are judged; --sample 1 re-hashes every file, however
+# old, on every run.
+: > "$work/none.log"
+cat > "$work/vigil.toml" <<EOF_TOML
+data_dir = "data"
+[[sources]]
+name = "none"
+paths = ["none.log"]
+format = "syslog"
+role = "backup"
+[[backups]]
+name = "set"
+schedule = "0 2 1 1 *"
+source = "none"
+artefacts = ["set/part-*.bin"]
+manifest = "set/SHA256SUMS"
+[[backups]]
+name = "one"
+schedule = "0 2 1 1 *"
+source = "none"
+artefacts = ["one/full.bin"]
+manifest = "one/SHA256SUMS"
+EOF_TOML
+"$vigil" --config "$work/vigil.toml" ingest > /dev/null 2> "$work/ingest.err" || { cat "$work/ingest.err" >&2; exit 2; }
+verify=("$vigil" --config "$work/vigil.toml" backups verify --no-ingest --sample 1)
 set_bytes=$((8 * bytes))
 one_bytes=$((8 * bytes))
 cat "${set_files[@]}" "$one_file" > /dev/null # into the page cache
@@ -94,22 +122,22 @@ run "openssl dgst -sha256, set, 1 core" "$set_bytes" openssl dgst -sha256 "${set
 os=$rate
 run "openssl dgst -sha256, set, xargs -P2" "$set_bytes" sh -c 'printf "%s\n" "$@" | xargs -P2 -n1 openssl dgst -sha256' sh "${set_files[@]}"
 ox=$rate
-run "verifier, set, 1 thread" "$set_bytes" "$verifier" "$work/set/SHA256SUMS" "$work/set/part-*.bin" 1
-run "verifier, set, 2 threads" "$set_bytes" "$verifier" "$work/set/SHA256SUMS" "$work/set/part-*.bin" 2
+run "verifier (library), set, 1 thread" "$set_bytes" "$verifier" "$work/set/SHA256SUMS" "$work/set/part-*.bin" 1
+run "vigil backups verify, set, 2 threads" "$set_bytes" "${verify[@]}" --job set
 v2=$rate
-grep -q 'problems 0' "$work/cmd.out" || { echo "the verifier found problems:" >&2; cat "$work/cmd.out" >&2; exit 1; }
+grep -q '^set: OK' "$work/cmd.out" || { echo "vigil found problems:" >&2; cat "$work/cmd.out" >&2; exit 1; }
 
 echo "== one file: $((one_bytes / 1000000)) MB"
 run "sha256sum, one file" "$one_bytes" sha256sum "$one_file"
 run "openssl dgst -sha256, one file" "$one_bytes" openssl dgst -sha256 "$one_file"
 o1=$rate
-run "verifier, one file" "$one_bytes" "$verifier" "$work/one/SHA256SUMS" "$one_file" 2
+run "vigil backups verify, one file" "$one_bytes" "${verify[@]}" --job one
 v1=$rate
-grep -q 'problems 0' "$work/cmd.out" || { echo "the verifier found problems:" >&2; cat "$work/cmd.out" >&2; exit 1; }
+grep -q '^one: OK' "$work/cmd.out" || { echo "vigil found problems:" >&2; cat "$work/cmd.out" >&2; exit 1; }
 
 echo "== ratios (targets: one file >= 0.8 x openssl; the set on 2 cores > openssl on 1 core)"
 awk -v v1="$v1" -v o1="$o1" -v v2="$v2" -v os="$os" -v ox="$ox" 'BEGIN {
-  printf "verifier / openssl, one file:                 %.2f\n", v1 / o1
-  printf "verifier 2 threads / openssl 1 core, set:      %.2f\n", v2 / os
-  printf "verifier 2 threads / openssl xargs -P2, set:   %.2f\n", v2 / ox }'
+  printf "vigil / openssl, one file:                 %.2f\n", v1 / o1
+  printf "vigil 2 threads / openssl 1 core, set:      %.2f\n", v2 / os
+  printf "vigil 2 threads / openssl xargs -P2, set:   %.2f\n", v2 / ox }'
 echo "   (load at the end: $(cut -d' ' -f1-3 /proc/loadavg); the machine is shared, repeat if noisy)"
