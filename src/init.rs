@@ -104,6 +104,22 @@ tables = [
 # archives_leader = [2, 3]
 # archives_head = [3]
 
+# The backup jobs `vigil backups verify` and the checks judge. Keys: name; schedule (a cron
+# expression, or a list of them); zone (default: the policy's); grace (how long after its time a
+# run may finish, default 2h); source, and job / host / tag (which events are its runs); size_min,
+# size_max, size_not_below ("80%" of the median of the last 7 runs); artefacts (globs or
+# directories), manifest (sha256sum format) or manifests (a glob, one per run); max_age.
+[[backups]]
+name = "archive-db"
+schedule = "0 2 * * *"
+grace = "1h"
+source = "backup-job"
+job = "backup-archive-db"
+size_not_below = "80%"
+# artefacts = ["/backup/archive-db/*.dump"]
+# manifest = "/backup/archive-db/SHA256SUMS"
+# max_age = "26h"
+
 # The field mapping of json sources: which key holds what (each a key, a dotted path, or a list
 # of them; the defaults fit common names). Uncomment to change.
 # [json]
@@ -190,6 +206,8 @@ mod tests {
         );
         assert_eq!(c.checking.policy.grade_of("public.archive_item"), Some(1));
         assert_eq!(c.checking.policy.grade_of("public.borrow_record"), Some(3));
+        assert_eq!(c.backups.len(), 1);
+        assert_eq!(c.backups[0].job.schedule.exprs, ["0 2 * * *"]);
     }
 
     #[test]
