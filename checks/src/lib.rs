@@ -31,6 +31,7 @@ pub use error::{Error, Result};
 pub use finding::{Finding, RULES, Rule, Severity, rule_by_id};
 pub use policy::Policy;
 pub use registers::{Accounts, Approvals};
+pub use rules::data::{DataEdit, EditVerdict};
 
 /// Everything a run of the checks reads.
 pub struct Checks<'a> {
@@ -55,16 +56,21 @@ pub struct Outcome {
 }
 
 impl Checks<'_> {
-    /// Runs the rules `rules` (ids of [`RULES`]; empty = all) over the events of
-    /// `[since, until)`. Unknown ids are the caller's to refuse (see [`rule_by_id`]).
-    pub fn run(
+    /// Every backend data edit of `[since, until)` with the ticket that covers it (or why none
+    /// does): what the monthly report lists, and what `data_edit.unapproved` and `data_edit.grade`
+    /// judge.
+    pub fn data_edits(&self, since: DateTime<Utc>, until: DateTime<Utc>) -> Result<Vec<DataEdit>> {
+        let ctx = self.context(since, until, None);
+        rules::data::data_edits(&ctx)
+    }
+
+    fn context(
         &self,
         since: DateTime<Utc>,
         until: DateTime<Utc>,
-        rules: &[&str],
-    ) -> Result<Outcome> {
-        let newest = self.store.span(&Filter::all())?.map(|(_, b)| b);
-        let ctx = rules::Ctx {
+        newest: Option<DateTime<Utc>>,
+    ) -> rules::Ctx<'_> {
+        rules::Ctx {
             store: self.store,
             policy: self.policy,
             approvals: self.approvals,
@@ -75,7 +81,19 @@ impl Checks<'_> {
             jobs: self.jobs,
             admin_acts: std::cell::Cell::new(None),
             backup_runs: std::cell::Cell::new(None),
-        };
+        }
+    }
+
+    /// Runs the rules `rules` (ids of [`RULES`]; empty = all) over the events of
+    /// `[since, until)`. Unknown ids are the caller's to refuse (see [`rule_by_id`]).
+    pub fn run(
+        &self,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+        rules: &[&str],
+    ) -> Result<Outcome> {
+        let newest = self.store.span(&Filter::all())?.map(|(_, b)| b);
+        let ctx = self.context(since, until, newest);
         let mut findings = Vec::new();
         let mut timings = Vec::new();
         for rule in RULES

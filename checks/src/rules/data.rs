@@ -44,65 +44,165 @@ fn covering<'a>(ctx: &'a Ctx, kind: TicketKind, row: &'a Row) -> Vec<&'a Approva
         .collect()
 }
 
-/// `data_edit.unapproved` (`grade` false) and `data_edit.grade` (`grade` true): every db.insert,
-/// db.update, db.delete or db.ddl on a business table (a table with a grade in the policy) by an
-/// account that is not a service account, in the period. Unapproved: no data_edit ticket has
-/// the edit's actor as operator, a window holding its time and a scope holding its table (a
-/// ticket the line quotes counts only if the register holds it and it covers the edit). Grade:
-/// tickets cover it, but none was approved by a role that may approve the table's grade.
-pub(super) fn edits(ctx: &Ctx, grade: bool) -> Result<Vec<Finding>> {
+/// How a backend data edit stands against the register.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EditVerdict {
+    /// A data_edit ticket covers it, approved by a role that may approve its table's grade.
+    Approved,
+    /// Tickets cover it, but none was approved by a role that may approve its table's grade.
+    GradeTooLow,
+    /// No data_edit ticket covers its operator, time and table.
+    Unapproved,
+}
+
+/// One backend data edit of the period, as the monthly report lists it (regulation chapter 9:
+/// every backend edit of the month is reported to the IT meeting).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct DataEdit {
+    pub time: chrono::DateTime<chrono::FixedOffset>,
+    /// The event's id.
+    pub id: String,
+    pub host: String,
+    pub source: String,
+    pub actor: Option<String>,
+    pub src_ip: Option<String>,
+    /// db.insert, db.update, db.delete or db.ddl.
+    pub action: String,
+    pub table: String,
+    pub grade: u8,
+    /// The statement, cut to 160 characters, when the log gives it.
+    pub statement: Option<String>,
+    /// The ticket the line quotes, if any.
+    pub quoted: Option<String>,
+    /// The register's ticket that covers it (the approving one, if any does).
+    pub ticket: Option<String>,
+    pub approver: Option<String>,
+    pub approver_role: Option<String>,
+    pub verdict: EditVerdict,
+    /// The one-line summary of a finding (empty when approved).
+    pub summary: String,
+}
+
+/// Every db.insert, db.update, db.delete or db.ddl on a business table (a table with a grade in
+/// the policy) by an account that is not a service account, in the period, judged against the
+/// approvals register: approved when a data_edit ticket has the edit's actor as operator, a window
+/// holding its time, a scope holding its table, and an approver whose role may approve the table's
+/// grade. A ticket the line quotes counts only if the register holds it and it covers the edit.
+pub(crate) fn data_edits(ctx: &Ctx) -> Result<Vec<DataEdit>> {
     let filter = ctx.period().one_of("action", EDITS).none_of(
         "actor",
         ctx.actors(ctx.policy.service_accounts.iter().cloned()),
     );
-    let mut out = Vec::new();
+    let mut rows = Vec::new();
     for row in ctx.rows(&filter)? {
         if row.outcome.as_ref() == "failure" {
             continue;
         }
-        let Some(table) = row.target.as_deref() else {
+        let Some(g) = row.target.as_deref().and_then(|t| ctx.policy.grade_of(t)) else {
             continue;
         };
-        let Some(g) = ctx.policy.grade_of(table) else {
-            continue;
-        };
+        rows.push((row, g));
+    }
+    // The statements, for the few edits that remain.
+    let ids: Vec<String> = rows.iter().map(|(r, _)| r.id.to_string()).collect();
+    let statements: std::collections::HashMap<String, String> = if ids.is_empty() {
+        Default::default()
+    } else {
+        ctx.store
+            .events(&vigil_index::Filter::all().one_of("id", ids))?
+            .into_iter()
+            .filter_map(|e| {
+                let text = ["statement", "sql", "query"]
+                    .iter()
+                    .find_map(|k| e.fields.get(k).and_then(|v| v.as_str()))?;
+                let cut: String = text.chars().take(160).collect();
+                Some((e.id.to_string(), cut))
+            })
+            .collect()
+    };
+    let mut out = Vec::with_capacity(rows.len());
+    for (row, g) in rows {
+        let table = row.target.as_deref().unwrap_or_default().to_string();
         let tickets = covering(ctx, TicketKind::DataEdit, &row);
+        let approving = tickets
+            .iter()
+            .find(|a| ctx.policy.may_approve(&a.approver_role, g))
+            .or(tickets.first())
+            .copied();
         let what = format!(
             "{} on {table} (grade {g}) by {}",
             row.action,
             or_dash(&row.actor)
         );
-        if tickets.is_empty() {
-            if grade {
-                continue;
+        let (verdict, summary) = match approving {
+            None => {
+                let mut summary = format!("{what} with no approved data_edit ticket covering it");
+                if let Some(q) = row.ticket.as_deref() {
+                    summary.push_str(&format!(
+                        "; {}",
+                        why_not(ctx, q, TicketKind::DataEdit, &row)
+                    ));
+                }
+                (EditVerdict::Unapproved, summary)
             }
-            let mut summary = format!("{what} with no approved data_edit ticket covering it");
-            if let Some(q) = row.ticket.as_deref() {
-                summary.push_str(&format!(
-                    "; {}",
-                    why_not(ctx, q, TicketKind::DataEdit, &row)
-                ));
-            }
-            out.push(ctx.finding_of("data_edit.unapproved", std::slice::from_ref(&row), summary));
-        } else if grade
-            && !tickets
-                .iter()
-                .any(|a| ctx.policy.may_approve(&a.approver_role, g))
-        {
-            let t = tickets[0];
-            let summary = format!(
-                "{what} under {} approved by {} ({}), but grade {g} needs {}",
-                t.ticket,
-                t.approver,
-                t.approver_role,
-                ctx.policy.approvers_of(g).join(" or ")
-            );
-            let mut f = ctx.finding_of("data_edit.grade", std::slice::from_ref(&row), summary);
-            if f.target.is_none() {
-                f.target = Some(table.to_string());
-            }
-            out.push(f);
-        }
+            Some(t) if !ctx.policy.may_approve(&t.approver_role, g) => (
+                EditVerdict::GradeTooLow,
+                format!(
+                    "{what} under {} approved by {} ({}), but grade {g} needs {}",
+                    t.ticket,
+                    t.approver,
+                    t.approver_role,
+                    ctx.policy.approvers_of(g).join(" or ")
+                ),
+            ),
+            Some(_) => (EditVerdict::Approved, String::new()),
+        };
+        out.push(DataEdit {
+            time: ctx.policy.local(row.ts).fixed_offset(),
+            id: row.id.to_string(),
+            host: row.host.to_string(),
+            source: row.source.to_string(),
+            actor: row.actor.as_deref().map(str::to_string),
+            src_ip: row.src_ip.as_deref().map(str::to_string),
+            action: row.action.to_string(),
+            statement: statements.get(row.id.as_ref()).cloned(),
+            quoted: row.ticket.as_deref().map(str::to_string),
+            ticket: approving.map(|a| a.ticket.clone()),
+            approver: approving.map(|a| a.approver.clone()),
+            approver_role: approving.map(|a| a.approver_role.clone()),
+            table,
+            grade: g,
+            verdict,
+            summary,
+        });
+    }
+    Ok(out)
+}
+
+/// `data_edit.unapproved` (`grade` false) and `data_edit.grade` (`grade` true): the edits of
+/// [`data_edits`] judged unapproved, or approved by too low a role for their table's grade.
+pub(super) fn edits(ctx: &Ctx, grade: bool) -> Result<Vec<Finding>> {
+    let want = if grade {
+        EditVerdict::GradeTooLow
+    } else {
+        EditVerdict::Unapproved
+    };
+    let rule = if grade {
+        "data_edit.grade"
+    } else {
+        "data_edit.unapproved"
+    };
+    let mut out = Vec::new();
+    for e in data_edits(ctx)?.into_iter().filter(|e| e.verdict == want) {
+        let mut f = ctx.finding(rule, e.time.with_timezone(&chrono::Utc), e.summary);
+        f.actor = e.actor;
+        f.src_ip = e.src_ip;
+        f.target = Some(e.table);
+        f.host = Some(e.host);
+        f.source = Some(e.source);
+        f.evidence = vec![e.id];
+        out.push(f);
     }
     Ok(out)
 }

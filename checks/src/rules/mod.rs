@@ -4,7 +4,7 @@
 mod accounts;
 mod admin;
 mod backups;
-mod data;
+pub(crate) mod data;
 mod logins;
 mod ops;
 

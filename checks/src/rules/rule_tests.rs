@@ -572,3 +572,87 @@ fn permissions_and_tampering() {
         vec![vec![7], vec![9]]
     );
 }
+
+#[test]
+fn the_months_edits_are_listed_with_their_ticket_approver_and_statement() {
+    let tickets = "G-1,data_edit,3,dba_wang,李主任,archives_head,2026-11-01T10:00:00+08:00,2026-11-02T00:00:00+08:00,2026-11-03T00:00:00+08:00,public.*\n\
+                   G-2,data_edit,2,dba_chen,王总,archives_leader,2026-11-01T10:00:00+08:00,2026-11-02T00:00:00+08:00,2026-11-03T00:00:00+08:00,public.approval_flow\n";
+    let e = |n, actor, table| ev(n, "2026-11-02 10:00:00", "db.update", Some(actor)).target(table);
+    let events = vec![
+        e(1, "dba_chen", "public.approval_flow").field(
+            "statement",
+            "UPDATE public.approval_flow SET state = 'done' WHERE id = 42",
+        ),
+        e(2, "dba_wang", "public.archive_item").ticket("G-1"),
+        e(3, "dba_chen", "public.archive_item"),
+        e(4, "archive_app", "public.archive_item"),
+    ];
+    let store = MemStore { events };
+    let approvals =
+        Approvals::parse(Path::new("a.csv"), &format!("{HEAD}{tickets}")).unwrap_or_default();
+    let accounts = Accounts::default();
+    let p = policy();
+    let checks = Checks {
+        store: &store,
+        policy: &p,
+        approvals: &approvals,
+        accounts: &accounts,
+        jobs: &[],
+    };
+    let edits = checks
+        .data_edits(t("2026-11-01 00:00:00"), t("2026-12-01 00:00:00"))
+        .unwrap_or_default();
+    let got: Vec<(
+        &str,
+        &str,
+        u8,
+        Option<&str>,
+        Option<&str>,
+        crate::EditVerdict,
+    )> = edits
+        .iter()
+        .map(|e| {
+            (
+                e.actor.as_deref().unwrap_or(""),
+                e.table.as_str(),
+                e.grade,
+                e.ticket.as_deref(),
+                e.approver_role.as_deref(),
+                e.verdict,
+            )
+        })
+        .collect();
+    use crate::EditVerdict::*;
+    assert_eq!(
+        got,
+        vec![
+            (
+                "dba_chen",
+                "public.approval_flow",
+                2,
+                Some("G-2"),
+                Some("archives_leader"),
+                Approved
+            ),
+            (
+                "dba_wang",
+                "public.archive_item",
+                1,
+                Some("G-1"),
+                Some("archives_head"),
+                GradeTooLow
+            ),
+            ("dba_chen", "public.archive_item", 1, None, None, Unapproved),
+        ]
+    );
+    assert_eq!(
+        edits[0].statement.as_deref(),
+        Some("UPDATE public.approval_flow SET state = 'done' WHERE id = 42")
+    );
+    assert_eq!(edits[1].quoted.as_deref(), Some("G-1"));
+    assert_eq!(edits[0].summary, "");
+    assert_eq!(
+        edits[2].summary,
+        "db.update on public.archive_item (grade 1) by dba_chen with no approved data_edit ticket covering it"
+    );
+}
