@@ -602,14 +602,15 @@ fn the_months_edits_are_listed_with_their_ticket_approver_and_statement() {
     let edits = checks
         .data_edits(t("2026-11-01 00:00:00"), t("2026-12-01 00:00:00"))
         .unwrap_or_default();
-    let got: Vec<(
-        &str,
-        &str,
+    type Line<'a> = (
+        &'a str,
+        &'a str,
         u8,
-        Option<&str>,
-        Option<&str>,
+        Option<&'a str>,
+        Option<&'a str>,
         crate::EditVerdict,
-    )> = edits
+    );
+    let got: Vec<Line> = edits
         .iter()
         .map(|e| {
             (
