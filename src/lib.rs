@@ -14,6 +14,7 @@
 //! | [`config`] | `vigil.toml`: sources, the site's formats, data directory, display zone |
 //! | [`init`] | `vigil init`: a commented config and example registers |
 //! | [`ingest`] | `vigil ingest`: files into the index from their checkpoints, rejects to the dead letter |
+//! | [`report_cmd`] | `vigil report`: the monthly IT-meeting report, Markdown (zh, en) or JSON |
 //! | [`sanitize`] | log text made safe for a terminal (control sequences stripped) |
 //! | [`read`] | reading a log file (plain or gzip) into parser lines, with its fingerprint |
 //! | [`policy_config`] | `[policy]` and `[registers]` of `vigil.toml`, read into the checks' policy |
@@ -34,6 +35,7 @@ pub mod init;
 pub mod parse_cmd;
 pub mod policy_config;
 pub mod read;
+pub mod report_cmd;
 pub mod sanitize;
 pub mod search_cmd;
 pub mod watch;

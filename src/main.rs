@@ -119,6 +119,24 @@ enum Command {
         #[command(subcommand)]
         command: BackupsCommand,
     },
+    /// The monthly IT-meeting report: Markdown in Chinese or English, or its JSON model.
+    Report {
+        /// The month, as 2026-11.
+        #[arg(long)]
+        month: String,
+        /// zh (the regulation's headings) or en.
+        #[arg(long, value_enum, default_value = "zh")]
+        lang: vigil::report_cmd::ReportLang,
+        /// md or json.
+        #[arg(long, value_enum, default_value = "md")]
+        format: vigil::report_cmd::ReportFormat,
+        /// Write to this file (readable by its owner only) instead of stdout.
+        #[arg(short = 'o', long)]
+        output: Option<PathBuf>,
+        /// Report on the index as it is, without reading the sources first.
+        #[arg(long)]
+        no_ingest: bool,
+    },
     /// Show one event: as JSON, its raw line(s) and where it came from.
     Show { id: String },
     /// Write a commented vigil.toml and example registers into DIR (default: the current folder).
@@ -527,6 +545,27 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 no_ingest,
             };
             vigil::backups_cmd::run(&config, &data, &args)
+        }
+        Command::Report {
+            ref month,
+            lang,
+            format,
+            ref output,
+            no_ingest,
+        } => {
+            let config = needed(
+                config()?,
+                "the report needs the sources, [policy], [registers] and [[backups]]",
+            )?;
+            let data = data_dir(Some(&config));
+            let args = vigil::report_cmd::ReportArgs {
+                month: month.clone(),
+                lang,
+                format,
+                output: output.clone(),
+                no_ingest,
+            };
+            vigil::report_cmd::run(&config, &data, &args)
         }
         Command::Show { ref id } => {
             let config = config()?;

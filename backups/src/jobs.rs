@@ -8,6 +8,7 @@
 //! late; with only failures, failed (with the first error line); with nothing, missing once its
 //! grace has passed. Every time is read from the index; "now" is the later of the clock and the
 //! newest event vigil holds, so a month of logs read after the fact is judged as it happened.
+//! Runs expected before the oldest event of the job's source are not judged.
 
 use std::str::FromStr;
 
@@ -229,7 +230,16 @@ pub fn judge(
     until: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> vigil_index::Result<Vec<RunVerdict>> {
-    let expected = job.schedule.times(since, until);
+    // Runs expected before vigil holds any log of the source are not judged: vigil cannot tell
+    // them from the time before it was set up. (A source with no log at all is judged: its
+    // runs are all missing.)
+    let oldest = store
+        .span(&Filter::all().term("source", job.source.clone()))?
+        .map(|(first, _)| first);
+    let mut expected = job.schedule.times(since, until);
+    if let Some(oldest) = oldest {
+        expected.retain(|t| *t + SLACK >= oldest);
+    }
     let Some(&first) = expected.first() else {
         return Ok(Vec::new());
     };

@@ -119,8 +119,9 @@ pub(super) fn change_uncovered(ctx: &Ctx) -> Result<Vec<Finding>> {
 
 /// `source.silent`: for each source with a quiet limit (policy `quiet`), every gap between its
 /// events longer than the limit that reaches into the period, up to the newest event vigil holds
-/// (what has not been read yet is not silence). One finding per gap, with the events on either
-/// side as evidence.
+/// (what has not been read yet is not silence), from the source's first event on (before it,
+/// vigil cannot tell silence from not being set up yet); a source with no event at all is silent
+/// the whole window. One finding per gap, with the events on either side as evidence.
 pub(super) fn silent_sources(ctx: &Ctx) -> Result<Vec<Finding>> {
     let end = ctx.newest.map_or(ctx.until, |n| n.min(ctx.until));
     let mut out = Vec::new();
@@ -143,11 +144,20 @@ pub(super) fn silent_sources(ctx: &Ctx) -> Result<Vec<Finding>> {
         // The gaps: (start, end, whether an event bounds each side).
         let mut gaps: Vec<(DateTime<Utc>, DateTime<Utc>, bool, bool)> = Vec::new();
         for &t in &times {
-            let (start, known) = prev.map_or((ctx.since, false), |p| (p, true));
-            if t - start > limit {
-                gaps.push((start, t, known, true));
+            match prev {
+                Some(p) if t - p > limit => gaps.push((p, t, true, true)),
+                // Before the source's first event vigil holds: not known to be silence.
+                _ => {}
             }
             prev = Some(t);
+        }
+        // A source with no event at all is silent the whole window; one whose log begins after
+        // the window is not judged.
+        let ever = ctx
+            .store
+            .span(&Filter::all().term("source", source.clone()))?;
+        if prev.is_none() && ever.is_some() {
+            continue;
         }
         let (start, known) = prev.map_or((ctx.since, false), |p| (p, true));
         if end - start > limit {

@@ -1,0 +1,598 @@
+//! The report as Markdown, for wikis and meeting documents: in Chinese, with the regulation's own
+//! headings (后台数据修改通报 ...), or in English. Text from logs is made inert: HTML
+//! special characters become entities, table bars are escaped, control characters dropped.
+
+use std::fmt::Write;
+
+use vigil_checks::{EditVerdict, Finding};
+
+use crate::model::{Approvable, Compared, Report};
+
+/// The report's language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Zh,
+    En,
+}
+
+struct Words {
+    title: &'static str,
+    sections: [&'static str; 10],
+    none: &'static str,
+    yes: &'static str,
+    no: &'static str,
+}
+
+const ZH: Words = Words {
+    title: "数字档案馆系统运行维护月报",
+    sections: [
+        "一、概况",
+        "二、备份及日志检查",
+        "三、后台数据修改通报",
+        "四、数据导出与特殊权限",
+        "五、管理员操作",
+        "六、登录访问记录",
+        "七、发布管理",
+        "八、事件管理",
+        "九、日志与证据完整性",
+        "附录：全部发现及其证据",
+    ],
+    none: "无",
+    yes: "是",
+    no: "否",
+};
+
+const EN: Words = Words {
+    title: "Digital archive system: monthly operations report",
+    sections: [
+        "1. Summary",
+        "2. Backups",
+        "3. Backend data edits",
+        "4. Data exports and special permissions",
+        "5. Administrator actions",
+        "6. Logins",
+        "7. Releases",
+        "8. Incidents",
+        "9. Evidence integrity",
+        "Appendix: every finding and its evidence",
+    ],
+    none: "none",
+    yes: "yes",
+    no: "no",
+};
+
+/// Log text made inert in Markdown: no HTML, no table breaks, one line.
+pub fn inert(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '|' => out.push_str("\\|"),
+            '`' => out.push_str("\\`"),
+            '*' | '[' | ']' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' | '\t' => out.push(' '),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn opt(s: &Option<String>) -> String {
+    s.as_deref().map_or_else(|| "-".to_string(), inert)
+}
+
+fn compared(c: &Compared) -> String {
+    let d = c.this as i64 - c.previous as i64;
+    format!("{} ({}{})", c.this, if d >= 0 { "+" } else { "" }, d)
+}
+
+fn when(t: &chrono::DateTime<chrono::FixedOffset>) -> String {
+    t.format("%m-%d %H:%M").to_string()
+}
+
+fn findings_table(out: &mut String, w: &Words, lang: Lang, fs: &[Finding]) {
+    if fs.is_empty() {
+        let _ = writeln!(out, "{}\n", w.none);
+        return;
+    }
+    let head = match lang {
+        Lang::Zh => "| 时间 | 规则 | 内容 |\n|---|---|---|",
+        Lang::En => "| time | rule | what |\n|---|---|---|",
+    };
+    let _ = writeln!(out, "{head}");
+    for f in fs {
+        let _ = writeln!(
+            out,
+            "| {} | `{}` | {} |",
+            when(&f.time),
+            f.rule,
+            inert(&f.summary)
+        );
+    }
+    out.push('\n');
+}
+
+fn approvables(out: &mut String, w: &Words, lang: Lang, xs: &[Approvable]) {
+    if xs.is_empty() {
+        let _ = writeln!(out, "{}\n", w.none);
+        return;
+    }
+    let head = match lang {
+        Lang::Zh => "| 时间 | 操作 | 操作人 | 对象 | 工单 | 已审批 |\n|---|---|---|---|---|---|",
+        Lang::En => {
+            "| time | action | by | target | ticket | approved |\n|---|---|---|---|---|---|"
+        }
+    };
+    let _ = writeln!(out, "{head}");
+    for x in xs {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} |",
+            when(&x.time),
+            x.action,
+            opt(&x.actor),
+            opt(&x.target),
+            opt(&x.ticket),
+            if x.approved { w.yes } else { w.no }
+        );
+    }
+    out.push('\n');
+}
+
+/// The report as Markdown in `lang`.
+pub fn render(r: &Report, lang: Lang) -> String {
+    let w = match lang {
+        Lang::Zh => &ZH,
+        Lang::En => &EN,
+    };
+    let zh = lang == Lang::Zh;
+    let mut out = String::new();
+    let _ = writeln!(out, "# {}：{}\n", w.title, r.month);
+    let _ = writeln!(
+        out,
+        "{} {} – {} ({})\n",
+        if zh { "期间" } else { "Period" },
+        r.since.format("%Y-%m-%d %H:%M"),
+        r.until.format("%Y-%m-%d %H:%M"),
+        r.zone
+    );
+
+    // 1.
+    let _ = writeln!(out, "## {}\n", w.sections[0]);
+    let _ = writeln!(
+        out,
+        "{}\n",
+        if zh {
+            "括号内为与上月相比的增减。"
+        } else {
+            "In brackets: the change from the month before."
+        }
+    );
+    let _ = writeln!(
+        out,
+        "{}",
+        if zh {
+            "| 日志来源 | 事件数 |\n|---|---|"
+        } else {
+            "| source | events |\n|---|---|"
+        }
+    );
+    for (s, c) in &r.summary.events {
+        let _ = writeln!(out, "| {} | {} |", inert(s), compared(c));
+    }
+    out.push('\n');
+    let _ = writeln!(
+        out,
+        "{}",
+        if zh {
+            "| 严重程度 | 发现数 |\n|---|---|"
+        } else {
+            "| severity | findings |\n|---|---|"
+        }
+    );
+    for (s, c) in &r.summary.findings {
+        let name = match (zh, s.as_str()) {
+            (true, "high") => "高",
+            (true, "medium") => "中",
+            (true, "low") => "低",
+            (_, s) => s,
+        };
+        let _ = writeln!(out, "| {name} | {} |", compared(c));
+    }
+    out.push('\n');
+
+    // 2.
+    let _ = writeln!(out, "## {}\n", w.sections[1]);
+    if r.backups.is_empty() {
+        let _ = writeln!(out, "{}\n", w.none);
+    } else {
+        let _ = writeln!(
+            out,
+            "{}",
+            if zh {
+                "| 作业 | 应执行 | 成功 | 延迟 | 失败 | 缺失 | 大小异常 | 校验通过/未通过 |\n|---|---|---|---|---|---|---|---|"
+            } else {
+                "| job | expected | ok | late | failed | missing | size | verified / not |\n|---|---|---|---|---|---|---|---|"
+            }
+        );
+        for j in &r.backups {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} | {} | {} / {} |",
+                inert(&j.job),
+                j.expected,
+                j.ok,
+                j.late,
+                j.failed,
+                j.missing,
+                j.undersized,
+                j.verified,
+                j.verify_failed
+            );
+        }
+        out.push('\n');
+        let _ = writeln!(
+            out,
+            "{}\n",
+            if zh {
+                "每日（✓ 成功，L 延迟，✗ 失败，? 缺失，· 无计划）："
+            } else {
+                "By day (✓ ok, L late, ✗ failed, ? missing, · nothing planned):"
+            }
+        );
+        out.push_str("```\n");
+        for j in &r.backups {
+            let strip: String = j
+                .days
+                .iter()
+                .map(|d| match *d {
+                    "ok" => '✓',
+                    "late" => 'L',
+                    "failed" => '✗',
+                    "missing" => '?',
+                    "pending" => '…',
+                    _ => '·',
+                })
+                .collect();
+            let _ = writeln!(out, "{:<16} {strip}", j.job);
+        }
+        out.push_str("```\n\n");
+        for j in &r.backups {
+            for p in &j.problems {
+                let _ = writeln!(out, "- {}", inert(p));
+            }
+        }
+        out.push('\n');
+    }
+
+    // 3.
+    let _ = writeln!(out, "## {}\n", w.sections[2]);
+    if r.data_edits.is_empty() {
+        let _ = writeln!(
+            out,
+            "{}\n",
+            if zh {
+                "本月无后台数据修改。"
+            } else {
+                "No backend data edit this month."
+            }
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "{}",
+            if zh {
+                "| 时间 | 操作人 | 表 | 语句 | 工单 | 等级 | 审批人 | 结论 |\n|---|---|---|---|---|---|---|---|"
+            } else {
+                "| time | operator | table | statement | ticket | grade | approver | verdict |\n|---|---|---|---|---|---|---|---|"
+            }
+        );
+        for e in &r.data_edits {
+            let verdict = match (zh, e.verdict) {
+                (true, EditVerdict::Approved) => "已审批",
+                (true, EditVerdict::GradeTooLow) => "审批级别不足",
+                (true, EditVerdict::Unapproved) => "未经审批",
+                (false, EditVerdict::Approved) => "approved",
+                (false, EditVerdict::GradeTooLow) => "approver too low",
+                (false, EditVerdict::Unapproved) => "unapproved",
+            };
+            let approver = match (&e.approver, &e.approver_role) {
+                (Some(a), Some(r)) => format!("{} ({})", inert(a), inert(r)),
+                _ => "-".into(),
+            };
+            let ticket = e.ticket.clone().or_else(|| e.quoted.clone());
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} | {} | {} |",
+                when(&e.time),
+                opt(&e.actor),
+                inert(&e.table),
+                e.statement
+                    .as_deref()
+                    .map_or_else(|| e.action.clone(), inert),
+                opt(&ticket),
+                e.grade,
+                approver,
+                verdict
+            );
+        }
+        out.push('\n');
+    }
+
+    // 4.
+    let _ = writeln!(out, "## {}\n", w.sections[3]);
+    let _ = writeln!(out, "### {}\n", if zh { "数据导出" } else { "Exports" });
+    approvables(&mut out, w, lang, &r.exports);
+    let _ = writeln!(
+        out,
+        "### {}\n",
+        if zh {
+            "特殊权限"
+        } else {
+            "Special permissions"
+        }
+    );
+    approvables(&mut out, w, lang, &r.permissions);
+
+    // 5.
+    let _ = writeln!(out, "## {}\n", w.sections[4]);
+    let _ = writeln!(
+        out,
+        "{}",
+        if zh {
+            "| 管理员 | 操作数 |\n|---|---|"
+        } else {
+            "| administrator | actions |\n|---|---|"
+        }
+    );
+    for (a, n) in &r.admin.per_admin {
+        let _ = writeln!(out, "| {} | {n} |", inert(a));
+    }
+    out.push('\n');
+    let _ = writeln!(
+        out,
+        "### {}\n",
+        if zh {
+            "非工作时间操作"
+        } else {
+            "Off hours"
+        }
+    );
+    findings_table(&mut out, w, lang, &r.admin.offhours);
+    let _ = writeln!(out, "### {}\n", if zh { "敏感操作" } else { "Sensitive" });
+    findings_table(&mut out, w, lang, &r.admin.sensitive);
+
+    // 6.
+    let _ = writeln!(out, "## {}\n", w.sections[5]);
+    let _ = writeln!(
+        out,
+        "{}",
+        if zh {
+            "| 日期 | 成功 | 失败 |\n|---|---|---|"
+        } else {
+            "| day | successes | failures |\n|---|---|---|"
+        }
+    );
+    for d in &r.logins.per_day {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} |",
+            d.day.format("%m-%d"),
+            d.successes,
+            d.failures
+        );
+    }
+    out.push('\n');
+    let _ = writeln!(
+        out,
+        "### {}\n",
+        if zh {
+            "登录失败最多的地址"
+        } else {
+            "Top failing addresses"
+        }
+    );
+    for (ip, n) in &r.logins.top_failing {
+        let _ = writeln!(out, "- {} — {n}", inert(ip));
+    }
+    out.push('\n');
+    let _ = writeln!(
+        out,
+        "### {}\n",
+        if zh {
+            "暴力破解"
+        } else {
+            "Brute-force bursts"
+        }
+    );
+    findings_table(&mut out, w, lang, &r.logins.bursts);
+    let _ = writeln!(
+        out,
+        "### {}\n",
+        if zh {
+            "禁用、离职账号的使用"
+        } else {
+            "Disabled and departed accounts"
+        }
+    );
+    findings_table(&mut out, w, lang, &r.logins.disabled);
+    let _ = writeln!(
+        out,
+        "### {}\n",
+        if zh {
+            "应禁用的外委人员账号"
+        } else {
+            "Dormant outsourced accounts to disable"
+        }
+    );
+    findings_table(&mut out, w, lang, &r.logins.dormant);
+
+    // 7.
+    let _ = writeln!(out, "## {}\n", w.sections[6]);
+    if r.releases.is_empty() {
+        let _ = writeln!(out, "{}\n", w.none);
+    } else {
+        let _ = writeln!(
+            out,
+            "{}",
+            if zh {
+                "| 时间 | 发布人 | 系统 | 工单 | 窗口期内 |\n|---|---|---|---|---|"
+            } else {
+                "| time | by | system | ticket | in the window |\n|---|---|---|---|---|"
+            }
+        );
+        for x in &r.releases {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} |",
+                when(&x.time),
+                opt(&x.actor),
+                opt(&x.target),
+                opt(&x.ticket),
+                if x.in_window { w.yes } else { w.no }
+            );
+        }
+        out.push('\n');
+    }
+
+    // 8.
+    let _ = writeln!(out, "## {}\n", w.sections[7]);
+    if r.incidents.is_empty() {
+        let _ = writeln!(out, "{}\n", w.none);
+    } else {
+        let _ = writeln!(
+            out,
+            "{}",
+            if zh {
+                "| 时间 | 主机 | 服务 | 持续（分钟） | 等级 |\n|---|---|---|---|---|"
+            } else {
+                "| time | host | service | minutes | grade |\n|---|---|---|---|---|"
+            }
+        );
+        for i in &r.incidents {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} |",
+                when(&i.time),
+                inert(&i.host),
+                inert(&i.service),
+                i.minutes.map_or_else(|| "?".to_string(), |m| m.to_string()),
+                i.grade
+            );
+        }
+        out.push('\n');
+    }
+
+    // 9.
+    let _ = writeln!(out, "## {}\n", w.sections[8]);
+    let ev = &r.integrity.evidence;
+    let head = if ev.archive_head.is_empty() {
+        if zh {
+            "（尚无封存段）".to_string()
+        } else {
+            "(no sealed segment yet)".to_string()
+        }
+    } else {
+        format!("`{}`", ev.archive_head)
+    };
+    let _ = writeln!(
+        out,
+        "- {}: {head}; {}",
+        if zh {
+            "证据链头哈希"
+        } else {
+            "archive chain head"
+        },
+        match (zh, ev.archive_ok) {
+            (true, true) => "校验通过".to_string(),
+            (false, true) => "verified".to_string(),
+            (_, false) => ev
+                .archive_problems
+                .iter()
+                .map(|p| inert(p))
+                .collect::<Vec<_>>()
+                .join("; "),
+        }
+    );
+    let dead: Vec<String> = ev
+        .dead_letter
+        .iter()
+        .map(|(k, v)| format!("{} {v}", inert(k)))
+        .collect();
+    let _ = writeln!(
+        out,
+        "- {}: {}\n",
+        if zh {
+            "无法解析的日志行（按原因）"
+        } else {
+            "lines no parser accepted, by reason"
+        },
+        if dead.is_empty() {
+            w.none.to_string()
+        } else {
+            dead.join(", ")
+        }
+    );
+    let _ = writeln!(
+        out,
+        "### {}\n",
+        if zh {
+            "中断的日志来源"
+        } else {
+            "Sources that went silent"
+        }
+    );
+    findings_table(&mut out, w, lang, &r.integrity.silent);
+
+    // Appendix.
+    let _ = writeln!(out, "## {}\n", w.sections[9]);
+    let serious: Vec<&Finding> = r
+        .findings
+        .iter()
+        .filter(|f| f.rule != "admin.action")
+        .collect();
+    let _ = writeln!(
+        out,
+        "{}\n",
+        if zh {
+            format!(
+                "低级别的管理员操作（admin.action）共 {} 条，见 JSON 报告。",
+                r.findings.len() - serious.len()
+            )
+        } else {
+            format!(
+                "The {} low administrator-action findings (admin.action) are in the JSON report.",
+                r.findings.len() - serious.len()
+            )
+        }
+    );
+    for f in serious {
+        let ids: Vec<&str> = f.evidence.iter().take(5).map(String::as_str).collect();
+        let query = ids
+            .iter()
+            .map(|i| format!("id:{i}"))
+            .collect::<Vec<_>>()
+            .join(" OR ");
+        let search = if query.is_empty() {
+            String::new()
+        } else {
+            format!(": `vigil search '{query}'`")
+        };
+        let _ = writeln!(
+            out,
+            "- {} `{}` ({}) {} — {}{search}",
+            when(&f.time),
+            f.rule,
+            f.severity.as_str(),
+            inert(&f.summary),
+            f.clause
+        );
+    }
+    out
+}

@@ -1,0 +1,169 @@
+//! `vigil report --month M`: brings the index up to date, builds the month's report (with the
+//! month before for comparison, the archive's chain checked, the dead letter counted) and writes
+//! it as Markdown (zh or en) or as its JSON model, to stdout or a file readable by its owner.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, anyhow};
+use vigil_checks::{Accounts, Approvals, Checks};
+use vigil_report::markdown::{self, Lang};
+use vigil_report::{Integrity, build};
+
+use crate::config::Config;
+use crate::exit::ExitCode;
+
+/// The report's language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportLang {
+    Zh,
+    En,
+}
+
+/// The report's format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    /// Markdown, for wikis and meeting documents.
+    Md,
+    /// The report's model, for other tools.
+    Json,
+}
+
+pub struct ReportArgs {
+    pub month: String,
+    pub lang: ReportLang,
+    pub format: ReportFormat,
+    pub output: Option<PathBuf>,
+    pub no_ingest: bool,
+}
+
+/// The archive's head and verification, and the dead letter by class.
+fn integrity(data: &Path, head: String) -> Result<Integrity> {
+    let mut out = Integrity {
+        archive_head: head,
+        archive_ok: true,
+        ..Integrity::default()
+    };
+    let dir = data.join("archive");
+    if dir.is_dir() {
+        let searcher = vigil_index::Searcher::open(data.join("index"))?;
+        let state: Option<vigil_archive::ArchiveState> = match searcher.archive_state()? {
+            Some(v) => Some(
+                serde_json::from_value(v)
+                    .context("the archive state in the last commit cannot be read")?,
+            ),
+            None => None,
+        };
+        let report = vigil_archive::verify(&dir, state.as_ref())?;
+        out.archive_ok = report.ok();
+        out.archive_problems = report.problems.iter().map(ToString::to_string).collect();
+        if out.archive_head.is_empty() {
+            out.archive_head = report.head.clone();
+        }
+    }
+    let dead = data.join("deadletter/deadletter.jsonl");
+    if let Ok(f) = std::fs::File::open(&dead) {
+        let mut by: BTreeMap<String, u64> = BTreeMap::new();
+        for line in std::io::BufReader::new(f).lines() {
+            let line = line.with_context(|| format!("cannot read {}", dead.display()))?;
+            let class = serde_json::from_str::<serde_json::Value>(&line)
+                .ok()
+                .and_then(|v| v.get("class").and_then(|c| c.as_str()).map(str::to_string))
+                .unwrap_or_else(|| "unreadable".into());
+            *by.entry(class).or_insert(0) += 1;
+        }
+        out.dead_letter = by;
+    }
+    Ok(out)
+}
+
+/// Runs `vigil report`.
+pub fn run(config: &Config, data: &Path, args: &ReportArgs) -> Result<ExitCode> {
+    let checking = &config.checking;
+    let policy = &checking.policy;
+    let period = crate::check_cmd::CheckArgs {
+        month: Some(args.month.clone()),
+        since: None,
+        until: None,
+        rules: Vec::new(),
+        format: crate::check_cmd::CheckFormat::Json,
+        fail_on: vigil_checks::Severity::Medium,
+        no_ingest: true,
+        timings: false,
+    };
+    let (since, until) = crate::check_cmd::period(&period, policy.zone)?;
+    let prev_since = {
+        let start = since.with_timezone(&policy.zone).date_naive();
+        let prev = start
+            .checked_sub_months(chrono::Months::new(1))
+            .ok_or_else(|| anyhow!("--month {}: no month before it", args.month))?;
+        policy.start_of(prev)
+    };
+    let approvals = match &checking.approvals {
+        Some(p) => Approvals::load(p)?,
+        None => Approvals::default(),
+    };
+    let accounts = match &checking.accounts {
+        Some(p) => Accounts::load(p)?,
+        None => Accounts::default(),
+    };
+    if !args.no_ingest {
+        let inputs = crate::ingest::config_inputs(config)?;
+        crate::ingest::run(data, &inputs, config.display_zone)
+            .context("bringing the index up to date before the report (--no-ingest skips this)")?;
+    }
+    let store = crate::search_cmd::open(data)?;
+    let head = store
+        .archive_state()?
+        .and_then(|v| v.get("head").and_then(|h| h.as_str()).map(str::to_string))
+        .unwrap_or_default();
+    let jobs: Vec<vigil_backups::jobs::Job> =
+        config.backups.iter().map(|b| b.job.clone()).collect();
+    let checks = Checks {
+        store: &store,
+        policy,
+        approvals: &approvals,
+        accounts: &accounts,
+        jobs: &jobs,
+    };
+    let sources: Vec<String> = config.sources.iter().map(|s| s.name.clone()).collect();
+    let report = build(
+        &checks,
+        &args.month,
+        since,
+        until,
+        prev_since,
+        &sources,
+        integrity(data, head)?,
+    )?;
+    let text = match args.format {
+        ReportFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
+        ReportFormat::Md => markdown::render(
+            &report,
+            match args.lang {
+                ReportLang::Zh => Lang::Zh,
+                ReportLang::En => Lang::En,
+            },
+        ),
+    };
+    match &args.output {
+        Some(p) => {
+            let mut f = crate::read::create_private(p)
+                .with_context(|| format!("cannot write {}", p.display()))?;
+            f.write_all(text.as_bytes())
+                .with_context(|| format!("cannot write {}", p.display()))?;
+            eprintln!(
+                "report: wrote {}",
+                crate::sanitize::terminal(&p.display().to_string())
+            );
+        }
+        None => {
+            let stdout = std::io::stdout();
+            let mut out = stdout.lock();
+            out.write_all(text.as_bytes())?;
+            out.flush().context("cannot write to stdout")?;
+        }
+    }
+    Ok(ExitCode::Ok)
+}
