@@ -449,6 +449,15 @@ pub fn build(
     let mut incidents = Vec::new();
     for r in store.rows(&Filter::between(since, until).term("action", "service.fail"))? {
         let service = r.target.as_deref().unwrap_or("-").to_string();
+        // systemd writes two lines for one failure ("Failed with result", "Failed to start").
+        let time = local(r.ts);
+        if incidents.last().is_some_and(|i: &Incident| {
+            i.host == r.host.as_ref()
+                && i.service == service
+                && time - i.time <= TimeDelta::minutes(1)
+        }) {
+            continue;
+        }
         let back = starts.iter().find(|s| {
             s.ts > r.ts
                 && s.host == r.host

@@ -1,0 +1,169 @@
+//! `vigil report --month 2026-11` on the samples: the JSON model compared with a committed
+//! expected file, and the Markdown in both languages compared with committed snapshots; a log
+//! line holding `<script>` shows as text.
+//!
+//! `VIGIL_BLESS=1 cargo test --test report` rewrites the expected files after a deliberate
+//! change; review their diff.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers: a failure is the test failing
+
+mod common;
+
+use std::path::Path;
+use std::sync::OnceLock;
+
+use common::{root, samples_copy, vigil};
+
+/// The samples ingested once.
+fn ingested() -> &'static std::path::PathBuf {
+    static DIR: OnceLock<std::path::PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = samples_copy("report");
+        let out = vigil(
+            &dir,
+            &["--config", "vigil.toml", "--data", "data", "ingest"],
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        dir
+    })
+}
+
+fn report(dir: &Path, args: &[&str]) -> String {
+    let mut all = vec![
+        "--config",
+        "vigil.toml",
+        "--data",
+        "data",
+        "report",
+        "--month",
+        "2026-11",
+        "--no-ingest",
+    ];
+    all.extend_from_slice(args);
+    let out = vigil(dir, &all);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Compares `got` with the committed `tests/expected/NAME` (rewritten under VIGIL_BLESS).
+fn expect(name: &str, got: &str) {
+    let path = root().join("tests/expected").join(name);
+    if std::env::var_os("VIGIL_BLESS").is_some() {
+        std::fs::write(&path, got).unwrap();
+    }
+    let want = std::fs::read_to_string(&path).unwrap();
+    if got != want {
+        for (i, (g, w)) in got.lines().zip(want.lines()).enumerate() {
+            assert_eq!(
+                g,
+                w,
+                "{name}: line {} differs (VIGIL_BLESS=1 rewrites it)",
+                i + 1
+            );
+        }
+        assert_eq!(
+            got.lines().count(),
+            want.lines().count(),
+            "{name}: the line counts differ"
+        );
+    }
+}
+
+#[test]
+fn the_json_model_is_the_expected_one() {
+    let json = report(ingested(), &["--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    // Exactly the planted backend edits: 10, of which 2 approved and 1 approved too low.
+    let edits = v["data_edits"].as_array().unwrap();
+    let verdicts: Vec<&str> = edits
+        .iter()
+        .map(|e| e["verdict"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        verdicts.iter().filter(|v| **v == "approved").count(),
+        2,
+        "{verdicts:?}"
+    );
+    assert_eq!(
+        verdicts.iter().filter(|v| **v == "grade_too_low").count(),
+        1
+    );
+    assert_eq!(verdicts.iter().filter(|v| **v == "unapproved").count(), 7);
+    assert_eq!(v["findings"].as_array().unwrap().len(), 28 + 18 + 427);
+    expect("report-2026-11.json", &json);
+}
+
+#[test]
+fn the_markdown_is_the_expected_one_in_both_languages() {
+    let zh = report(ingested(), &["--lang", "zh"]);
+    assert!(zh.contains("## 三、后台数据修改通报\n"), "{zh}");
+    expect("report-2026-11.zh.md", &zh);
+    let en = report(ingested(), &["--lang", "en"]);
+    assert!(en.contains("## 3. Backend data edits\n"), "{en}");
+    expect("report-2026-11.en.md", &en);
+}
+
+#[test]
+fn a_script_in_a_log_line_shows_as_text() {
+    let dir = samples_copy("report-script");
+    let log = dir.join("logs/archive-audit.jsonl");
+    // The log holds malformed (non-UTF-8) lines on purpose: appended as bytes.
+    let mut text = std::fs::read(&log).unwrap();
+    text.extend_from_slice(r#"{"ts":"2026-11-30T10:00:00.000+08:00","user":"wuxia","name":"吴霞","dept":"财务部","role":"staff","action":"export.request","target":"<script>alert(1)</script>","result":"success","ip":"10.20.3.84","message":"导出"}"#.as_bytes());
+    text.push(b'\n');
+    std::fs::write(&log, text).unwrap();
+    let out = vigil(
+        &dir,
+        &[
+            "--config",
+            "vigil.toml",
+            "--data",
+            "data",
+            "report",
+            "--month",
+            "2026-11",
+            "--lang",
+            "en",
+        ],
+    );
+    let md = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(!md.contains("<script>"), "{md}");
+    assert!(
+        md.contains("| export.request | wuxia | &lt;script&gt;alert(1)&lt;/script&gt; | - | no |"),
+        "{md}"
+    );
+    // And written to a file readable by its owner only.
+    let file = dir.join("report.md");
+    let out = vigil(
+        &dir,
+        &[
+            "--config",
+            "vigil.toml",
+            "--data",
+            "data",
+            "report",
+            "--month",
+            "2026-11",
+            "--no-ingest",
+            "-o",
+            file.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+}
