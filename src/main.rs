@@ -127,7 +127,7 @@ enum Command {
         /// zh (the regulation's headings) or en.
         #[arg(long, value_enum, default_value = "zh")]
         lang: vigil::report_cmd::ReportLang,
-        /// md or json.
+        /// md, html or json.
         #[arg(long, value_enum, default_value = "md")]
         format: vigil::report_cmd::ReportFormat,
         /// Write to this file (readable by its owner only) instead of stdout.

@@ -28,6 +28,8 @@ pub enum ReportFormat {
     Md,
     /// The report's model, for other tools.
     Json,
+    /// One self-contained page with charts, printable on A4.
+    Html,
 }
 
 pub struct ReportArgs {
@@ -137,15 +139,14 @@ pub fn run(config: &Config, data: &Path, args: &ReportArgs) -> Result<ExitCode> 
         &sources,
         integrity(data, head)?,
     )?;
+    let lang = match args.lang {
+        ReportLang::Zh => Lang::Zh,
+        ReportLang::En => Lang::En,
+    };
     let text = match args.format {
         ReportFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
-        ReportFormat::Md => markdown::render(
-            &report,
-            match args.lang {
-                ReportLang::Zh => Lang::Zh,
-                ReportLang::En => Lang::En,
-            },
-        ),
+        ReportFormat::Md => markdown::render(&report, lang),
+        ReportFormat::Html => vigil_report::html::render(&report, lang),
     };
     match &args.output {
         Some(p) => {

@@ -167,3 +167,111 @@ fn a_script_in_a_log_line_shows_as_text() {
         0o600
     );
 }
+
+/// Chromium, when this machine has it (CI installs Debian's).
+fn chromium() -> Option<String> {
+    ["chromium", "chromium-browser", "google-chrome"]
+        .iter()
+        .find_map(|b| {
+            std::process::Command::new("which")
+                .arg(b)
+                .output()
+                .ok()
+                .filter(|o| o.status.success())
+                .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        })
+}
+
+#[test]
+fn the_html_page_stands_alone_loads_without_console_errors_and_shows_a_script_as_text() {
+    let dir = samples_copy("report-html");
+    let log = dir.join("logs/archive-audit.jsonl");
+    let mut text = std::fs::read(&log).unwrap();
+    text.extend_from_slice(r#"{"ts":"2026-11-30T10:00:00.000+08:00","user":"wuxia","name":"吴霞","dept":"财务部","role":"staff","action":"export.request","target":"<script>alert(1)</script>","result":"success","ip":"10.20.3.84","message":"导出"}"#.as_bytes());
+    text.push(b'\n');
+    std::fs::write(&log, text).unwrap();
+    let page = dir.join("report.html");
+    let out = vigil(
+        &dir,
+        &[
+            "--config",
+            "vigil.toml",
+            "--data",
+            "data",
+            "report",
+            "--month",
+            "2026-11",
+            "--format",
+            "html",
+            "-o",
+            page.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let html = std::fs::read_to_string(&page).unwrap();
+    // Self-contained: no script, no link, nothing fetched; two inline charts; the log's script as text.
+    assert!(!html.contains("<script"), "a <script> element in the page");
+    assert!(
+        ["src=", "href=", "<link", "@import", "url("]
+            .iter()
+            .all(|x| !html.contains(x)),
+        "the page fetches something"
+    );
+    assert_eq!(html.matches("<svg").count(), 2);
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(html.contains("<h2>三、后台数据修改通报</h2>"));
+    assert!(html.contains("@page { size: A4"));
+    let Some(browser) = chromium() else {
+        eprintln!(
+            "skipped: the page in headless Chromium: chromium is not installed (Debian: apt-get install chromium)"
+        );
+        return;
+    };
+    let run = std::process::Command::new(&browser)
+        .args([
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--dump-dom",
+        ])
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .unwrap();
+    let dom = String::from_utf8_lossy(&run.stdout);
+    let log = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{log}");
+    let console: Vec<&str> = log.lines().filter(|l| l.contains("CONSOLE")).collect();
+    assert!(console.is_empty(), "console messages: {console:?}");
+    assert!(
+        dom.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "the script shows as text"
+    );
+    assert!(
+        !dom.contains("<script>alert(1)"),
+        "the script became an element"
+    );
+    let png = dir.join("report.png");
+    let shot = std::process::Command::new(root().join("scripts/report-screenshot.sh"))
+        .arg(&page)
+        .arg(&png)
+        .output()
+        .unwrap();
+    assert!(
+        shot.status.success(),
+        "{}",
+        String::from_utf8_lossy(&shot.stderr)
+    );
+    let bytes = std::fs::read(&png).unwrap();
+    assert!(
+        bytes.starts_with(b"\x89PNG\r\n\x1a\n") && bytes.len() > 10_000,
+        "{} bytes",
+        bytes.len()
+    );
+}

@@ -6,8 +6,10 @@
 //! | module | what it holds |
 //! |---|---|
 //! | [`model`] | the report's sections, built from the index, the registers, the policy and the backup jobs |
+//! | [`html`] | the model as one self-contained page: inline SVG charts (plotters), print CSS for A4, CJK fonts |
 //! | [`markdown`] | the model as Markdown, zh or en; log text escaped |
 
+pub mod html;
 pub mod markdown;
 pub mod model;
 

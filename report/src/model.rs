@@ -33,8 +33,8 @@ pub struct Compared {
 pub struct Summary {
     /// Events per source.
     pub events: BTreeMap<String, Compared>,
-    /// Findings per severity.
-    pub findings: BTreeMap<String, Compared>,
+    /// Findings per severity: high, medium, low.
+    pub findings: Vec<(String, Compared)>,
 }
 
 /// One backup job's month.

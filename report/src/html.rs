@@ -1,0 +1,316 @@
+//! The report as one self-contained HTML page (no network: styles inline, charts as inline SVG
+//! drawn by plotters), printable on A4, with a CJK font stack so Chinese renders. Every string
+//! that comes from a log is escaped. The sections are those of the Markdown, in the same words.
+
+use std::fmt::Write;
+
+use plotters::prelude::*;
+
+use crate::markdown::{Lang, render as render_md};
+use crate::model::Report;
+
+/// `s` escaped for HTML text and attributes.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c if c.is_control() && c != '\n' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+const STYLE: &str = r#"
+body { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei", "Helvetica Neue", Arial, sans-serif; margin: 2em auto; max-width: 60em; color: #222; line-height: 1.45; }
+h1 { font-size: 1.6em; border-bottom: 2px solid #333; padding-bottom: .3em; }
+h2 { font-size: 1.25em; margin-top: 1.6em; border-bottom: 1px solid #aaa; }
+h3 { font-size: 1.05em; }
+table { border-collapse: collapse; margin: .5em 0 1em; font-size: .9em; width: 100%; }
+th, td { border: 1px solid #bbb; padding: .2em .4em; text-align: left; vertical-align: top; }
+th { background: #eee; }
+code, pre { font-family: "Noto Sans Mono CJK SC", "DejaVu Sans Mono", monospace; font-size: .9em; }
+pre { background: #f6f6f6; padding: .5em; overflow-x: auto; }
+.chart { margin: .5em 0 1em; }
+@page { size: A4; margin: 15mm; }
+@media print { body { margin: 0; max-width: none; font-size: 10pt; } h2 { page-break-after: avoid; } table, .chart { page-break-inside: avoid; } }
+"#;
+
+/// A bar chart of logins (successes, failures) per day, as SVG.
+fn logins_chart(r: &Report, lang: Lang) -> String {
+    let days = &r.logins.per_day;
+    let mut svg = String::new();
+    if days.is_empty() {
+        return svg;
+    }
+    let top = days
+        .iter()
+        .map(|d| d.successes.max(d.failures))
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    let (ok_label, fail_label) = match lang {
+        Lang::Zh => ("成功", "失败"),
+        Lang::En => ("successes", "failures"),
+    };
+    {
+        let root = SVGBackend::with_string(&mut svg, (760, 260)).into_drawing_area();
+        let drawn = (|| -> Result<(), Box<dyn std::error::Error>> {
+            root.fill(&WHITE)?;
+            let mut chart = ChartBuilder::on(&root)
+                .margin(10)
+                .x_label_area_size(28)
+                .y_label_area_size(44)
+                .build_cartesian_2d(0u32..days.len() as u32, 0u64..top + top / 10 + 1)?;
+            chart
+                .configure_mesh()
+                .x_labels(days.len().min(16))
+                .x_label_formatter(&|i| {
+                    days.get(*i as usize)
+                        .map_or(String::new(), |d| d.day.format("%d").to_string())
+                })
+                .draw()?;
+            chart
+                .draw_series(LineSeries::new(
+                    days.iter()
+                        .enumerate()
+                        .map(|(i, d)| (i as u32, d.successes)),
+                    &BLUE,
+                ))?
+                .label(ok_label)
+                .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], BLUE));
+            chart
+                .draw_series(LineSeries::new(
+                    days.iter().enumerate().map(|(i, d)| (i as u32, d.failures)),
+                    &RED,
+                ))?
+                .label(fail_label)
+                .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], RED));
+            chart
+                .configure_series_labels()
+                .background_style(WHITE.mix(0.8))
+                .border_style(BLACK)
+                .draw()?;
+            root.present()?;
+            Ok(())
+        })();
+        if drawn.is_err() {
+            return String::new();
+        }
+    }
+    svg
+}
+
+/// Findings by severity, this month beside the month before, as SVG.
+fn findings_chart(r: &Report, lang: Lang) -> String {
+    let mut svg = String::new();
+    let rows: Vec<(&str, u64, u64)> = ["high", "medium", "low"]
+        .iter()
+        .map(|s| {
+            let c = r
+                .summary
+                .findings
+                .iter()
+                .find(|(name, _)| name == s)
+                .map(|(_, c)| *c)
+                .unwrap_or_default();
+            (*s, c.this, c.previous)
+        })
+        .collect();
+    let top = rows
+        .iter()
+        .map(|(_, a, b)| (*a).max(*b))
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    let names: Vec<&str> = match lang {
+        Lang::Zh => vec!["高", "中", "低"],
+        Lang::En => vec!["high", "medium", "low"],
+    };
+    {
+        let root = SVGBackend::with_string(&mut svg, (760, 200)).into_drawing_area();
+        let drawn = (|| -> Result<(), Box<dyn std::error::Error>> {
+            root.fill(&WHITE)?;
+            let mut chart = ChartBuilder::on(&root)
+                .margin(10)
+                .x_label_area_size(28)
+                .y_label_area_size(44)
+                .build_cartesian_2d((0u32..5u32).into_segmented(), 0u64..top + top / 10 + 1)?;
+            chart
+                .configure_mesh()
+                .x_label_formatter(&|v| match v {
+                    SegmentValue::CenterOf(i) if *i % 2 == 0 => names
+                        .get((*i / 2) as usize)
+                        .map_or(String::new(), |s| s.to_string()),
+                    _ => String::new(),
+                })
+                .draw()?;
+            for (i, (_, this, prev)) in rows.iter().enumerate() {
+                let x = (i * 2) as u32;
+                chart.draw_series(
+                    Histogram::vertical(&chart)
+                        .style(RGBColor(200, 200, 200).filled())
+                        .margin(12)
+                        .data([(x, *prev)]),
+                )?;
+                chart.draw_series(
+                    Histogram::vertical(&chart)
+                        .style(RGBColor(200, 60, 40).filled())
+                        .margin(4)
+                        .data([(x, *this)]),
+                )?;
+            }
+            root.present()?;
+            Ok(())
+        })();
+        if drawn.is_err() {
+            return String::new();
+        }
+    }
+    svg
+}
+
+/// The Markdown of the sections, turned into HTML: headings, tables, lists and code blocks, the
+/// only constructs the Markdown renderer writes. Its text is already inert (entities for HTML
+/// characters); the backslash escapes are undone.
+fn md_to_html(md: &str) -> String {
+    let unescape = |s: &str| {
+        s.replace("\\|", "|")
+            .replace("\\*", "*")
+            .replace("\\[", "[")
+            .replace("\\]", "]")
+            .replace("\\`", "`")
+    };
+    let inline = |s: &str| {
+        // `code` spans: the renderer writes them around rule ids and queries only.
+        let mut out = String::new();
+        let mut open = false;
+        let mut prev_backslash = false;
+        for c in s.chars() {
+            if c == '`' && !prev_backslash {
+                out.push_str(if open { "</code>" } else { "<code>" });
+                open = !open;
+            } else {
+                out.push(c);
+            }
+            prev_backslash = c == '\\';
+        }
+        if open {
+            out.push_str("</code>");
+        }
+        unescape(&out)
+    };
+    let mut out = String::new();
+    let mut in_table = false;
+    let mut in_list = false;
+    let mut in_pre = false;
+    let mut header_row = false;
+    for line in md.lines() {
+        if line.starts_with("```") {
+            if in_pre {
+                out.push_str("</pre>\n");
+            } else {
+                out.push_str("<pre>");
+            }
+            in_pre = !in_pre;
+            continue;
+        }
+        if in_pre {
+            out.push_str(&escape(line));
+            out.push('\n');
+            continue;
+        }
+        if in_table && !line.starts_with('|') {
+            out.push_str("</table>\n");
+            in_table = false;
+        }
+        if in_list && !line.starts_with("- ") {
+            out.push_str("</ul>\n");
+            in_list = false;
+        }
+        if let Some(h) = line.strip_prefix("### ") {
+            let _ = writeln!(out, "<h3>{}</h3>", inline(h));
+        } else if let Some(h) = line.strip_prefix("## ") {
+            let _ = writeln!(out, "<h2>{}</h2>", inline(h));
+        } else if let Some(h) = line.strip_prefix("# ") {
+            let _ = writeln!(out, "<h1>{}</h1>", inline(h));
+        } else if line.starts_with('|') {
+            if line.starts_with("|---") {
+                continue;
+            }
+            if !in_table {
+                out.push_str("<table>\n");
+                in_table = true;
+                header_row = true;
+            }
+            // Split on bars that are not escaped.
+            let mut cells = Vec::new();
+            let mut cell = String::new();
+            let mut chars = line.trim().trim_start_matches('|').chars().peekable();
+            while let Some(c) = chars.next() {
+                if c == '\\' && chars.peek() == Some(&'|') {
+                    cell.push_str("\\|");
+                    chars.next();
+                } else if c == '|' {
+                    cells.push(std::mem::take(&mut cell));
+                } else {
+                    cell.push(c);
+                }
+            }
+            let tag = if header_row { "th" } else { "td" };
+            out.push_str("<tr>");
+            for c in cells {
+                let _ = write!(out, "<{tag}>{}</{tag}>", inline(c.trim()));
+            }
+            out.push_str("</tr>\n");
+            header_row = false;
+        } else if let Some(item) = line.strip_prefix("- ") {
+            if !in_list {
+                out.push_str("<ul>\n");
+                in_list = true;
+            }
+            let _ = writeln!(out, "<li>{}</li>", inline(item));
+        } else if !line.trim().is_empty() {
+            let _ = writeln!(out, "<p>{}</p>", inline(line));
+        }
+    }
+    if in_table {
+        out.push_str("</table>\n");
+    }
+    if in_list {
+        out.push_str("</ul>\n");
+    }
+    out
+}
+
+/// The report as one self-contained HTML page in `lang`.
+pub fn render(r: &Report, lang: Lang) -> String {
+    let body = md_to_html(&render_md(r, lang));
+    // The charts go after the tables they draw: the findings after the summary's, the logins
+    // after the per-day table.
+    let findings = format!("<div class=\"chart\">{}</div>\n", findings_chart(r, lang));
+    let logins = format!("<div class=\"chart\">{}</div>\n", logins_chart(r, lang));
+    let (s2, s6) = match lang {
+        Lang::Zh => ("<h2>二、备份及日志检查</h2>", "<h3>登录失败最多的地址</h3>"),
+        Lang::En => ("<h2>2. Backups</h2>", "<h3>Top failing addresses</h3>"),
+    };
+    let body =
+        body.replacen(s2, &format!("{findings}{s2}"), 1)
+            .replacen(s6, &format!("{logins}{s6}"), 1);
+    let title = match lang {
+        Lang::Zh => format!("数字档案馆系统运行维护月报 {}", escape(&r.month)),
+        Lang::En => format!("Monthly operations report {}", escape(&r.month)),
+    };
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n<title>{title}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n{body}</body>\n</html>\n",
+        match lang {
+            Lang::Zh => "zh-CN",
+            Lang::En => "en",
+        }
+    )
+}
