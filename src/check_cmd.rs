@@ -108,20 +108,9 @@ fn counts(findings: &[Finding]) -> Counts {
     c
 }
 
-/// Runs `vigil check`.
-pub fn run(config: &Config, data: &Path, args: &CheckArgs) -> Result<ExitCode> {
-    for r in &args.rules {
-        if rule_by_id(r).is_none() {
-            return Err(anyhow!(
-                "--rule {r:?}: no such rule; the rules are {}",
-                RULES.iter().map(|r| r.id).collect::<Vec<_>>().join(", ")
-            ));
-        }
-    }
+/// The config's registers, read and validated whole (a missing one is empty, and says so once).
+pub fn registers(config: &Config) -> Result<(Approvals, Accounts)> {
     let checking = &config.checking;
-    let policy = &checking.policy;
-    let (since, until) = period(args, policy.zone)?;
-    // The registers first: a bad row stops the run before any work.
     let approvals = match &checking.approvals {
         Some(p) => Approvals::load(p)?,
         None => {
@@ -142,6 +131,24 @@ pub fn run(config: &Config, data: &Path, args: &CheckArgs) -> Result<ExitCode> {
             Accounts::default()
         }
     };
+    Ok((approvals, accounts))
+}
+
+/// Runs `vigil check`.
+pub fn run(config: &Config, data: &Path, args: &CheckArgs) -> Result<ExitCode> {
+    for r in &args.rules {
+        if rule_by_id(r).is_none() {
+            return Err(anyhow!(
+                "--rule {r:?}: no such rule; the rules are {}",
+                RULES.iter().map(|r| r.id).collect::<Vec<_>>().join(", ")
+            ));
+        }
+    }
+    let checking = &config.checking;
+    let policy = &checking.policy;
+    let (since, until) = period(args, policy.zone)?;
+    // The registers first: a bad row stops the run before any work.
+    let (approvals, accounts) = registers(config)?;
     if !args.no_ingest {
         let inputs = crate::ingest::config_inputs(config)?;
         let summary = crate::ingest::run(data, &inputs, config.display_zone)

@@ -7,7 +7,7 @@ use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow};
-use vigil_checks::{Accounts, Approvals, Checks};
+use vigil_checks::Checks;
 use vigil_report::markdown::{self, Lang};
 use vigil_report::{Integrity, build};
 
@@ -102,14 +102,7 @@ pub fn run(config: &Config, data: &Path, args: &ReportArgs) -> Result<ExitCode> 
             .ok_or_else(|| anyhow!("--month {}: no month before it", args.month))?;
         policy.start_of(prev)
     };
-    let approvals = match &checking.approvals {
-        Some(p) => Approvals::load(p)?,
-        None => Approvals::default(),
-    };
-    let accounts = match &checking.accounts {
-        Some(p) => Accounts::load(p)?,
-        None => Accounts::default(),
-    };
+    let (approvals, accounts) = crate::check_cmd::registers(config)?;
     if !args.no_ingest {
         let inputs = crate::ingest::config_inputs(config)?;
         crate::ingest::run(data, &inputs, config.display_zone)

@@ -113,15 +113,20 @@ fn the_markdown_is_the_expected_one_in_both_languages() {
     expect("report-2026-11.en.md", &en);
 }
 
-#[test]
-fn a_script_in_a_log_line_shows_as_text() {
-    let dir = samples_copy("report-script");
+/// Appends to the copy's application log an export whose target is a script.
+fn with_a_script(dir: &Path) {
     let log = dir.join("logs/archive-audit.jsonl");
     // The log holds malformed (non-UTF-8) lines on purpose: appended as bytes.
     let mut text = std::fs::read(&log).unwrap();
     text.extend_from_slice(r#"{"ts":"2026-11-30T10:00:00.000+08:00","user":"wuxia","name":"吴霞","dept":"财务部","role":"staff","action":"export.request","target":"<script>alert(1)</script>","result":"success","ip":"10.20.3.84","message":"导出"}"#.as_bytes());
     text.push(b'\n');
     std::fs::write(&log, text).unwrap();
+}
+
+#[test]
+fn a_script_in_a_log_line_shows_as_text() {
+    let dir = samples_copy("report-script");
+    with_a_script(&dir);
     let out = vigil(
         &dir,
         &[
@@ -185,11 +190,7 @@ fn chromium() -> Option<String> {
 #[test]
 fn the_html_page_stands_alone_loads_without_console_errors_and_shows_a_script_as_text() {
     let dir = samples_copy("report-html");
-    let log = dir.join("logs/archive-audit.jsonl");
-    let mut text = std::fs::read(&log).unwrap();
-    text.extend_from_slice(r#"{"ts":"2026-11-30T10:00:00.000+08:00","user":"wuxia","name":"吴霞","dept":"财务部","role":"staff","action":"export.request","target":"<script>alert(1)</script>","result":"success","ip":"10.20.3.84","message":"导出"}"#.as_bytes());
-    text.push(b'\n');
-    std::fs::write(&log, text).unwrap();
+    with_a_script(&dir);
     let page = dir.join("report.html");
     let out = vigil(
         &dir,
