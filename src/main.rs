@@ -123,7 +123,16 @@ enum Command {
     Report {
         /// The month, as 2026-11.
         #[arg(long)]
-        month: String,
+        month: Option<String>,
+        /// Or the weekly report: an ISO week, as 2026-W47.
+        #[arg(long)]
+        week: Option<String>,
+        /// Or a period's start...
+        #[arg(long)]
+        since: Option<String>,
+        /// ...and end (exclusive).
+        #[arg(long)]
+        until: Option<String>,
         /// zh (the regulation's headings) or en.
         #[arg(long, value_enum, default_value = "zh")]
         lang: vigil::report_cmd::ReportLang,
@@ -548,6 +557,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Report {
             ref month,
+            ref week,
+            ref since,
+            ref until,
             lang,
             format,
             ref output,
@@ -560,6 +572,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let data = data_dir(Some(&config));
             let args = vigil::report_cmd::ReportArgs {
                 month: month.clone(),
+                week: week.clone(),
+                since: since.clone(),
+                until: until.clone(),
                 lang,
                 format,
                 output: output.clone(),

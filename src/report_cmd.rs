@@ -1,5 +1,5 @@
-//! `vigil report --month M`: brings the index up to date, builds the month's report (with the
-//! month before for comparison, the archive's chain checked, the dead letter counted) and writes
+//! `vigil report --month M` (or `--week W`, or `--since/--until`): brings the index up to date,
+//! builds the period's report (with the period before for comparison, the archive's chain checked, the dead letter counted) and writes
 //! it as Markdown (zh or en) or as its JSON model, to stdout or a file readable by its owner.
 
 use std::collections::BTreeMap;
@@ -33,7 +33,11 @@ pub enum ReportFormat {
 }
 
 pub struct ReportArgs {
-    pub month: String,
+    pub month: Option<String>,
+    /// An ISO week, as 2026-W47.
+    pub week: Option<String>,
+    pub since: Option<String>,
+    pub until: Option<String>,
     pub lang: ReportLang,
     pub format: ReportFormat,
     pub output: Option<PathBuf>,
@@ -80,28 +84,83 @@ fn integrity(data: &Path, head: String) -> Result<Integrity> {
     Ok(out)
 }
 
+/// The report's period and its label, and the start of the period before it (of the same kind:
+/// the month, the week, or as long a stretch) for the comparison.
+fn period(
+    args: &ReportArgs,
+    policy: &vigil_checks::Policy,
+) -> Result<(
+    String,
+    chrono::DateTime<chrono::Utc>,
+    chrono::DateTime<chrono::Utc>,
+    chrono::DateTime<chrono::Utc>,
+)> {
+    let zone = policy.zone;
+    let given = [
+        args.month.is_some(),
+        args.week.is_some(),
+        args.since.is_some() || args.until.is_some(),
+    ];
+    if given.iter().filter(|g| **g).count() != 1 {
+        return Err(anyhow!(
+            "give one of --month (2026-11), --week (2026-W47) or --since and --until"
+        ));
+    }
+    if let Some(m) = &args.month {
+        let check = crate::check_cmd::CheckArgs {
+            month: Some(m.clone()),
+            since: None,
+            until: None,
+            rules: Vec::new(),
+            format: crate::check_cmd::CheckFormat::Json,
+            fail_on: vigil_checks::Severity::Medium,
+            no_ingest: true,
+            timings: false,
+        };
+        let (since, until) = crate::check_cmd::period(&check, zone)?;
+        let start = since.with_timezone(&zone).date_naive();
+        let prev = start
+            .checked_sub_months(chrono::Months::new(1))
+            .ok_or_else(|| anyhow!("--month {m}: no month before it"))?;
+        return Ok((m.clone(), since, until, policy.start_of(prev)));
+    }
+    if let Some(w) = &args.week {
+        let bad = || anyhow!("--week {w:?}: write an ISO week such as 2026-W47");
+        let (y, n) = w.split_once("-W").ok_or_else(bad)?;
+        let y: i32 = y.parse().map_err(|_| bad())?;
+        let n: u32 = n.parse().map_err(|_| bad())?;
+        let monday =
+            chrono::NaiveDate::from_isoywd_opt(y, n, chrono::Weekday::Mon).ok_or_else(bad)?;
+        let since = policy.start_of(monday);
+        let until = policy.start_of(monday + chrono::TimeDelta::days(7));
+        return Ok((
+            w.clone(),
+            since,
+            until,
+            policy.start_of(monday - chrono::TimeDelta::days(7)),
+        ));
+    }
+    let (Some(a), Some(b)) = (&args.since, &args.until) else {
+        return Err(anyhow!("--since and --until go together"));
+    };
+    let since = crate::search_cmd::parse_time(a, zone, "--since")?;
+    let until = crate::search_cmd::parse_time(b, zone, "--until")?;
+    if until <= since {
+        return Err(anyhow!("--until is not after --since: the period is empty"));
+    }
+    let label = format!(
+        "{} – {}",
+        since.with_timezone(&zone).format("%Y-%m-%d"),
+        until.with_timezone(&zone).format("%Y-%m-%d")
+    );
+    Ok((label, since, until, since - (until - since)))
+}
+
 /// Runs `vigil report`.
 pub fn run(config: &Config, data: &Path, args: &ReportArgs) -> Result<ExitCode> {
     let checking = &config.checking;
     let policy = &checking.policy;
-    let period = crate::check_cmd::CheckArgs {
-        month: Some(args.month.clone()),
-        since: None,
-        until: None,
-        rules: Vec::new(),
-        format: crate::check_cmd::CheckFormat::Json,
-        fail_on: vigil_checks::Severity::Medium,
-        no_ingest: true,
-        timings: false,
-    };
-    let (since, until) = crate::check_cmd::period(&period, policy.zone)?;
-    let prev_since = {
-        let start = since.with_timezone(&policy.zone).date_naive();
-        let prev = start
-            .checked_sub_months(chrono::Months::new(1))
-            .ok_or_else(|| anyhow!("--month {}: no month before it", args.month))?;
-        policy.start_of(prev)
-    };
+    let (label, since, until, prev_since) = period(args, policy)?;
     let (approvals, accounts) = crate::check_cmd::registers(config)?;
     if !args.no_ingest {
         let inputs = crate::ingest::config_inputs(config)?;
@@ -125,7 +184,7 @@ pub fn run(config: &Config, data: &Path, args: &ReportArgs) -> Result<ExitCode> 
     let sources: Vec<String> = config.sources.iter().map(|s| s.name.clone()).collect();
     let report = build(
         &checks,
-        &args.month,
+        &label,
         since,
         until,
         prev_since,

@@ -34,25 +34,7 @@ fn ingested() -> &'static std::path::PathBuf {
 }
 
 fn report(dir: &Path, args: &[&str]) -> String {
-    let mut all = vec![
-        "--config",
-        "vigil.toml",
-        "--data",
-        "data",
-        "report",
-        "--month",
-        "2026-11",
-        "--no-ingest",
-    ];
-    all.extend_from_slice(args);
-    let out = vigil(dir, &all);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    report_with(dir, &[&["--month", "2026-11"], args].concat())
 }
 
 /// Compares `got` with the committed `tests/expected/NAME` (rewritten under VIGIL_BLESS).
@@ -275,4 +257,75 @@ fn the_html_page_stands_alone_loads_without_console_errors_and_shows_a_script_as
         "{} bytes",
         bytes.len()
     );
+}
+
+#[test]
+fn a_weekly_report_and_a_period_of_ones_own() {
+    let week = report_with(ingested(), &["--week", "2026-W47", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&week).unwrap();
+    assert_eq!(v["period"], "2026-W47");
+    assert_eq!(v["since"], "2026-11-16T00:00:00+08:00");
+    assert_eq!(v["until"], "2026-11-23T00:00:00+08:00");
+    // The week's backend edits: 16, 19 and 20 November.
+    let days: Vec<&str> = v["data_edits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["time"].as_str().unwrap()[..10])
+        .collect();
+    assert_eq!(
+        days,
+        ["2026-11-16", "2026-11-16", "2026-11-19", "2026-11-20"]
+    );
+    assert_eq!(v["logins"]["per_day"].as_array().unwrap().len(), 7);
+    let span = report_with(
+        ingested(),
+        &[
+            "--since",
+            "2026-11-16",
+            "--until",
+            "2026-11-23",
+            "--format",
+            "json",
+        ],
+    );
+    let s: serde_json::Value = serde_json::from_str(&span).unwrap();
+    assert_eq!(s["period"], "2026-11-16 – 2026-11-23");
+    assert_eq!(s["data_edits"], v["data_edits"]);
+    let out = vigil(
+        ingested(),
+        &[
+            "--config",
+            "vigil.toml",
+            "--data",
+            "data",
+            "report",
+            "--no-ingest",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "vigil: give one of --month (2026-11), --week (2026-W47) or --since and --until\n"
+    );
+}
+
+fn report_with(dir: &Path, args: &[&str]) -> String {
+    let mut all = vec![
+        "--config",
+        "vigil.toml",
+        "--data",
+        "data",
+        "report",
+        "--no-ingest",
+    ];
+    all.extend_from_slice(args);
+    let out = vigil(dir, &all);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
 }

@@ -106,7 +106,7 @@ fn logins_chart(r: &Report, lang: Lang) -> String {
     svg
 }
 
-/// Findings by severity, this month beside the month before, as SVG.
+/// Findings by severity, this period beside the one before, as SVG.
 fn findings_chart(r: &Report, lang: Lang) -> String {
     let mut svg = String::new();
     let rows: Vec<(&str, u64, u64)> = ["high", "medium", "low"]
@@ -303,8 +303,8 @@ pub fn render(r: &Report, lang: Lang) -> String {
         body.replacen(s2, &format!("{findings}{s2}"), 1)
             .replacen(s6, &format!("{logins}{s6}"), 1);
     let title = match lang {
-        Lang::Zh => format!("数字档案馆系统运行维护月报 {}", escape(&r.month)),
-        Lang::En => format!("Monthly operations report {}", escape(&r.month)),
+        Lang::Zh => format!("数字档案馆系统运行维护报告 {}", escape(&r.period)),
+        Lang::En => format!("Operations report {}", escape(&r.period)),
     };
     format!(
         "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n<title>{title}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n{body}</body>\n</html>\n",

@@ -24,7 +24,7 @@ struct Words {
 }
 
 const ZH: Words = Words {
-    title: "数字档案馆系统运行维护月报",
+    title: "数字档案馆系统运行维护报告",
     sections: [
         "一、概况",
         "二、备份及日志检查",
@@ -43,7 +43,7 @@ const ZH: Words = Words {
 };
 
 const EN: Words = Words {
-    title: "Digital archive system: monthly operations report",
+    title: "Digital archive system: operations report",
     sections: [
         "1. Summary",
         "2. Backups",
@@ -153,7 +153,13 @@ pub fn render(r: &Report, lang: Lang) -> String {
     };
     let zh = lang == Lang::Zh;
     let mut out = String::new();
-    let _ = writeln!(out, "# {}：{}\n", w.title, r.month);
+    let _ = writeln!(
+        out,
+        "# {}{}{}\n",
+        w.title,
+        if zh { "：" } else { ", " },
+        inert(&r.period)
+    );
     let _ = writeln!(
         out,
         "{} {} – {} ({})\n",
@@ -169,9 +175,9 @@ pub fn render(r: &Report, lang: Lang) -> String {
         out,
         "{}\n",
         if zh {
-            "括号内为与上月相比的增减。"
+            "括号内为与上期相比的增减。"
         } else {
-            "In brackets: the change from the month before."
+            "In brackets: the change from the period before."
         }
     );
     let _ = writeln!(

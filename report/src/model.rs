@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, TimeDelta, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, TimeDelta, Utc};
 use serde::Serialize;
 use vigil_backups::jobs::{RunStatus, judge};
 use vigil_checks::{Checks, DataEdit, Finding, Severity};
@@ -22,7 +22,7 @@ pub struct Integrity {
     pub dead_letter: BTreeMap<String, u64>,
 }
 
-/// A count this month and the month before.
+/// A count this period and the period before.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Compared {
     pub this: u64,
@@ -137,7 +137,8 @@ pub struct IntegritySection {
 /// The month's report.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
-    pub month: String,
+    /// The period's name: `2026-11`, `2026-W47`, or its first and last dates.
+    pub period: String,
     pub since: DateTime<FixedOffset>,
     pub until: DateTime<FixedOffset>,
     pub zone: String,
@@ -181,10 +182,11 @@ fn of(findings: &[Finding], rules: &[&str]) -> Vec<Finding> {
         .collect()
 }
 
-/// Builds the report of `[since, until)` (a month), compared with `[prev_since, since)`.
+/// Builds the report of `[since, until)` (a month, a week, any period) named `period`, compared
+/// with `[prev_since, since)`.
 pub fn build(
     checks: &Checks,
-    month: &str,
+    period: &str,
     since: DateTime<Utc>,
     until: DateTime<Utc>,
     prev_since: DateTime<Utc>,
@@ -485,10 +487,8 @@ pub fn build(
         evidence: integrity,
         silent: of(&findings, &["source.silent"]),
     };
-    let first = since.with_timezone(&zone);
-    debug_assert!(first.day() == 1 || month.is_empty());
     Ok(Report {
-        month: month.to_string(),
+        period: period.to_string(),
         since: local(since),
         until: local(until),
         zone: zone.to_string(),
