@@ -84,17 +84,17 @@ fn integrity(data: &Path, head: String) -> Result<Integrity> {
     Ok(out)
 }
 
-/// The report's period and its label, and the start of the period before it (of the same kind:
-/// the month, the week, or as long a stretch) for the comparison.
-fn period(
-    args: &ReportArgs,
-    policy: &vigil_checks::Policy,
-) -> Result<(
+/// A period's name, start and end, and the start of the period before it.
+type Period = (
     String,
     chrono::DateTime<chrono::Utc>,
     chrono::DateTime<chrono::Utc>,
     chrono::DateTime<chrono::Utc>,
-)> {
+);
+
+/// The report's period and its label, and the start of the period before it (of the same kind:
+/// the month, the week, or as long a stretch) for the comparison.
+fn period(args: &ReportArgs, policy: &vigil_checks::Policy) -> Result<Period> {
     let zone = policy.zone;
     let given = [
         args.month.is_some(),
