@@ -96,16 +96,29 @@ fn when(t: &chrono::DateTime<chrono::FixedOffset>) -> String {
     t.format("%m-%d %H:%M").to_string()
 }
 
+/// A subheading in the report's language.
+fn sub(out: &mut String, zh: bool, zh_text: &str, en_text: &str) {
+    let _ = writeln!(out, "### {}\n", if zh { zh_text } else { en_text });
+}
+
+/// A table's header row and its separator.
+fn table_head(out: &mut String, head: &[&str]) {
+    let _ = writeln!(out, "| {} |", head.join(" | "));
+    let _ = writeln!(out, "|{}", "---|".repeat(head.len()));
+}
+
 fn findings_table(out: &mut String, w: &Words, lang: Lang, fs: &[Finding]) {
     if fs.is_empty() {
         let _ = writeln!(out, "{}\n", w.none);
         return;
     }
-    let head = match lang {
-        Lang::Zh => "| 时间 | 规则 | 内容 |\n|---|---|---|",
-        Lang::En => "| time | rule | what |\n|---|---|---|",
-    };
-    let _ = writeln!(out, "{head}");
+    table_head(
+        out,
+        match lang {
+            Lang::Zh => &["时间", "规则", "内容"],
+            Lang::En => &["time", "rule", "what"],
+        },
+    );
     for f in fs {
         let _ = writeln!(
             out,
@@ -123,13 +136,13 @@ fn approvables(out: &mut String, w: &Words, lang: Lang, xs: &[Approvable]) {
         let _ = writeln!(out, "{}\n", w.none);
         return;
     }
-    let head = match lang {
-        Lang::Zh => "| 时间 | 操作 | 操作人 | 对象 | 工单 | 已审批 |\n|---|---|---|---|---|---|",
-        Lang::En => {
-            "| time | action | by | target | ticket | approved |\n|---|---|---|---|---|---|"
-        }
-    };
-    let _ = writeln!(out, "{head}");
+    table_head(
+        out,
+        match lang {
+            Lang::Zh => &["时间", "操作", "操作人", "对象", "工单", "已审批"],
+            Lang::En => &["time", "action", "by", "target", "ticket", "approved"],
+        },
+    );
     for x in xs {
         let _ = writeln!(
             out,
@@ -180,27 +193,25 @@ pub fn render(r: &Report, lang: Lang) -> String {
             "In brackets: the change from the period before."
         }
     );
-    let _ = writeln!(
-        out,
-        "{}",
+    table_head(
+        &mut out,
         if zh {
-            "| 日志来源 | 事件数 |\n|---|---|"
+            &["日志来源", "事件数"]
         } else {
-            "| source | events |\n|---|---|"
-        }
+            &["source", "events"]
+        },
     );
     for (s, c) in &r.summary.events {
         let _ = writeln!(out, "| {} | {} |", inert(s), compared(c));
     }
     out.push('\n');
-    let _ = writeln!(
-        out,
-        "{}",
+    table_head(
+        &mut out,
         if zh {
-            "| 严重程度 | 发现数 |\n|---|---|"
+            &["严重程度", "发现数"]
         } else {
-            "| severity | findings |\n|---|---|"
-        }
+            &["severity", "findings"]
+        },
     );
     for (s, c) in &r.summary.findings {
         let name = match (zh, s.as_str()) {
@@ -218,14 +229,31 @@ pub fn render(r: &Report, lang: Lang) -> String {
     if r.backups.is_empty() {
         let _ = writeln!(out, "{}\n", w.none);
     } else {
-        let _ = writeln!(
-            out,
-            "{}",
+        table_head(
+            &mut out,
             if zh {
-                "| 作业 | 应执行 | 成功 | 延迟 | 失败 | 缺失 | 大小异常 | 校验通过/未通过 |\n|---|---|---|---|---|---|---|---|"
+                &[
+                    "作业",
+                    "应执行",
+                    "成功",
+                    "延迟",
+                    "失败",
+                    "缺失",
+                    "大小异常",
+                    "校验通过/未通过",
+                ]
             } else {
-                "| job | expected | ok | late | failed | missing | size | verified / not |\n|---|---|---|---|---|---|---|---|"
-            }
+                &[
+                    "job",
+                    "expected",
+                    "ok",
+                    "late",
+                    "failed",
+                    "missing",
+                    "size",
+                    "verified / not",
+                ]
+            },
         );
         for j in &r.backups {
             let _ = writeln!(
@@ -284,20 +312,37 @@ pub fn render(r: &Report, lang: Lang) -> String {
             out,
             "{}\n",
             if zh {
-                "本月无后台数据修改。"
+                "本期无后台数据修改。"
             } else {
-                "No backend data edit this month."
+                "No backend data edit in the period."
             }
         );
     } else {
-        let _ = writeln!(
-            out,
-            "{}",
+        table_head(
+            &mut out,
             if zh {
-                "| 时间 | 操作人 | 表 | 语句 | 工单 | 等级 | 审批人 | 结论 |\n|---|---|---|---|---|---|---|---|"
+                &[
+                    "时间",
+                    "操作人",
+                    "表",
+                    "语句",
+                    "工单",
+                    "等级",
+                    "审批人",
+                    "结论",
+                ]
             } else {
-                "| time | operator | table | statement | ticket | grade | approver | verdict |\n|---|---|---|---|---|---|---|---|"
-            }
+                &[
+                    "time",
+                    "operator",
+                    "table",
+                    "statement",
+                    "ticket",
+                    "grade",
+                    "approver",
+                    "verdict",
+                ]
+            },
         );
         for e in &r.data_edits {
             let verdict = match (zh, e.verdict) {
@@ -333,57 +378,39 @@ pub fn render(r: &Report, lang: Lang) -> String {
 
     // 4.
     let _ = writeln!(out, "## {}\n", w.sections[3]);
-    let _ = writeln!(out, "### {}\n", if zh { "数据导出" } else { "Exports" });
+    sub(&mut out, zh, "数据导出", "Exports");
     approvables(&mut out, w, lang, &r.exports);
-    let _ = writeln!(
-        out,
-        "### {}\n",
-        if zh {
-            "特殊权限"
-        } else {
-            "Special permissions"
-        }
-    );
+    sub(&mut out, zh, "特殊权限", "Special permissions");
     approvables(&mut out, w, lang, &r.permissions);
 
     // 5.
     let _ = writeln!(out, "## {}\n", w.sections[4]);
-    let _ = writeln!(
-        out,
-        "{}",
+    table_head(
+        &mut out,
         if zh {
-            "| 管理员 | 操作数 |\n|---|---|"
+            &["管理员", "操作数"]
         } else {
-            "| administrator | actions |\n|---|---|"
-        }
+            &["administrator", "actions"]
+        },
     );
     for (a, n) in &r.admin.per_admin {
         let _ = writeln!(out, "| {} | {n} |", inert(a));
     }
     out.push('\n');
-    let _ = writeln!(
-        out,
-        "### {}\n",
-        if zh {
-            "非工作时间操作"
-        } else {
-            "Off hours"
-        }
-    );
+    sub(&mut out, zh, "非工作时间操作", "Off hours");
     findings_table(&mut out, w, lang, &r.admin.offhours);
-    let _ = writeln!(out, "### {}\n", if zh { "敏感操作" } else { "Sensitive" });
+    sub(&mut out, zh, "敏感操作", "Sensitive");
     findings_table(&mut out, w, lang, &r.admin.sensitive);
 
     // 6.
     let _ = writeln!(out, "## {}\n", w.sections[5]);
-    let _ = writeln!(
-        out,
-        "{}",
+    table_head(
+        &mut out,
         if zh {
-            "| 日期 | 成功 | 失败 |\n|---|---|---|"
+            &["日期", "成功", "失败"]
         } else {
-            "| day | successes | failures |\n|---|---|---|"
-        }
+            &["day", "successes", "failures"]
+        },
     );
     for d in &r.logins.per_day {
         let _ = writeln!(
@@ -395,47 +422,25 @@ pub fn render(r: &Report, lang: Lang) -> String {
         );
     }
     out.push('\n');
-    let _ = writeln!(
-        out,
-        "### {}\n",
-        if zh {
-            "登录失败最多的地址"
-        } else {
-            "Top failing addresses"
-        }
-    );
+    sub(&mut out, zh, "登录失败最多的地址", "Top failing addresses");
     for (ip, n) in &r.logins.top_failing {
         let _ = writeln!(out, "- {} — {n}", inert(ip));
     }
     out.push('\n');
-    let _ = writeln!(
-        out,
-        "### {}\n",
-        if zh {
-            "暴力破解"
-        } else {
-            "Brute-force bursts"
-        }
-    );
+    sub(&mut out, zh, "暴力破解", "Brute-force bursts");
     findings_table(&mut out, w, lang, &r.logins.bursts);
-    let _ = writeln!(
-        out,
-        "### {}\n",
-        if zh {
-            "禁用、离职账号的使用"
-        } else {
-            "Disabled and departed accounts"
-        }
+    sub(
+        &mut out,
+        zh,
+        "禁用、离职账号的使用",
+        "Disabled and departed accounts",
     );
     findings_table(&mut out, w, lang, &r.logins.disabled);
-    let _ = writeln!(
-        out,
-        "### {}\n",
-        if zh {
-            "应禁用的外委人员账号"
-        } else {
-            "Dormant outsourced accounts to disable"
-        }
+    sub(
+        &mut out,
+        zh,
+        "应禁用的外委人员账号",
+        "Dormant outsourced accounts to disable",
     );
     findings_table(&mut out, w, lang, &r.logins.dormant);
 
@@ -444,14 +449,13 @@ pub fn render(r: &Report, lang: Lang) -> String {
     if r.releases.is_empty() {
         let _ = writeln!(out, "{}\n", w.none);
     } else {
-        let _ = writeln!(
-            out,
-            "{}",
+        table_head(
+            &mut out,
             if zh {
-                "| 时间 | 发布人 | 系统 | 工单 | 窗口期内 |\n|---|---|---|---|---|"
+                &["时间", "发布人", "系统", "工单", "窗口期内"]
             } else {
-                "| time | by | system | ticket | in the window |\n|---|---|---|---|---|"
-            }
+                &["time", "by", "system", "ticket", "in the window"]
+            },
         );
         for x in &r.releases {
             let _ = writeln!(
@@ -472,14 +476,13 @@ pub fn render(r: &Report, lang: Lang) -> String {
     if r.incidents.is_empty() {
         let _ = writeln!(out, "{}\n", w.none);
     } else {
-        let _ = writeln!(
-            out,
-            "{}",
+        table_head(
+            &mut out,
             if zh {
-                "| 时间 | 主机 | 服务 | 持续（分钟） | 等级 |\n|---|---|---|---|---|"
+                &["时间", "主机", "服务", "持续（分钟）", "等级"]
             } else {
-                "| time | host | service | minutes | grade |\n|---|---|---|---|---|"
-            }
+                &["time", "host", "service", "minutes", "grade"]
+            },
         );
         for i in &r.incidents {
             let _ = writeln!(
@@ -545,15 +548,7 @@ pub fn render(r: &Report, lang: Lang) -> String {
             dead.join(", ")
         }
     );
-    let _ = writeln!(
-        out,
-        "### {}\n",
-        if zh {
-            "中断的日志来源"
-        } else {
-            "Sources that went silent"
-        }
-    );
+    sub(&mut out, zh, "中断的日志来源", "Sources that went silent");
     findings_table(&mut out, w, lang, &r.integrity.silent);
 
     // Appendix.
