@@ -79,8 +79,9 @@ impl Checks<'_> {
             until,
             newest,
             jobs: self.jobs,
-            admin_acts: std::cell::Cell::new(None),
-            backup_runs: std::cell::Cell::new(None),
+            admin_acts: std::cell::OnceCell::new(),
+            backup_runs: std::cell::OnceCell::new(),
+            data_edits: std::cell::OnceCell::new(),
         }
     }
 

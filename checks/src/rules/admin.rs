@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use vigil_index::Row;
 
-use super::{Ctx, acts, or_dash, runs};
+use super::{Ctx, acts, once, or_dash, runs};
 use crate::error::Result;
 use crate::finding::Finding;
 use crate::registers::TicketKind;
@@ -63,21 +63,20 @@ fn admin_acts(ctx: &Ctx) -> Result<Vec<Vec<Row>>> {
 /// whose operator is the actor and whose window holds the time.
 pub(super) fn actions(ctx: &Ctx, offhours: bool) -> Result<Vec<Finding>> {
     // admin.action and admin.offhours read the same acts: once per run.
-    let mut acts = match ctx.admin_acts.take() {
-        Some(a) => a,
-        None => {
-            let a = admin_acts(ctx)?;
-            ctx.admin_acts.set(Some(a.clone()));
-            a
-        }
-    };
+    let all = once(&ctx.admin_acts, || admin_acts(ctx))?;
+    let mut offhours_acts: Vec<Vec<Row>> = Vec::new();
     if offhours {
         // A login is not work done: the commands after it are judged. Root's is the exception.
-        acts.retain(|act| {
-            let r = &act[0];
-            (r.action.as_ref() != "login.success" || r.actor.as_deref() == Some("root"))
-                && outside_hours(ctx, r)
-        });
+        offhours_acts = all
+            .iter()
+            .filter(|act| {
+                let r = &act[0];
+                (r.action.as_ref() != "login.success" || r.actor.as_deref() == Some("root"))
+                    && outside_hours(ctx, r)
+            })
+            .cloned()
+            .collect();
+        let acts = &mut offhours_acts;
         // Few: worth reading the commands sudo ran, for the summary.
         let ids: Vec<String> = acts
             .iter()
@@ -96,6 +95,7 @@ pub(super) fn actions(ctx: &Ctx, offhours: bool) -> Result<Vec<Finding>> {
             }
         }
     }
+    let acts: &[Vec<Row>] = if offhours { &offhours_acts } else { all };
     let mut out = Vec::new();
     for act in acts {
         let row = &act[0];
@@ -126,7 +126,7 @@ pub(super) fn actions(ctx: &Ctx, offhours: bool) -> Result<Vec<Finding>> {
             ),
         };
         if !offhours {
-            out.push(ctx.finding_of("admin.action", &act, what));
+            out.push(ctx.finding_of("admin.action", act, what));
             continue;
         }
         let p = ctx.policy;
@@ -150,7 +150,7 @@ pub(super) fn actions(ctx: &Ctx, offhours: bool) -> Result<Vec<Finding>> {
         };
         out.push(ctx.finding_of(
             "admin.offhours",
-            &act,
+            act,
             format!("{what}, {when}, outside the release window and with no ticket covering it"),
         ));
     }

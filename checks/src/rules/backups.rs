@@ -3,25 +3,22 @@
 
 use vigil_backups::jobs::{RunStatus, judge};
 
-use super::{Ctx, JobVerdicts};
+use super::{Ctx, JobVerdicts, once};
 use crate::error::Result;
 use crate::finding::Finding;
 use crate::policy::format_duration;
 
 /// Every job's verdicts for the period, computed once per run of the checks.
-fn verdicts(ctx: &Ctx) -> Result<JobVerdicts> {
-    if let Some(v) = ctx.backup_runs.take() {
-        ctx.backup_runs.set(Some(v.clone()));
-        return Ok(v);
-    }
-    // What has not been logged yet is not missing: judged up to the newest event.
-    let now = ctx.newest.unwrap_or(ctx.until);
-    let mut all = Vec::new();
-    for (i, job) in ctx.jobs.iter().enumerate() {
-        all.push((i, judge(job, ctx.store, ctx.since, ctx.until, now)?));
-    }
-    ctx.backup_runs.set(Some(all.clone()));
-    Ok(all)
+fn verdicts<'c>(ctx: &'c Ctx) -> Result<&'c JobVerdicts> {
+    once(&ctx.backup_runs, || {
+        // What has not been logged yet is not missing: judged up to the newest event.
+        let now = ctx.newest.unwrap_or(ctx.until);
+        let mut all = Vec::new();
+        for (i, job) in ctx.jobs.iter().enumerate() {
+            all.push((i, judge(job, ctx.store, ctx.since, ctx.until, now)?));
+        }
+        Ok(all)
+    })
 }
 
 /// `backup.missing`, `backup.failed`, `backup.late`, `backup.undersized`: one finding per expected
@@ -29,7 +26,7 @@ fn verdicts(ctx: &Ctx) -> Result<JobVerdicts> {
 pub(super) fn runs(ctx: &Ctx, rule: &'static str) -> Result<Vec<Finding>> {
     let mut out = Vec::new();
     for (i, verdicts) in verdicts(ctx)? {
-        let job = &ctx.jobs[i];
+        let job = &ctx.jobs[*i];
         for v in verdicts {
             let when = ctx.fmt(v.expected);
             let summary = match (rule, v.status) {

@@ -3,7 +3,7 @@
 
 use vigil_index::Row;
 
-use super::{Ctx, EDITS, acts, or_dash, runs};
+use super::{Ctx, EDITS, acts, once, or_dash, runs};
 use crate::error::Result;
 use crate::finding::Finding;
 use crate::registers::{Approval, TicketKind};
@@ -194,14 +194,16 @@ pub(super) fn edits(ctx: &Ctx, grade: bool) -> Result<Vec<Finding>> {
         "data_edit.unapproved"
     };
     let mut out = Vec::new();
-    for e in data_edits(ctx)?.into_iter().filter(|e| e.verdict == want) {
-        let mut f = ctx.finding(rule, e.time.with_timezone(&chrono::Utc), e.summary);
-        f.actor = e.actor;
-        f.src_ip = e.src_ip;
-        f.target = Some(e.table);
-        f.host = Some(e.host);
-        f.source = Some(e.source);
-        f.evidence = vec![e.id];
+    // data_edit.unapproved and data_edit.grade judge the same edits: once per run.
+    let all = once(&ctx.data_edits, || data_edits(ctx))?;
+    for e in all.iter().filter(|e| e.verdict == want) {
+        let mut f = ctx.finding(rule, e.time.with_timezone(&chrono::Utc), e.summary.clone());
+        f.actor = e.actor.clone();
+        f.src_ip = e.src_ip.clone();
+        f.target = Some(e.table.clone());
+        f.host = Some(e.host.clone());
+        f.source = Some(e.source.clone());
+        f.evidence = vec![e.id.clone()];
         out.push(f);
     }
     Ok(out)

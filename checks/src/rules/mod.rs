@@ -8,6 +8,7 @@ pub(crate) mod data;
 mod logins;
 mod ops;
 
+use std::cell::OnceCell;
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeDelta, Utc};
@@ -31,10 +32,12 @@ pub(crate) struct Ctx<'a> {
     pub until: DateTime<Utc>,
     pub newest: Option<DateTime<Utc>>,
     pub jobs: &'a [vigil_backups::jobs::Job],
-    /// The administrator acts of the period, kept for the second of the two rules that read them.
-    pub admin_acts: std::cell::Cell<Option<Vec<Vec<Row>>>>,
-    /// Each backup job's verdicts, kept for the four rules that read them.
-    pub backup_runs: std::cell::Cell<Option<JobVerdicts>>,
+    /// The administrator acts of the period, read once for the two rules that judge them.
+    pub admin_acts: OnceCell<Vec<Vec<Row>>>,
+    /// Each backup job's verdicts, judged once for the four rules that report them.
+    pub backup_runs: OnceCell<JobVerdicts>,
+    /// The period's backend data edits, judged once for the two rules that report them.
+    pub data_edits: OnceCell<Vec<data::DataEdit>>,
 }
 
 /// Runs the rule `id`.
@@ -61,6 +64,18 @@ pub(crate) fn run(ctx: &Ctx, id: &'static str) -> Result<Vec<Finding>> {
         "backup.corrupt" => backups::corrupt(ctx),
         _ => Ok(Vec::new()),
     }
+}
+
+/// The value of `cell`, made by `make` the first time it is asked for.
+pub(crate) fn once<'c, T>(
+    cell: &'c OnceCell<T>,
+    make: impl FnOnce() -> Result<T>,
+) -> Result<&'c T> {
+    if let Some(v) = cell.get() {
+        return Ok(v);
+    }
+    let v = make()?;
+    Ok(cell.get_or_init(|| v))
 }
 
 /// The actions of backend data edits.
