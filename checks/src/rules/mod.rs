@@ -67,10 +67,7 @@ pub(crate) fn run(ctx: &Ctx, id: &'static str) -> Result<Vec<Finding>> {
 }
 
 /// The value of `cell`, made by `make` the first time it is asked for.
-pub(crate) fn once<'c, T>(
-    cell: &'c OnceCell<T>,
-    make: impl FnOnce() -> Result<T>,
-) -> Result<&'c T> {
+pub(crate) fn once<T>(cell: &OnceCell<T>, make: impl FnOnce() -> Result<T>) -> Result<&T> {
     if let Some(v) = cell.get() {
         return Ok(v);
     }
