@@ -84,18 +84,8 @@ fn window(args: &VerifyArgs, zone: chrono_tz::Tz) -> Result<(DateTime<Utc>, Date
         let since = crate::search_cmd::parse_time(d, zone, "--date")?;
         return Ok((since, since + TimeDelta::days(1)));
     }
-    if args.month.is_some() {
-        let check = crate::check_cmd::CheckArgs {
-            month: args.month.clone(),
-            since: None,
-            until: None,
-            rules: Vec::new(),
-            format: crate::check_cmd::CheckFormat::Table,
-            fail_on: vigil_checks::Severity::Medium,
-            no_ingest: true,
-            timings: false,
-        };
-        return crate::check_cmd::period(&check, zone);
+    if let Some(m) = &args.month {
+        return crate::check_cmd::month_period(m, zone);
     }
     let now = Utc::now();
     let until = match &args.until {

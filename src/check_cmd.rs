@@ -37,35 +37,41 @@ pub struct CheckArgs {
     pub timings: bool,
 }
 
+/// The first instant of month `m` of year `y` in `zone`; `flag` names the option in errors.
+fn month_start(y: i32, m: u32, zone: chrono_tz::Tz, flag: &str) -> Result<DateTime<Utc>> {
+    let d = NaiveDate::from_ymd_opt(y, m, 1)
+        .ok_or_else(|| anyhow!("{flag}: no such month {y}-{m:02}"))?;
+    crate::search_cmd::parse_time(&d.to_string(), zone, flag)
+}
+
+/// The month `m` (`2026-11`) as `[since, until)` in `zone`, for `--month`.
+pub fn month_period(m: &str, zone: chrono_tz::Tz) -> Result<(DateTime<Utc>, DateTime<Utc>)> {
+    let bad = || anyhow!("--month {m:?}: write the month as 2026-11");
+    let (y, mo) = m.split_once('-').ok_or_else(bad)?;
+    let y: i32 = y.parse().map_err(|_| bad())?;
+    let mo: u32 = mo.parse().map_err(|_| bad())?;
+    let (ny, nm) = if mo == 12 { (y + 1, 1) } else { (y, mo + 1) };
+    Ok((
+        month_start(y, mo, zone, "--month")?,
+        month_start(ny, nm, zone, "--month")?,
+    ))
+}
+
 /// The period `[since, until)`: a month, or the two times, or (neither) this month so far, all in
 /// the policy's zone.
 pub fn period(args: &CheckArgs, zone: chrono_tz::Tz) -> Result<(DateTime<Utc>, DateTime<Utc>)> {
-    let month_start = |y: i32, m: u32, flag: &str| -> Result<DateTime<Utc>> {
-        let d = NaiveDate::from_ymd_opt(y, m, 1)
-            .ok_or_else(|| anyhow!("{flag}: no such month {y}-{m:02}"))?;
-        crate::search_cmd::parse_time(&d.to_string(), zone, flag)
-    };
-    let next = |y: i32, m: u32| if m == 12 { (y + 1, 1) } else { (y, m + 1) };
     if let Some(m) = &args.month {
         if args.since.is_some() || args.until.is_some() {
             return Err(anyhow!(
                 "--month and --since/--until: give either a month or a range"
             ));
         }
-        let bad = || anyhow!("--month {m:?}: write the month as 2026-11");
-        let (y, mo) = m.split_once('-').ok_or_else(bad)?;
-        let y: i32 = y.parse().map_err(|_| bad())?;
-        let mo: u32 = mo.parse().map_err(|_| bad())?;
-        let (ny, nm) = next(y, mo);
-        return Ok((
-            month_start(y, mo, "--month")?,
-            month_start(ny, nm, "--month")?,
-        ));
+        return month_period(m, zone);
     }
     let now = Utc::now().with_timezone(&zone);
     let since = match &args.since {
         Some(s) => crate::search_cmd::parse_time(s, zone, "--since")?,
-        None => month_start(now.year(), now.month(), "--since")?,
+        None => month_start(now.year(), now.month(), zone, "--since")?,
     };
     let until = match &args.until {
         Some(s) => crate::search_cmd::parse_time(s, zone, "--until")?,

@@ -107,17 +107,7 @@ fn period(args: &ReportArgs, policy: &vigil_checks::Policy) -> Result<Period> {
         ));
     }
     if let Some(m) = &args.month {
-        let check = crate::check_cmd::CheckArgs {
-            month: Some(m.clone()),
-            since: None,
-            until: None,
-            rules: Vec::new(),
-            format: crate::check_cmd::CheckFormat::Json,
-            fail_on: vigil_checks::Severity::Medium,
-            no_ingest: true,
-            timings: false,
-        };
-        let (since, until) = crate::check_cmd::period(&check, zone)?;
+        let (since, until) = crate::check_cmd::month_period(m, zone)?;
         let start = since.with_timezone(&zone).date_naive();
         let prev = start
             .checked_sub_months(chrono::Months::new(1))
