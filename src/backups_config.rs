@@ -3,7 +3,6 @@
 //! and the artefacts' places. Every value is checked here, so a mistake names its key and line.
 
 use std::collections::BTreeSet;
-use std::ops::Range;
 use std::path::Path;
 
 use chrono::TimeDelta;
@@ -12,7 +11,7 @@ use toml::Spanned;
 use vigil_backups::jobs::{Job, RunFilter, Schedule, SizeRule, parse_size};
 use vigil_checks::policy::parse_duration;
 
-use crate::config::{ConfigError, parse_zone};
+use crate::config::{ConfigError, ValueErr, parse_zone};
 
 /// One cron expression, or several.
 #[derive(Debug, Deserialize)]
@@ -87,8 +86,6 @@ pub struct BackupJob {
     pub artefacts: Artefacts,
     pub max_age: Option<TimeDelta>,
 }
-
-type ValueErr<'a> = &'a dyn Fn(Range<usize>, String, String) -> ConfigError;
 
 fn absolute(base: &Path, p: &str) -> String {
     let path = Path::new(p);

@@ -43,6 +43,10 @@ pub enum ConfigError {
     },
 }
 
+/// Makes the error of a bad value: its span in the file, its key, what is wrong. The tables the
+/// other modules check (`[policy]`, `[[backups]]`) report through it.
+pub(crate) type ValueErr<'a> = &'a dyn Fn(std::ops::Range<usize>, String, String) -> ConfigError;
+
 /// The file as written.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -2,7 +2,6 @@
 //! the registers' paths. Every value is checked here, so a mistake names its key and line.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -11,7 +10,7 @@ use vigil_checks::Policy;
 use vigil_checks::pattern::Pattern;
 use vigil_checks::policy::{DaySpan, ReleaseWindow, parse_duration, parse_weekday};
 
-use crate::config::{ConfigError, parse_zone};
+use crate::config::{ConfigError, ValueErr, parse_zone};
 
 /// `[registers]`: the CSV registers, relative to the config's folder.
 #[derive(Debug, Default, Deserialize)]
@@ -113,8 +112,6 @@ pub struct Checking {
     pub approvals: Option<PathBuf>,
     pub accounts: Option<PathBuf>,
 }
-
-type ValueErr<'a> = &'a dyn Fn(Range<usize>, String, String) -> ConfigError;
 
 fn date(s: &str) -> Result<chrono::NaiveDate, String> {
     chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
