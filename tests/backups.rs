@@ -12,13 +12,11 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use common::{samples_copy, vigil};
+use common::{samples_copy, vigil_in};
 use sha2::{Digest, Sha256};
 
 fn run(dir: &Path, args: &[&str]) -> (Option<i32>, String, String) {
-    let mut all = vec!["--config", "vigil.toml", "--data", "data"];
-    all.extend_from_slice(args);
-    let out = vigil(dir, &all);
+    let out = vigil_in(dir, args);
     (
         out.status.code(),
         String::from_utf8(out.stdout).unwrap(),

@@ -18,27 +18,14 @@ use std::sync::OnceLock;
 use serde_json::Value;
 
 mod common;
-use common::{root, samples_copy, vigil};
+use common::{root, samples_copy, vigil, vigil_in};
 
 /// The month checked once (ingesting first), shared by the tests: (copy, stdout, stderr, exit).
 fn checked() -> &'static (PathBuf, String, String, Option<i32>) {
     static RUN: OnceLock<(PathBuf, String, String, Option<i32>)> = OnceLock::new();
     RUN.get_or_init(|| {
         let dir = samples_copy("month");
-        let out = vigil(
-            &dir,
-            &[
-                "--config",
-                "vigil.toml",
-                "--data",
-                "data",
-                "check",
-                "--month",
-                "2026-11",
-                "--format",
-                "json",
-            ],
-        );
+        let out = vigil_in(&dir, &["check", "--month", "2026-11", "--format", "json"]);
         (
             dir,
             String::from_utf8(out.stdout).unwrap(),
@@ -91,10 +78,9 @@ fn the_sample_month_gives_the_expected_findings() {
 /// Every indexed event: its id, and its file's name, offset and source.
 fn indexed() -> Vec<(String, String, u64, String)> {
     let (dir, _, _, _) = checked();
-    let args = ["--config", "vigil.toml", "--data", "data", "search", "*"];
-    let out = vigil(
+    let out = vigil_in(
         dir,
-        &[&args[..], &["--format", "json", "--limit", "1000000"]].concat(),
+        &["search", "*", "--format", "json", "--limit", "1000000"],
     );
     assert_eq!(out.status.code(), Some(0));
     String::from_utf8(out.stdout)
@@ -233,18 +219,9 @@ fn every_planted_violation_fires_and_no_near_miss_does() {
 fn exit_status_follows_the_worst_finding_and_fail_on() {
     let (dir, _, _, _) = checked();
     let run = |args: &[&str]| {
-        let mut all = vec![
-            "--config",
-            "vigil.toml",
-            "--data",
-            "data",
-            "check",
-            "--month",
-            "2026-11",
-            "--no-ingest",
-        ];
+        let mut all = vec!["check", "--month", "2026-11", "--no-ingest"];
         all.extend_from_slice(args);
-        let out = vigil(dir, &all);
+        let out = vigil_in(dir, &all);
         (
             out.status.code(),
             String::from_utf8(out.stdout).unwrap(),
@@ -288,18 +265,7 @@ fn exit_status_follows_the_worst_finding_and_fail_on() {
 
 /// `vigil check --month 2026-11` on the copy in `dir`.
 fn check_month(dir: &Path) -> std::process::Output {
-    vigil(
-        dir,
-        &[
-            "--config",
-            "vigil.toml",
-            "--data",
-            "data",
-            "check",
-            "--month",
-            "2026-11",
-        ],
-    )
+    vigil_in(dir, &["check", "--month", "2026-11"])
 }
 
 #[test]

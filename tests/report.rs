@@ -12,17 +12,14 @@ mod common;
 use std::path::Path;
 use std::sync::OnceLock;
 
-use common::{root, samples_copy, vigil};
+use common::{root, samples_copy, vigil_in};
 
 /// The samples ingested once.
 fn ingested() -> &'static std::path::PathBuf {
     static DIR: OnceLock<std::path::PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
         let dir = samples_copy("report");
-        let out = vigil(
-            &dir,
-            &["--config", "vigil.toml", "--data", "data", "ingest"],
-        );
+        let out = vigil_in(&dir, &["ingest"]);
         assert_eq!(
             out.status.code(),
             Some(0),
@@ -109,20 +106,7 @@ fn with_a_script(dir: &Path) {
 fn a_script_in_a_log_line_shows_as_text() {
     let dir = samples_copy("report-script");
     with_a_script(&dir);
-    let out = vigil(
-        &dir,
-        &[
-            "--config",
-            "vigil.toml",
-            "--data",
-            "data",
-            "report",
-            "--month",
-            "2026-11",
-            "--lang",
-            "en",
-        ],
-    );
+    let out = vigil_in(&dir, &["report", "--month", "2026-11", "--lang", "en"]);
     let md = String::from_utf8(out.stdout).unwrap();
     assert_eq!(out.status.code(), Some(0));
     assert!(!md.contains("<script>"), "{md}");
@@ -132,13 +116,9 @@ fn a_script_in_a_log_line_shows_as_text() {
     );
     // And written to a file readable by its owner only.
     let file = dir.join("report.md");
-    let out = vigil(
+    let out = vigil_in(
         &dir,
         &[
-            "--config",
-            "vigil.toml",
-            "--data",
-            "data",
             "report",
             "--month",
             "2026-11",
@@ -174,13 +154,9 @@ fn the_html_page_stands_alone_loads_without_console_errors_and_shows_a_script_as
     let dir = samples_copy("report-html");
     with_a_script(&dir);
     let page = dir.join("report.html");
-    let out = vigil(
+    let out = vigil_in(
         &dir,
         &[
-            "--config",
-            "vigil.toml",
-            "--data",
-            "data",
             "report",
             "--month",
             "2026-11",
@@ -292,17 +268,7 @@ fn a_weekly_report_and_a_period_of_ones_own() {
     let s: serde_json::Value = serde_json::from_str(&span).unwrap();
     assert_eq!(s["period"], "2026-11-16 – 2026-11-23");
     assert_eq!(s["data_edits"], v["data_edits"]);
-    let out = vigil(
-        ingested(),
-        &[
-            "--config",
-            "vigil.toml",
-            "--data",
-            "data",
-            "report",
-            "--no-ingest",
-        ],
-    );
+    let out = vigil_in(ingested(), &["report", "--no-ingest"]);
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),
@@ -311,16 +277,9 @@ fn a_weekly_report_and_a_period_of_ones_own() {
 }
 
 fn report_with(dir: &Path, args: &[&str]) -> String {
-    let mut all = vec![
-        "--config",
-        "vigil.toml",
-        "--data",
-        "data",
-        "report",
-        "--no-ingest",
-    ];
+    let mut all = vec!["report", "--no-ingest"];
     all.extend_from_slice(args);
-    let out = vigil(dir, &all);
+    let out = vigil_in(dir, &all);
     assert_eq!(
         out.status.code(),
         Some(0),

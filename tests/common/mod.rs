@@ -24,6 +24,15 @@ pub fn vigil(cwd: &Path, args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// `vigil --config vigil.toml --data data ARGS` in `dir`: a copy of the samples or a site made by
+/// a test, with its data directory inside.
+pub fn vigil_in(dir: &Path, args: &[&str]) -> Output {
+    vigil(
+        dir,
+        &[&["--config", "vigil.toml", "--data", "data"], args].concat(),
+    )
+}
+
 pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
