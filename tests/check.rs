@@ -18,7 +18,7 @@ use std::sync::OnceLock;
 use serde_json::Value;
 
 mod common;
-use common::{root, samples_copy, vigil, vigil_in};
+use common::{root, samples_copy, vigil_in};
 
 /// The month checked once (ingesting first), shared by the tests: (copy, stdout, stderr, exit).
 fn checked() -> &'static (PathBuf, String, String, Option<i32>) {
