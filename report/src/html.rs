@@ -41,12 +41,42 @@ pre { background: #f6f6f6; padding: .5em; overflow-x: auto; }
 @media print { body { margin: 0; max-width: none; font-size: 10pt; } h2 { page-break-after: avoid; } table, .chart { page-break-inside: avoid; } }
 "#;
 
+type Drawn = Result<(), Box<dyn std::error::Error>>;
+
+/// An SVG of `size` on a white ground, drawn by `draw`; empty if drawing fails (the page then
+/// shows the table without its chart).
+fn svg(
+    size: (u32, u32),
+    draw: impl FnOnce(&DrawingArea<SVGBackend, plotters::coord::Shift>) -> Drawn,
+) -> String {
+    let mut out = String::new();
+    let drawn = {
+        let root = SVGBackend::with_string(&mut out, size).into_drawing_area();
+        root.fill(&WHITE)
+            .map_err(Into::into)
+            .and_then(|()| draw(&root))
+            .and_then(|()| root.present().map_err(Into::into))
+    };
+    if drawn.is_err() {
+        return String::new();
+    }
+    out
+}
+
+/// The charts' common frame: margins and label areas.
+fn frame<'a, 'b>(
+    root: &'a DrawingArea<SVGBackend<'b>, plotters::coord::Shift>,
+) -> ChartBuilder<'a, 'b, SVGBackend<'b>> {
+    let mut b = ChartBuilder::on(root);
+    b.margin(10).x_label_area_size(28).y_label_area_size(44);
+    b
+}
+
 /// A bar chart of logins (successes, failures) per day, as SVG.
 fn logins_chart(r: &Report, lang: Lang) -> String {
     let days = &r.logins.per_day;
-    let mut svg = String::new();
     if days.is_empty() {
-        return svg;
+        return String::new();
     }
     let top = days
         .iter()
@@ -58,57 +88,44 @@ fn logins_chart(r: &Report, lang: Lang) -> String {
         Lang::Zh => ("成功", "失败"),
         Lang::En => ("successes", "failures"),
     };
-    {
-        let root = SVGBackend::with_string(&mut svg, (760, 260)).into_drawing_area();
-        let drawn = (|| -> Result<(), Box<dyn std::error::Error>> {
-            root.fill(&WHITE)?;
-            let mut chart = ChartBuilder::on(&root)
-                .margin(10)
-                .x_label_area_size(28)
-                .y_label_area_size(44)
-                .build_cartesian_2d(0u32..days.len() as u32, 0u64..top + top / 10 + 1)?;
-            chart
-                .configure_mesh()
-                .x_labels(days.len().min(16))
-                .x_label_formatter(&|i| {
-                    days.get(*i as usize)
-                        .map_or(String::new(), |d| d.day.format("%d").to_string())
-                })
-                .draw()?;
-            chart
-                .draw_series(LineSeries::new(
-                    days.iter()
-                        .enumerate()
-                        .map(|(i, d)| (i as u32, d.successes)),
-                    &BLUE,
-                ))?
-                .label(ok_label)
-                .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], BLUE));
-            chart
-                .draw_series(LineSeries::new(
-                    days.iter().enumerate().map(|(i, d)| (i as u32, d.failures)),
-                    &RED,
-                ))?
-                .label(fail_label)
-                .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], RED));
-            chart
-                .configure_series_labels()
-                .background_style(WHITE.mix(0.8))
-                .border_style(BLACK)
-                .draw()?;
-            root.present()?;
-            Ok(())
-        })();
-        if drawn.is_err() {
-            return String::new();
-        }
-    }
-    svg
+    svg((760, 260), |root| {
+        let mut chart =
+            frame(root).build_cartesian_2d(0u32..days.len() as u32, 0u64..top + top / 10 + 1)?;
+        chart
+            .configure_mesh()
+            .x_labels(days.len().min(16))
+            .x_label_formatter(&|i| {
+                days.get(*i as usize)
+                    .map_or(String::new(), |d| d.day.format("%d").to_string())
+            })
+            .draw()?;
+        chart
+            .draw_series(LineSeries::new(
+                days.iter()
+                    .enumerate()
+                    .map(|(i, d)| (i as u32, d.successes)),
+                &BLUE,
+            ))?
+            .label(ok_label)
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], BLUE));
+        chart
+            .draw_series(LineSeries::new(
+                days.iter().enumerate().map(|(i, d)| (i as u32, d.failures)),
+                &RED,
+            ))?
+            .label(fail_label)
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], RED));
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .draw()?;
+        Ok(())
+    })
 }
 
 /// Findings by severity, this period beside the one before, as SVG.
 fn findings_chart(r: &Report, lang: Lang) -> String {
-    let mut svg = String::new();
     let rows: Vec<(&str, u64, u64)> = ["high", "medium", "low"]
         .iter()
         .map(|s| {
@@ -132,47 +149,35 @@ fn findings_chart(r: &Report, lang: Lang) -> String {
         Lang::Zh => vec!["高", "中", "低"],
         Lang::En => vec!["high", "medium", "low"],
     };
-    {
-        let root = SVGBackend::with_string(&mut svg, (760, 200)).into_drawing_area();
-        let drawn = (|| -> Result<(), Box<dyn std::error::Error>> {
-            root.fill(&WHITE)?;
-            let mut chart = ChartBuilder::on(&root)
-                .margin(10)
-                .x_label_area_size(28)
-                .y_label_area_size(44)
-                .build_cartesian_2d((0u32..5u32).into_segmented(), 0u64..top + top / 10 + 1)?;
-            chart
-                .configure_mesh()
-                .x_label_formatter(&|v| match v {
-                    SegmentValue::CenterOf(i) if *i % 2 == 0 => names
-                        .get((*i / 2) as usize)
-                        .map_or(String::new(), |s| s.to_string()),
-                    _ => String::new(),
-                })
-                .draw()?;
-            for (i, (_, this, prev)) in rows.iter().enumerate() {
-                let x = (i * 2) as u32;
-                chart.draw_series(
-                    Histogram::vertical(&chart)
-                        .style(RGBColor(200, 200, 200).filled())
-                        .margin(12)
-                        .data([(x, *prev)]),
-                )?;
-                chart.draw_series(
-                    Histogram::vertical(&chart)
-                        .style(RGBColor(200, 60, 40).filled())
-                        .margin(4)
-                        .data([(x, *this)]),
-                )?;
-            }
-            root.present()?;
-            Ok(())
-        })();
-        if drawn.is_err() {
-            return String::new();
+    svg((760, 200), |root| {
+        let mut chart = frame(root)
+            .build_cartesian_2d((0u32..5u32).into_segmented(), 0u64..top + top / 10 + 1)?;
+        chart
+            .configure_mesh()
+            .x_label_formatter(&|v| match v {
+                SegmentValue::CenterOf(i) if *i % 2 == 0 => names
+                    .get((*i / 2) as usize)
+                    .map_or(String::new(), |s| s.to_string()),
+                _ => String::new(),
+            })
+            .draw()?;
+        for (i, (_, this, prev)) in rows.iter().enumerate() {
+            let x = (i * 2) as u32;
+            chart.draw_series(
+                Histogram::vertical(&chart)
+                    .style(RGBColor(200, 200, 200).filled())
+                    .margin(12)
+                    .data([(x, *prev)]),
+            )?;
+            chart.draw_series(
+                Histogram::vertical(&chart)
+                    .style(RGBColor(200, 60, 40).filled())
+                    .margin(4)
+                    .data([(x, *this)]),
+            )?;
         }
-    }
-    svg
+        Ok(())
+    })
 }
 
 /// The Markdown of the sections, turned into HTML: headings, tables, lists and code blocks, the
