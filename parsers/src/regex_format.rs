@@ -27,9 +27,14 @@
 //!
 //! Lines are matched with the `regex` crate's `captures_read` into capture slots kept per parser,
 //! so a line costs no allocation beyond its event.
+//!
+//! Reading the config only checks a pattern's syntax (and reads its capture names); the regex is
+//! compiled when a parser first reads a line with it, once per process. Compiling a pattern with
+//! Unicode classes takes a few milliseconds, which `vigil search` and every other command that
+//! reads the config but no log would otherwise pay at each start.
 
 use std::collections::HashSet;
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use chrono::format::{Item, Parsed, StrftimeItems};
 use chrono::{DateTime, NaiveDateTime, Offset, Utc};
@@ -144,10 +149,14 @@ impl Slot {
     }
 }
 
-/// One compiled pattern.
+/// One checked pattern.
 #[derive(Debug, Clone)]
 struct Pattern {
-    regex: Regex,
+    /// The pattern's text, checked for its syntax.
+    source: String,
+    /// The compiled regex, made on first use and shared by every clone; `Err` says why it does
+    /// not compile (a pattern whose syntax is right can still be too big).
+    regex: Arc<OnceLock<Result<Regex, String>>>,
     action: String,
     category: Category,
     outcome: Outcome,
@@ -156,7 +165,7 @@ struct Pattern {
     captures: Vec<(usize, Slot, String)>,
 }
 
-/// A compiled [`RegexFormatConfig`]. Cheap to clone (the regexes are shared).
+/// A checked [`RegexFormatConfig`]. Cheap to clone (the regexes are shared).
 #[derive(Debug, Clone)]
 pub struct RegexFormat {
     name: &'static str,
@@ -187,11 +196,15 @@ impl RegexFormat {
         }
         let mut patterns = Vec::with_capacity(cfg.patterns.len());
         for (i, p) in cfg.patterns.iter().enumerate() {
-            let regex = Regex::new(&p.regex).map_err(|e| err(Some(i), "regex", e.to_string()))?;
-            let captures: Vec<(usize, Slot, String)> = regex
-                .capture_names()
-                .enumerate()
-                .filter_map(|(idx, n)| n.map(|n| (idx, Slot::of(n), n.to_string())))
+            let hir = regex_syntax::Parser::new()
+                .parse(&p.regex)
+                .map_err(|e| err(Some(i), "regex", e.to_string()))?;
+            let mut names = Vec::new();
+            capture_names(&hir, &mut names);
+            names.sort_by_key(|(idx, _)| *idx);
+            let captures: Vec<(usize, Slot, String)> = names
+                .into_iter()
+                .map(|(idx, n)| (idx, Slot::of(&n), n))
                 .collect();
             let has_ts = captures.iter().any(|c| c.1 == Slot::Ts);
 
@@ -249,7 +262,8 @@ impl RegexFormat {
                 }
             };
             patterns.push(Pattern {
-                regex,
+                source: p.regex.clone(),
+                regex: Arc::new(OnceLock::new()),
                 action: p.action.clone(),
                 category,
                 outcome: p.outcome.unwrap_or_default(),
@@ -266,6 +280,37 @@ impl RegexFormat {
     /// The format's configured name.
     pub fn name(&self) -> &'static str {
         self.name
+    }
+}
+
+/// The named capture groups of `hir`, with their group numbers.
+fn capture_names(hir: &regex_syntax::hir::Hir, out: &mut Vec<(usize, String)>) {
+    use regex_syntax::hir::HirKind;
+    match hir.kind() {
+        HirKind::Capture(c) => {
+            if let Some(n) = &c.name {
+                out.push((c.index as usize, n.to_string()));
+            }
+            capture_names(&c.sub, out);
+        }
+        HirKind::Concat(v) | HirKind::Alternation(v) => {
+            for h in v {
+                capture_names(h, out);
+            }
+        }
+        HirKind::Repetition(r) => capture_names(&r.sub, out),
+        HirKind::Empty | HirKind::Literal(_) | HirKind::Class(_) | HirKind::Look(_) => {}
+    }
+}
+
+impl Pattern {
+    /// The compiled regex (compiled by the first caller in the process), or why it does not
+    /// compile.
+    fn regex(&self) -> Result<&Regex, &str> {
+        self.regex
+            .get_or_init(|| Regex::new(&self.source).map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(String::as_str)
     }
 }
 
@@ -314,17 +359,14 @@ fn intern(name: &str) -> &'static str {
 #[derive(Debug)]
 pub struct RegexParser {
     format: RegexFormat,
-    locs: Vec<CaptureLocations>,
+    /// Capture slots per pattern, made with the regexes when the first line comes; `Err`: a
+    /// pattern does not compile, and why.
+    locs: Option<Result<Vec<CaptureLocations>, String>>,
 }
 
 impl RegexParser {
     pub fn new(format: RegexFormat) -> RegexParser {
-        let locs = format
-            .patterns
-            .iter()
-            .map(|p| p.regex.capture_locations())
-            .collect();
-        RegexParser { format, locs }
+        RegexParser { format, locs: None }
     }
 }
 
@@ -338,12 +380,33 @@ impl Parser for RegexParser {
 
     fn feed(&mut self, line: &RawLine<'_>, ctx: &ParseContext, out: &mut Vec<Output>) {
         let (text, flag) = line.decode(ctx);
-        let hit = self
-            .format
-            .patterns
-            .iter()
-            .zip(self.locs.iter_mut())
-            .find_map(|(p, locs)| p.regex.captures_read(locs, &text).map(|_| (p, &*locs)));
+        let patterns = &self.format.patterns;
+        let locs = self.locs.get_or_insert_with(|| {
+            patterns
+                .iter()
+                .enumerate()
+                .map(|(i, p)| {
+                    p.regex().map(Regex::capture_locations).map_err(|why| {
+                        format!(
+                            "pattern {i} of format {} does not compile: {why}",
+                            self.format.name
+                        )
+                    })
+                })
+                .collect()
+        });
+        let locs = match locs {
+            Ok(l) => l,
+            Err(why) => {
+                let e = ParseError::new(ErrorKind::Other(why.clone()), 0);
+                out.push(Err(reject(line, text.into_owned(), e)));
+                return;
+            }
+        };
+        let hit = patterns.iter().zip(locs.iter_mut()).find_map(|(p, locs)| {
+            let regex = p.regex().ok()?;
+            regex.captures_read(locs, &text).map(|_| (p, &*locs))
+        });
         let Some((pattern, locs)) = hit else {
             let e = ParseError::new(ErrorKind::Other(NO_MATCH.to_string()), 0);
             out.push(Err(reject(line, text.into_owned(), e)));
@@ -717,6 +780,64 @@ Nov  3 02:00:01 arch-db02 dump[9]: zhangsan exported 档案表 result=ok role=db
             "{}",
             r.error
         );
+    }
+
+    #[test]
+    fn a_pattern_too_big_to_compile_rejects_each_line_saying_so() {
+        // Right syntax, so the config is accepted; too big for the regex crate's size limit, so
+        // the first line read compiles it, fails, and every line goes to the dead letter.
+        let f = RegexFormat::compile(
+            &serde_json::from_value(
+                json!({"name": "huge", "patterns": [{"regex": r"(?P<actor>\w{1000}){1000}", "action": "other"}]}),
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        let mut p = RegexParser::new(f);
+        let mut out = Vec::new();
+        for line in ["a", "b"] {
+            p.feed(&RawLine::text(line), &ctx(), &mut out);
+        }
+        assert_eq!(out.len(), 2);
+        for o in &out {
+            let Err(r) = o else { panic!("accepted") };
+            assert_eq!(r.error.class(), "other");
+            assert!(
+                r.error
+                    .to_string()
+                    .contains("pattern 0 of format huge does not compile"),
+                "{}",
+                r.error
+            );
+        }
+    }
+
+    #[test]
+    fn nested_and_alternative_captures_keep_their_group_numbers() {
+        let f = RegexFormat::compile(
+            &serde_json::from_value(json!({"name": "nest", "patterns": [{
+                "regex": r"^(?:(?P<actor>\w+)@(?P<host>[\w.-]+)|anon) (x(?P<target>\S+))* (?P<n>\d+)$",
+                "action": "other"
+            }]}))
+            .unwrap(),
+        )
+        .unwrap();
+        let caps: Vec<(usize, &str)> = f.patterns[0]
+            .captures
+            .iter()
+            .map(|(i, _, n)| (*i, n.as_str()))
+            .collect();
+        assert_eq!(caps, [(1, "actor"), (2, "host"), (4, "target"), (5, "n")]);
+        let mut p = RegexParser::new(f);
+        let mut out = Vec::new();
+        p.feed(&RawLine::text("li@arch-db01 xt1 7"), &ctx(), &mut out);
+        let ev = match &out[0] {
+            Ok(ev) => ev,
+            Err(r) => panic!("rejected: {}", r.error),
+        };
+        assert_eq!(ev.actor.as_deref(), Some("li"));
+        assert_eq!(ev.target.as_deref(), Some("t1"));
+        assert_eq!(ev.fields.get("n"), Some(&serde_json::json!(7)));
     }
 
     #[test]
