@@ -136,14 +136,25 @@ mod tests {
         );
         assert_eq!(split_record("1,\"x\"y,2"), Err(5));
         assert_eq!(split_record("1,\"x"), Err(2));
-        for s in ["", ",", "a", "abcdefg,", "abcdefgh,", "abcdefghijklmnop", "abcdefghijklmnopq,r"] {
+        for s in [
+            "",
+            ",",
+            "a",
+            "abcdefg,",
+            "abcdefgh,",
+            "abcdefghijklmnop",
+            "abcdefghijklmnopq,r",
+        ] {
             assert_eq!(find_comma(s.as_bytes()), s.find(','), "{s:?}");
         }
         let mut b = [b'x'; 40];
         for i in 0..40 {
             b[i] = b',';
             assert_eq!(find_comma(&b), Some(i));
-            assert_eq!(find_comma(&b[i + 1..]), b[i + 1..].iter().position(|c| *c == b','));
+            assert_eq!(
+                find_comma(&b[i + 1..]),
+                b[i + 1..].iter().position(|c| *c == b',')
+            );
             b[i] = 0x80 | b',';
             assert_eq!(find_comma(&b), None);
             b[i] = b'x';

@@ -134,10 +134,14 @@ pub fn ticket_in_sql_comments(
 
 /// Reads PostgreSQL times (`2026-11-03 09:15:02.123 CST`, `... +08`, epoch `1699000000.123`),
 /// remembering the offset of the last local hour and zone so that most lines skip the zone
-/// lookup. An abbreviation is resolved through the source's zone ([`time::resolve_abbrev`]).
+/// lookup, and that hour's date and hour read, so that they read only minutes, seconds and the
+/// fraction. An abbreviation is resolved through the source's zone ([`time::resolve_abbrev`]).
 #[derive(Debug, Default, Clone)]
 struct TsCache {
     hour: [u8; 13],
+    /// The date and hour `hour` reads as.
+    date: NaiveDate,
+    hour_of_day: u32,
     zone: String,
     /// Seconds to subtract from the local time to get UTC.
     offset: i64,
@@ -158,13 +162,17 @@ impl TsCache {
             // %n: seconds since the epoch.
             return time::parse_epoch(raw).map(|t| (t, false)).ok_or_else(bad);
         }
-        let naive = naive_time(raw).ok_or_else(bad)?;
-        let rest = &raw[19..];
+        // Not a character boundary: the seconds are not digits, and the time is bad.
+        let rest = raw.get(19..).ok_or_else(bad)?;
         let zone = match crate::atoms::find_byte(rest, b' ') {
             Some(p) => &rest[p + 1..],
             None => "",
         };
         if self.valid && b[..13] == self.hour && self.zone == zone {
+            // The date and hour were read (and found valid) when the hour was cached.
+            let naive = self
+                .date
+                .and_time(time_in_hour(b, self.hour_of_day).ok_or_else(bad)?);
             // Within the same UTC day (always, but near midnight in a zone off UTC), the time
             // of day less the offset, without chrono's general arithmetic.
             let secs = i64::from(naive.time().num_seconds_from_midnight()) - self.offset;
@@ -179,6 +187,7 @@ impl TsCache {
                 self.from_source,
             ));
         }
+        let naive = naive_time(raw).ok_or_else(bad)?;
         let (t, from_source) = if zone.is_empty() {
             (time::local_to_utc(naive, ctx.zone)?, true)
         } else {
@@ -188,6 +197,8 @@ impl TsCache {
             (time::resolve_abbrev(naive, zone, ctx.zone)?, !exact)
         };
         self.hour.copy_from_slice(&b[..13]);
+        self.date = naive.date();
+        self.hour_of_day = naive.hour();
         self.zone.clear();
         self.zone.push_str(zone);
         self.offset = (naive.and_utc() - t).num_seconds();
@@ -211,6 +222,12 @@ fn naive_time(s: &str) -> Option<NaiveDateTime> {
         digits(b.get(5..7)?)?,
         digits(b.get(8..10)?)?,
     )?;
+    Some(date.and_time(time_in_hour(b, digits(b.get(11..13)?)?)?))
+}
+
+/// The time of day of `YYYY-MM-DD HH:MM:SS[.fff...]` (at least 19 bytes long) whose hour is
+/// `hour`: its minutes, seconds and fraction read.
+fn time_in_hour(b: &[u8], hour: u32) -> Option<NaiveTime> {
     let mut nanos = 0u32;
     if b.get(19) == Some(&b'.') {
         let n = b[20..]
@@ -220,13 +237,12 @@ fn naive_time(s: &str) -> Option<NaiveDateTime> {
             .count();
         nanos = digits(&b[20..20 + n])? * 10u32.pow(9 - n as u32);
     }
-    let t = NaiveTime::from_hms_nano_opt(
-        digits(b.get(11..13)?)?,
+    NaiveTime::from_hms_nano_opt(
+        hour,
         digits(b.get(14..16)?)?,
         digits(b.get(17..19)?)?,
         nanos,
-    )?;
-    Some(date.and_time(t))
+    )
 }
 
 /// What the prefix (or the csvlog columns) said about a message, owned.
@@ -326,8 +342,9 @@ impl Entry {
         self.lines >= MAX_LINES || self.raw.len() >= MAX_BYTES
     }
 
-    /// The event of a complete message.
-    fn into_event(self, ctx: &ParseContext, format: &'static str) -> Event {
+    /// The event of a complete message, gathered in `d` (a draft kept by the parser from one
+    /// event to the next, left empty).
+    fn into_event(self, ctx: &ParseContext, format: &'static str, d: &mut Draft) -> Event {
         let Entry {
             path,
             file_id,
@@ -356,7 +373,6 @@ impl Entry {
             sqlstate.get_or_insert_with(|| code.to_string());
             msg = rest;
         }
-        let mut d = Draft::default();
         d.field("level", level.as_str());
         if let Some(pid) = &meta.pid {
             d.field("pid", num_or_text(pid));
@@ -425,7 +441,7 @@ impl Entry {
             .iter()
             .find(|(l, _)| *l == Level::Statement)
             .map(|(_, s)| s.as_str());
-        classify_message(&mut d, ctx, level, msg, statement_part);
+        classify_message(d, ctx, level, msg, statement_part);
         let msg_owned = if msg.len() == message.len() {
             message
         } else {
@@ -450,25 +466,27 @@ impl Entry {
             line,
         };
         let fields = d.take_fields();
-        let mut ev = Event::with_fields(ctx, &rl, format, ts, d.action, raw, fields);
+        let action = std::mem::replace(&mut d.action, vocab::OTHER);
+        let mut ev = Event::with_fields(ctx, &rl, format, ts, action, raw, fields);
         if let Some(h) = host {
             ev.host = ctx.shared_host(&h);
         }
         for f in flags {
             ev.flag(f);
         }
-        ev.outcome = d.outcome;
-        ev.actor = d.actor;
-        ev.src_ip = d.src_ip;
-        ev.target = d.target;
-        ev.ticket = d.ticket;
+        ev.outcome = std::mem::replace(&mut d.outcome, Outcome::Unknown);
+        ev.actor = d.actor.take();
+        ev.src_ip = d.src_ip.take();
+        ev.target = d.target.take();
+        ev.ticket = d.ticket.take();
         ev.message = msg_owned;
         ev
     }
 }
 
 /// What an event will say, gathered before the event is made (so that its action, and the
-/// category that follows, is looked up once).
+/// category that follows, is looked up once). A parser keeps one and reuses it: making the event
+/// takes everything out of it.
 #[derive(Debug)]
 struct Draft {
     action: &'static str,
@@ -480,6 +498,9 @@ struct Draft {
     /// The value of each name of [`KEYS`], by its place there: set in any order, read out in
     /// name order without a comparison or a shift per field.
     slots: [Option<serde_json::Value>; KEYS.len()],
+    /// Bit `i` set when `slots[i]` holds a value: the fields are read out without looking at
+    /// every slot.
+    set: u64,
     /// Fields of any other name (none today: a name added to the parser but not to [`KEYS`]).
     extra: crate::event::Fields,
 }
@@ -584,6 +605,7 @@ impl Default for Draft {
             target: None,
             ticket: None,
             slots: [const { None }; KEYS.len()],
+            set: 0,
             extra: crate::event::Fields::new(),
         }
     }
@@ -598,7 +620,10 @@ impl Draft {
     fn field(&mut self, key: &'static str, value: impl Into<serde_json::Value>) {
         let value = value.into();
         match slot(key) {
-            Some(i) => self.slots[i] = Some(value),
+            Some(i) => {
+                self.slots[i] = Some(value);
+                self.set |= 1 << i;
+            }
             None => {
                 self.extra.insert(key, value);
             }
@@ -612,13 +637,16 @@ impl Draft {
         }
     }
 
-    /// The fields, in name order.
+    /// The fields, in name order, taken out.
     fn take_fields(&mut self) -> crate::event::Fields {
-        let n = self.slots.iter().filter(|v| v.is_some()).count();
+        let n = self.set.count_ones() as usize;
         let mut sorted = Vec::with_capacity(n + self.extra.len());
-        for (k, v) in KEYS.iter().zip(self.slots.iter_mut()) {
-            if let Some(v) = v.take() {
-                sorted.push((std::borrow::Cow::Borrowed(*k), v));
+        let mut set = std::mem::take(&mut self.set);
+        while set != 0 {
+            let i = set.trailing_zeros() as usize;
+            set &= set - 1;
+            if let Some(v) = self.slots[i].take() {
+                sorted.push((std::borrow::Cow::Borrowed(KEYS[i]), v));
             }
         }
         let mut fields = crate::event::Fields::from_sorted(sorted);
@@ -861,6 +889,8 @@ struct Holder {
     /// No open message was touched before this clock (a lower bound: touching only raises it).
     oldest: u64,
     path: Option<Arc<str>>,
+    /// Reused for each event made.
+    draft: Draft,
 }
 
 impl Holder {
@@ -887,8 +917,14 @@ impl Holder {
         self.open.last_mut().map(|e| &mut **e)
     }
 
-    fn emit(e: Box<Entry>, ctx: &ParseContext, format: &'static str, out: &mut Vec<Output>) {
-        out.push(Ok(e.into_event(ctx, format)));
+    fn emit(
+        d: &mut Draft,
+        e: Box<Entry>,
+        ctx: &ParseContext,
+        format: &'static str,
+        out: &mut Vec<Output>,
+    ) {
+        out.push(Ok(e.into_event(ctx, format, d)));
     }
 
     /// Closes `pid`'s open message, then opens `e`; emits messages quiet for too long.
@@ -901,7 +937,7 @@ impl Holder {
     ) {
         if let Some(p) = self.position(e.meta.pid.as_deref()) {
             let old = self.open.remove(p);
-            Self::emit(old, ctx, format, out);
+            Self::emit(&mut self.draft, old, ctx, format, out);
         }
         let clock = self.clock;
         // No message is touched before `oldest`: while that is recent and there is room, no
@@ -913,7 +949,7 @@ impl Holder {
                     || self.open.len() >= MAX_OPEN
                 {
                     let old = self.open.remove(k);
-                    Self::emit(old, ctx, format, out);
+                    Self::emit(&mut self.draft, old, ctx, format, out);
                 } else {
                     k += 1;
                 }
@@ -930,7 +966,7 @@ impl Holder {
             && let Some(mut e) = self.open.pop()
         {
             e.flags.push(Flag::Incomplete);
-            Self::emit(e, ctx, format, out);
+            Self::emit(&mut self.draft, e, ctx, format, out);
         }
     }
 
@@ -938,7 +974,7 @@ impl Holder {
         let mut all = std::mem::take(&mut self.open);
         all.sort_by_key(|e| e.offset);
         for e in all {
-            Self::emit(e, ctx, format, out);
+            Self::emit(&mut self.draft, e, ctx, format, out);
         }
     }
 
@@ -1403,6 +1439,8 @@ pub struct PostgresCsvParser {
     ts: TsCache,
     /// The record so far while a quoted field is open: first line's place, text, lines, flag.
     open: Option<(RawOrigin, String, usize, Option<Flag>)>,
+    /// Reused for each event made.
+    draft: Draft,
 }
 
 #[derive(Debug, Clone)]
@@ -1551,7 +1589,7 @@ impl PostgresCsvParser {
             seq: None,
             touched: 0,
         };
-        out.push(Ok(e.into_event(ctx, FORMAT_CSV)));
+        out.push(Ok(e.into_event(ctx, FORMAT_CSV, &mut self.draft)));
     }
 }
 
