@@ -29,7 +29,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Utc};
 
-use crate::atoms::kv_pairs;
+use crate::atoms::{FastFind, kv_pairs};
 use crate::context::ParseContext;
 use crate::error::{ErrorKind, ParseError};
 use crate::event::{Event, Flag, Outcome};
@@ -362,16 +362,17 @@ impl Entry {
         } = self;
         let mut msg = message.as_str();
         let mut sqlstate = meta.sqlstate;
-        // log_error_verbosity = verbose writes the SQLSTATE first: `ERROR:  42P01: ...`.
-        if let Some((code, rest)) = msg.split_once(": ")
-            && code.len() == 5
+        // log_error_verbosity = verbose writes the SQLSTATE first: `ERROR:  42P01: ...`. (Five
+        // letters and digits then `: `: no `: ` can come before it.)
+        if let Some(code) = msg.as_bytes().first_chunk::<5>()
+            && msg.as_bytes().get(5..7) == Some(b": ")
             && code
-                .bytes()
+                .iter()
                 .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
-            && code.bytes().any(|c| c.is_ascii_digit())
+            && code.iter().any(|c| c.is_ascii_digit())
         {
-            sqlstate.get_or_insert_with(|| code.to_string());
-            msg = rest;
+            sqlstate.get_or_insert_with(|| msg[..5].to_string());
+            msg = &msg[7..];
         }
         d.field("level", level.as_str());
         if let Some(pid) = &meta.pid {
@@ -755,7 +756,7 @@ fn classify_message(
                 _ => {}
             }
         }
-        if let Some(p) = rest.find("SSL enabled") {
+        if let Some(p) = rest.find_str("SSL enabled") {
             ev.field("ssl", rest[p..].trim_end());
         }
         return;
@@ -786,7 +787,7 @@ fn classify_message(
         }
         return;
     }
-    if let Some(p) = msg.find("authentication failed for user \"") {
+    if let Some(p) = msg.find_str("authentication failed for user \"") {
         ev.set_action(vocab::DB_AUTH_FAILURE);
         ev.outcome = Outcome::Failure;
         ev.actor = quoted_after(msg, "for user ").map(str::to_string);
@@ -830,7 +831,7 @@ fn classify_message(
     let mut rest = msg;
     let mut timed = false;
     if let Some(r) = msg.strip_prefix("duration: ") {
-        let end = r.find(" ms").unwrap_or(r.len());
+        let end = r.find_str(" ms").unwrap_or(r.len());
         if let Ok(ms) = r[..end].parse::<f64>() {
             ev.field("duration_ms", ms);
         }
@@ -839,7 +840,7 @@ fn classify_message(
     }
     let (kind, sql) = if let Some(sql) = rest.strip_prefix("statement: ") {
         ("statement", Some(sql))
-    } else if let Some((head, sql)) = rest.split_once(": ")
+    } else if let Some((head, sql)) = rest.split_once_str(": ")
         && let Some((verb, name)) = head.split_once(' ')
         && matches!(verb, "execute" | "parse" | "bind")
     {
@@ -1154,7 +1155,8 @@ impl Parser for PostgresParser {
             }
             return;
         }
-        if text.trim().is_empty() {
+        // A line that starts with a printable ASCII byte is not blank, without a trim.
+        if !text.as_bytes().first().is_some_and(u8::is_ascii_graphic) && text.trim().is_empty() {
             out.push(Err(reject(
                 line,
                 text.into_owned(),
