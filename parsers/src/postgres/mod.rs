@@ -245,54 +245,148 @@ fn time_in_hour(b: &[u8], hour: u32) -> Option<NaiveTime> {
     )
 }
 
-/// What the prefix (or the csvlog columns) said about a message, owned.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Which value of a [`Meta`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum M {
+    User,
+    Database,
+    Application,
+    RemoteHost,
+    RemotePort,
+    Pid,
+    LeaderPid,
+    SessionLine,
+    SessionId,
+    SessionStart,
+    Vxid,
+    Xid,
+    Sqlstate,
+    BackendType,
+    CommandTag,
+    QueryId,
+}
+
+/// What the prefix (or the csvlog columns) said about a message. A value is a range of the
+/// message's first line (its entry's `raw`, which starts with that line) where it was read from
+/// that line, as the values of a stderr prefix are: no copy is made until the event takes it.
+/// Other values (from a decoded syslog body, a csvlog field with doubled quotes) are copied into
+/// `own`.
+#[derive(Debug, Clone)]
 struct Meta {
-    user: Option<String>,
-    database: Option<String>,
-    application: Option<String>,
-    remote_host: Option<String>,
-    remote_port: Option<String>,
-    pid: Option<String>,
-    leader_pid: Option<String>,
-    session_line: Option<String>,
-    session_id: Option<String>,
-    session_start: Option<String>,
-    vxid: Option<String>,
-    xid: Option<String>,
-    sqlstate: Option<String>,
-    backend_type: Option<String>,
-    command_tag: Option<String>,
-    query_id: Option<String>,
+    /// `(start, end)` in the line, or in `own` where the value's bit of `in_own` is set; `start`
+    /// is `usize::MAX` for no value.
+    spans: [(usize, usize); 16],
+    in_own: u16,
+    own: String,
+}
+
+impl Default for Meta {
+    fn default() -> Meta {
+        Meta {
+            spans: [(usize::MAX, 0); 16],
+            in_own: 0,
+            own: String::new(),
+        }
+    }
 }
 
 impl Meta {
-    fn from_prefix(v: &PrefixValues<'_>) -> Meta {
-        let o = |s: Option<&str>| s.map(str::to_string);
-        Meta {
-            user: o(v.user),
-            database: o(v.database),
-            application: o(v.application),
-            remote_host: o(v.remote_host),
-            remote_port: o(v.remote_port),
-            pid: o(v.pid),
-            leader_pid: o(v.leader_pid),
-            session_line: o(v.session_line),
-            session_id: o(v.session_id),
-            session_start: o(v.session_start),
-            vxid: o(v.vxid),
-            xid: o(v.xid),
-            sqlstate: o(v.sqlstate),
-            backend_type: o(v.backend_type),
-            command_tag: o(v.command_tag),
-            query_id: o(v.query_id),
+    fn from_prefix(v: &PrefixValues<'_>, line: &str) -> Meta {
+        let mut m = Meta::default();
+        // Each value written out: most are absent, and a test each is all they cost.
+        let mut set = |k: M, x: Option<&str>| {
+            if let Some(x) = x {
+                m.set(k, x, line);
+            }
+        };
+        set(M::User, v.user);
+        set(M::Database, v.database);
+        set(M::Application, v.application);
+        set(M::RemoteHost, v.remote_host);
+        set(M::RemotePort, v.remote_port);
+        set(M::Pid, v.pid);
+        set(M::LeaderPid, v.leader_pid);
+        set(M::SessionLine, v.session_line);
+        set(M::SessionId, v.session_id);
+        set(M::SessionStart, v.session_start);
+        set(M::Vxid, v.vxid);
+        set(M::Xid, v.xid);
+        set(M::Sqlstate, v.sqlstate);
+        set(M::BackendType, v.backend_type);
+        set(M::CommandTag, v.command_tag);
+        set(M::QueryId, v.query_id);
+        m
+    }
+
+    /// Sets `k` to `value`: a range of `line` when `value` lies in it, else a copy.
+    fn set(&mut self, k: M, value: &str, line: &str) {
+        // Where `value` starts in `line`, when it is a part of it (compared as addresses only).
+        let at = (value.as_ptr() as usize).wrapping_sub(line.as_ptr() as usize);
+        let bit = 1u16 << (k as usize);
+        if at <= line.len() && value.len() <= line.len() - at {
+            self.spans[k as usize] = (at, at + value.len());
+            self.in_own &= !bit;
+        } else {
+            let start = self.own.len();
+            self.own.push_str(value);
+            self.spans[k as usize] = (start, self.own.len());
+            self.in_own |= bit;
         }
+    }
+
+    fn has(&self, k: M) -> bool {
+        self.spans[k as usize].0 != usize::MAX
+    }
+
+    /// The value of `k`, with `line` the text the ranges were taken in (the entry's `raw`).
+    fn get<'a>(&'a self, line: &'a str, k: M) -> Option<&'a str> {
+        let (start, end) = self.spans[k as usize];
+        if start == usize::MAX {
+            return None;
+        }
+        let text = if self.in_own & (1 << (k as usize)) != 0 {
+            self.own.as_str()
+        } else {
+            line
+        };
+        text.get(start..end)
+    }
+}
+
+/// A process id (or its absence) as a number, to find a process's open message by comparing
+/// numbers: a text of up to 7 bytes, its bytes and its length; any longer text shares one key and
+/// is compared as text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct PidKey(u64);
+
+impl PidKey {
+    const NONE: PidKey = PidKey(0xff << 56);
+    const LONG: PidKey = PidKey(0xfe << 56);
+
+    fn of(pid: Option<&str>) -> PidKey {
+        match pid {
+            None => PidKey::NONE,
+            Some(p) if p.len() <= 7 => {
+                let mut b = [0u8; 8];
+                b[..p.len()].copy_from_slice(p.as_bytes());
+                b[7] = p.len() as u8;
+                PidKey(u64::from_le_bytes(b))
+            }
+            Some(_) => PidKey::LONG,
+        }
+    }
+
+    /// Whether equal keys mean equal process ids (not so for [`PidKey::LONG`]).
+    fn is_exact(self) -> bool {
+        self != PidKey::LONG
     }
 }
 
 /// One PostgreSQL message being assembled from its lines.
 #[derive(Debug, Clone)]
 struct Entry {
+    /// The key of the process id of `meta`.
+    pid_key: PidKey,
     path: Arc<str>,
     file_id: u64,
     offset: u64,
@@ -361,7 +455,8 @@ impl Entry {
             ..
         } = self;
         let mut msg = message.as_str();
-        let mut sqlstate = meta.sqlstate;
+        let m = |k: M| meta.get(&raw, k);
+        let mut sqlstate = m(M::Sqlstate);
         // log_error_verbosity = verbose writes the SQLSTATE first: `ERROR:  42P01: ...`. (Five
         // letters and digits then `: `: no `: ` can come before it.)
         if let Some(code) = msg.as_bytes().first_chunk::<5>()
@@ -371,70 +466,46 @@ impl Entry {
                 .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
             && code.iter().any(|c| c.is_ascii_digit())
         {
-            sqlstate.get_or_insert_with(|| msg[..5].to_string());
+            sqlstate.get_or_insert(&msg[..5]);
             msg = &msg[7..];
         }
         d.field("level", level.as_str());
-        if let Some(pid) = &meta.pid {
+        if let Some(pid) = m(M::Pid) {
             d.field("pid", num_or_text(pid));
         }
-        if let Some(v) = &meta.session_line {
+        if let Some(v) = m(M::SessionLine) {
             d.field("session_line", num_or_text(v));
         }
-        if let Some(h) = meta.remote_host.as_deref().filter(|h| is_remote(h)) {
+        if let Some(h) = m(M::RemoteHost).filter(|h| is_remote(h)) {
             d.src_ip = Some(h.to_string());
         }
-        let texts = [
-            meta.database,
-            meta.application,
-            meta.remote_host,
-            meta.remote_port,
-            meta.session_id,
-            meta.session_start,
-            meta.vxid,
-            meta.backend_type,
-            meta.command_tag,
-            meta.query_id,
-        ];
-        let [
-            database,
-            application,
-            remote_host,
-            remote_port,
-            session_id,
-            session_start,
-            vxid,
-            backend_type,
-            command_tag,
-            query_id,
-        ] = texts;
         // Each name written out (not a loop over names): a constant name finds its slot at compile
         // time.
-        let mut text = |k: &'static str, v: Option<String>| {
+        let mut text = |k: &'static str, v: Option<&str>| {
             if let Some(v) = v {
                 d.field(k, v);
             }
         };
-        text("database", database);
-        text("application", application);
-        text("remote_host", remote_host);
-        text("remote_port", remote_port);
-        text("session_id", session_id);
-        text("session_start", session_start);
-        text("vxid", vxid);
-        text("backend_type", backend_type);
-        text("command_tag", command_tag);
-        text("query_id", query_id);
-        if let Some(x) = meta.xid.filter(|x| x != "0") {
+        text("database", m(M::Database));
+        text("application", m(M::Application));
+        text("remote_host", m(M::RemoteHost));
+        text("remote_port", m(M::RemotePort));
+        text("session_id", m(M::SessionId));
+        text("session_start", m(M::SessionStart));
+        text("vxid", m(M::Vxid));
+        text("backend_type", m(M::BackendType));
+        text("command_tag", m(M::CommandTag));
+        text("query_id", m(M::QueryId));
+        if let Some(x) = m(M::Xid).filter(|x| *x != "0") {
             d.field("xid", x);
         }
-        if let Some(x) = meta.leader_pid.as_deref().filter(|x| *x != "0") {
+        if let Some(x) = m(M::LeaderPid).filter(|x| *x != "0") {
             d.field("leader_pid", num_or_text(x));
         }
         if let Some(s) = sqlstate {
             d.field("sqlstate", s);
         }
-        d.actor = meta.user;
+        d.actor = m(M::User).map(str::to_string);
         if level.is_failure() {
             d.outcome = Outcome::Failure;
         }
@@ -907,7 +978,14 @@ impl Holder {
     }
 
     fn position(&self, pid: Option<&str>) -> Option<usize> {
-        self.open.iter().rposition(|e| e.meta.pid.as_deref() == pid)
+        let key = PidKey::of(pid);
+        if key.is_exact() {
+            self.open.iter().rposition(|e| e.pid_key == key)
+        } else {
+            self.open
+                .iter()
+                .rposition(|e| e.pid_key == key && e.meta.get(&e.raw, M::Pid) == pid)
+        }
     }
 
     /// The open message of `pid`, moved to the end (most recent).
@@ -936,7 +1014,7 @@ impl Holder {
         format: &'static str,
         out: &mut Vec<Output>,
     ) {
-        if let Some(p) = self.position(e.meta.pid.as_deref()) {
+        if let Some(p) = self.position(e.meta.get(&e.raw, M::Pid)) {
             let old = self.open.remove(p);
             Self::emit(&mut self.draft, old, ctx, format, out);
         }
@@ -1088,10 +1166,6 @@ fn lenient_prefix(pre: &str) -> PrefixValues<'_> {
     v
 }
 
-fn owned_opt(s: Option<&str>) -> Option<String> {
-    s.map(str::to_string)
-}
-
 // ---------------------------------------------------------------------------------------------
 // stderr
 // ---------------------------------------------------------------------------------------------
@@ -1203,8 +1277,9 @@ impl Parser for PostgresParser {
         if from_source {
             flags.push(Flag::ZoneFromSource);
         }
-        let meta = Meta::from_prefix(&v);
+        let meta = Meta::from_prefix(&v, &text);
         let e = Entry {
+            pid_key: PidKey::of(meta.get(&text, M::Pid)),
             path: self.held.path(line.path),
             file_id: line.file_id,
             offset: line.offset,
@@ -1389,12 +1464,14 @@ impl Parser for PostgresSyslogParser {
         if from_source {
             flags.push(Flag::ZoneFromSource);
         }
-        let mut meta = Meta::from_prefix(&v);
-        if meta.pid.is_none() {
-            meta.pid = owned_opt(pid);
+        let mut meta = Meta::from_prefix(&v, &text);
+        if !meta.has(M::Pid)
+            && let Some(pid) = pid
+        {
+            meta.set(M::Pid, pid, &text);
         }
         if level.is_part()
-            && let Some(e) = self.held.touch(meta.pid.as_deref())
+            && let Some(e) = self.held.touch(meta.get(&text, M::Pid))
         {
             e.parts.push((level, msg.to_string()));
             e.add_raw(&text, flag, clock);
@@ -1403,6 +1480,7 @@ impl Parser for PostgresSyslogParser {
             return;
         }
         let e = Entry {
+            pid_key: PidKey::of(meta.get(&text, M::Pid)),
             path: self.held.path(line.path),
             file_id: line.file_id,
             offset: line.offset,
@@ -1529,31 +1607,38 @@ impl PostgresCsvParser {
         let (remote_host, remote_port) = match f(col::CONNECTION_FROM) {
             Some(c) => match c.rsplit_once(':') {
                 Some((h, p)) if p.bytes().all(|b| b.is_ascii_digit()) && !p.is_empty() => {
-                    (Some(h.to_string()), Some(p.to_string()))
+                    (Some(h), Some(p))
                 }
-                _ => (Some(c.to_string()), None),
+                _ => (Some(c), None),
             },
             None => (None, None),
         };
-        let o = |i: usize| f(i).map(str::to_string);
-        let meta = Meta {
-            user: o(col::USER_NAME),
-            database: o(col::DATABASE_NAME),
-            application: o(col::APPLICATION_NAME),
-            remote_host,
-            remote_port,
-            pid: o(col::PROCESS_ID),
-            leader_pid: o(col::LEADER_PID),
-            session_line: o(col::SESSION_LINE_NUM),
-            session_id: o(col::SESSION_ID),
-            session_start: o(col::SESSION_START_TIME),
-            vxid: o(col::VIRTUAL_TRANSACTION_ID),
-            xid: o(col::TRANSACTION_ID),
-            sqlstate: o(col::SQL_STATE_CODE).filter(|s| s != "00000"),
-            backend_type: o(col::BACKEND_TYPE),
-            command_tag: o(col::COMMAND_TAG),
-            query_id: o(col::QUERY_ID).filter(|q| q != "0"),
-        };
+        let mut meta = Meta::default();
+        for (k, v) in [
+            (M::User, f(col::USER_NAME)),
+            (M::Database, f(col::DATABASE_NAME)),
+            (M::Application, f(col::APPLICATION_NAME)),
+            (M::RemoteHost, remote_host),
+            (M::RemotePort, remote_port),
+            (M::Pid, f(col::PROCESS_ID)),
+            (M::LeaderPid, f(col::LEADER_PID)),
+            (M::SessionLine, f(col::SESSION_LINE_NUM)),
+            (M::SessionId, f(col::SESSION_ID)),
+            (M::SessionStart, f(col::SESSION_START_TIME)),
+            (M::Vxid, f(col::VIRTUAL_TRANSACTION_ID)),
+            (M::Xid, f(col::TRANSACTION_ID)),
+            (
+                M::Sqlstate,
+                f(col::SQL_STATE_CODE).filter(|s| *s != "00000"),
+            ),
+            (M::BackendType, f(col::BACKEND_TYPE)),
+            (M::CommandTag, f(col::COMMAND_TAG)),
+            (M::QueryId, f(col::QUERY_ID).filter(|q| *q != "0")),
+        ] {
+            if let Some(v) = v {
+                meta.set(k, v, &text);
+            }
+        }
         let mut parts = Vec::new();
         for (c, l) in [
             (col::DETAIL, Level::Detail),
@@ -1575,6 +1660,7 @@ impl PostgresCsvParser {
         }
         drop(fields);
         let e = Entry {
+            pid_key: PidKey::of(meta.get(&text, M::Pid)),
             path: Arc::from(origin.path.as_str()),
             file_id: origin.file_id,
             offset: origin.offset,
