@@ -1095,16 +1095,31 @@ impl Prefixes {
         &mut self,
         text: &'a str,
     ) -> Result<(PrefixValues<'a>, Level, &'a str), ParseError> {
+        let mut v = PrefixValues::default();
+        let (level, msg) = self.read_into(text, &mut v)?;
+        Ok((v, level, msg))
+    }
+
+    /// [`Prefixes::read`], the values set in `v` (which starts empty).
+    fn read_into<'a>(
+        &mut self,
+        text: &'a str,
+        v: &mut PrefixValues<'a>,
+    ) -> Result<(Level, &'a str), ParseError> {
         let n = self.list.len();
         let mut first_err = None;
         for k in 0..n {
             let i = (self.last + k) % n;
-            match self.list[i].matches(text) {
-                Ok((v, rest)) => {
+            if k > 0 {
+                // What a prefix that did not match set is forgotten.
+                *v = PrefixValues::default();
+            }
+            match self.list[i].matches_into(text, v) {
+                Ok(rest) => {
                     match parse_level(rest) {
                         Some((level, msg)) => {
                             self.last = i;
-                            return Ok((v, level, msg));
+                            return Ok((level, msg));
                         }
                         None => {
                             first_err.get_or_insert(ParseError::new(
@@ -1123,7 +1138,8 @@ impl Prefixes {
             && let Some(p) = find_level(text)
             && let Some((level, msg)) = parse_level(&text[p..])
         {
-            return Ok((lenient_prefix(&text[..p]), level, msg));
+            *v = lenient_prefix(&text[..p]);
+            return Ok((level, msg));
         }
         Err(first_err.unwrap_or_else(|| {
             ParseError::new(
@@ -1238,7 +1254,8 @@ impl Parser for PostgresParser {
             )));
             return;
         }
-        let (v, level, msg) = match self.prefixes.read(&text) {
+        let mut v = PrefixValues::default();
+        let (level, msg) = match self.prefixes.read_into(&text, &mut v) {
             Ok(x) => x,
             Err(e) => {
                 out.push(Err(reject(line, text.to_string(), e)));

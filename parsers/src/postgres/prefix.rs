@@ -148,6 +148,17 @@ impl PgPrefix {
         line: &'a str,
     ) -> Result<(PrefixValues<'a>, &'a str), (usize, &'static str)> {
         let mut v = PrefixValues::default();
+        let rest = self.matches_into(line, &mut v)?;
+        Ok((v, rest))
+    }
+
+    /// [`PgPrefix::matches`], the values set in `v` (which starts empty): the values are not
+    /// copied on their way out.
+    pub(crate) fn matches_into<'a>(
+        &self,
+        line: &'a str,
+        v: &mut PrefixValues<'a>,
+    ) -> Result<&'a str, (usize, &'static str)> {
         let mut rest = line;
         let at = |r: &str| line.len() - r.len();
         let n = self.items.len();
@@ -167,7 +178,7 @@ impl PgPrefix {
                 }
                 Item::Stop => {
                     if find_level(rest) == Some(0) {
-                        return Ok((v, rest));
+                        return Ok(rest);
                     }
                 }
                 Item::Esc { kind, padded } => {
@@ -195,11 +206,11 @@ impl PgPrefix {
                     };
                     rest = r;
                     let value = if *padded { value.trim_end() } else { value };
-                    store(&mut v, *kind, value);
+                    store(v, *kind, value);
                 }
             }
         }
-        Ok((v, rest))
+        Ok(rest)
     }
 }
 
@@ -315,16 +326,17 @@ pub(crate) fn take_time(s: &str) -> Option<(&str, &str)> {
     let b = s.as_bytes();
     const SHAPE: &[u8; 19] = b"dddd-dd-dd dd:dd:dd";
     let head: &[u8; 19] = b.first_chunk()?;
-    // Every byte compared, without an early exit: the shape is almost always right.
-    let mut ok = true;
+    // Every byte compared, without an early exit: the shape is almost always right. A digit is
+    // one that, less '0', is below 10.
+    let mut bad = 0u8;
     for (c, p) in head.iter().zip(SHAPE) {
-        ok &= if *p == b'd' {
-            c.is_ascii_digit()
+        bad |= if *p == b'd' {
+            u8::from(c.wrapping_sub(b'0') > 9)
         } else {
-            c == p
+            c ^ p
         };
     }
-    if !ok {
+    if bad != 0 {
         return None;
     }
     let mut end = SHAPE.len();
