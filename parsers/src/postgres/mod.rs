@@ -479,23 +479,25 @@ impl Entry {
         if let Some(h) = m(M::RemoteHost).filter(|h| is_remote(h)) {
             d.src_ip = Some(h.to_string());
         }
-        // Each name written out (not a loop over names): a constant name finds its slot at compile
-        // time.
-        let mut text = |k: &'static str, v: Option<&str>| {
-            if let Some(v) = v {
-                d.field(k, v);
-            }
-        };
-        text("database", m(M::Database));
-        text("application", m(M::Application));
-        text("remote_host", m(M::RemoteHost));
-        text("remote_port", m(M::RemotePort));
-        text("session_id", m(M::SessionId));
-        text("session_start", m(M::SessionStart));
-        text("vxid", m(M::Vxid));
-        text("backend_type", m(M::BackendType));
-        text("command_tag", m(M::CommandTag));
-        text("query_id", m(M::QueryId));
+        // Each name written out (not a loop over names, nor a closure that may not be inlined): a
+        // constant name finds its slot at compile time.
+        macro_rules! text {
+            ($k:literal, $m:expr) => {
+                if let Some(v) = m($m) {
+                    d.field($k, v);
+                }
+            };
+        }
+        text!("database", M::Database);
+        text!("application", M::Application);
+        text!("remote_host", M::RemoteHost);
+        text!("remote_port", M::RemotePort);
+        text!("session_id", M::SessionId);
+        text!("session_start", M::SessionStart);
+        text!("vxid", M::Vxid);
+        text!("backend_type", M::BackendType);
+        text!("command_tag", M::CommandTag);
+        text!("query_id", M::QueryId);
         if let Some(x) = m(M::Xid).filter(|x| *x != "0") {
             d.field("xid", x);
         }
