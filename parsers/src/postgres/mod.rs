@@ -438,22 +438,22 @@ impl Entry {
 
     /// The event of a complete message, gathered in `d` (a draft kept by the parser from one
     /// event to the next, left empty).
-    fn into_event(self, ctx: &ParseContext, format: &'static str, d: &mut Draft) -> Event {
-        let Entry {
-            path,
-            file_id,
-            offset,
-            line,
-            ts,
-            flags,
-            host,
-            meta,
-            level,
-            message,
-            parts,
-            raw,
-            ..
-        } = self;
+    /// Its texts are taken out, not the whole entry moved: an entry is large.
+    fn take_event(&mut self, ctx: &ParseContext, format: &'static str, d: &mut Draft) -> Event {
+        let (path, file_id, offset, line, ts, level) = (
+            &self.path,
+            self.file_id,
+            self.offset,
+            self.line,
+            self.ts,
+            self.level,
+        );
+        let flags = std::mem::take(&mut self.flags);
+        let host = self.host.take();
+        let meta = &self.meta;
+        let message = std::mem::take(&mut self.message);
+        let parts = std::mem::take(&mut self.parts);
+        let raw = std::mem::take(&mut self.raw);
         let mut msg = message.as_str();
         let m = |k: M| meta.get(&raw, k);
         let mut sqlstate = m(M::Sqlstate);
@@ -1005,7 +1005,8 @@ impl Holder {
         format: &'static str,
         out: &mut Vec<Output>,
     ) {
-        out.push(Ok(e.into_event(ctx, format, d)));
+        let mut e = e;
+        out.push(Ok(e.take_event(ctx, format, d)));
     }
 
     /// Closes `pid`'s open message, then opens `e`; emits messages quiet for too long.
@@ -1678,7 +1679,7 @@ impl PostgresCsvParser {
             flags.push(Flag::ZoneFromSource);
         }
         drop(fields);
-        let e = Entry {
+        let mut e = Entry {
             pid_key: PidKey::of(meta.get(&text, M::Pid)),
             path: Arc::from(origin.path.as_str()),
             file_id: origin.file_id,
@@ -1696,7 +1697,7 @@ impl PostgresCsvParser {
             seq: None,
             touched: 0,
         };
-        out.push(Ok(e.into_event(ctx, FORMAT_CSV, &mut self.draft)));
+        out.push(Ok(e.take_event(ctx, FORMAT_CSV, &mut self.draft)));
     }
 }
 
