@@ -87,10 +87,14 @@ pub fn ticket_in_sql_comments(
     hash_comments: bool,
 ) -> Option<String> {
     let b = sql.as_bytes();
-    // Most statements have no comment at all: skip the scan unless one can start.
-    let may_comment = crate::atoms::find_bytes(b, b"--").is_some()
-        || crate::atoms::find_bytes(b, b"/*").is_some()
-        || (hash_comments && memchr::memchr(b'#', b).is_some());
+    // Most statements have no comment at all: skip the scan unless one can start (one pass for
+    // `--` and `/*`).
+    let may_comment = memchr::memchr2_iter(b'-', b'/', b).any(|i| {
+        matches!(
+            (b[i], b.get(i + 1)),
+            (b'-', Some(b'-')) | (b'/', Some(b'*'))
+        )
+    }) || (hash_comments && memchr::memchr(b'#', b).is_some());
     if !may_comment {
         return None;
     }
