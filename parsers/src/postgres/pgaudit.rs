@@ -106,7 +106,7 @@ pub fn parse_pgaudit(msg: &str) -> Result<PgAudit<'_>, ParseError> {
         ));
     }
     let num = |what: &'static str, s: &Cow<'_, str>| {
-        s.parse::<u64>().map_err(|_| {
+        parse_u64(s).ok_or_else(|| {
             ParseError::new(
                 ErrorKind::BadValue {
                     what,
@@ -134,6 +134,23 @@ pub fn parse_pgaudit(msg: &str) -> Result<PgAudit<'_>, ParseError> {
         statement,
         parameter,
         rows,
+    })
+}
+
+/// `s` as a `u64`, as `str::parse` reads one (digits, with an optional `+` first; not empty, not
+/// too large), by a plain loop over the few digits of an id.
+fn parse_u64(s: &str) -> Option<u64> {
+    let b = s.as_bytes();
+    let digits = b.strip_prefix(b"+").unwrap_or(b);
+    if digits.is_empty() {
+        return None;
+    }
+    digits.iter().try_fold(0u64, |acc, c| {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        acc.checked_mul(10)?.checked_add(u64::from(d))
     })
 }
 
@@ -448,6 +465,26 @@ mod tests {
             if let Some(t) = fast_target(&a) {
                 assert_eq!(t, a.target(), "{stmt}");
             }
+        }
+    }
+
+    #[test]
+    fn numbers_are_read_as_str_parse_reads_them() {
+        for s in [
+            "0",
+            "7",
+            "+7",
+            "+",
+            "",
+            "-1",
+            "12a",
+            " 1",
+            "18446744073709551615",
+            "18446744073709551616",
+            "0018446744073709551615",
+            "99999999999999999999",
+        ] {
+            assert_eq!(parse_u64(s), s.parse::<u64>().ok(), "{s:?}");
         }
     }
 
