@@ -969,9 +969,27 @@ struct Holder {
     path: Option<Arc<str>>,
     /// Reused for each event made.
     draft: Draft,
+    /// Boxes of emitted messages, emptied, for the next messages: a box is not allocated and
+    /// freed per line.
+    #[allow(clippy::vec_box)] // the point: the boxes themselves are kept
+    spare: Vec<Box<Entry>>,
 }
 
+/// How many emptied boxes a [`Holder`] keeps.
+const SPARE_BOXES: usize = 8;
+
 impl Holder {
+    /// `e` in a box, a spare one if there is one.
+    fn boxed(&mut self, e: Entry) -> Box<Entry> {
+        match self.spare.pop() {
+            Some(mut b) => {
+                *b = e;
+                b
+            }
+            None => Box::new(e),
+        }
+    }
+
     fn path(&mut self, p: &str) -> Arc<str> {
         match &self.path {
             Some(a) if &**a == p => a.clone(),
@@ -1003,14 +1021,16 @@ impl Holder {
     }
 
     fn emit(
-        d: &mut Draft,
-        e: Box<Entry>,
+        (d, spare): (&mut Draft, &mut Vec<Box<Entry>>),
+        mut e: Box<Entry>,
         ctx: &ParseContext,
         format: &'static str,
         out: &mut Vec<Output>,
     ) {
-        let mut e = e;
         out.push(Ok(e.take_event(ctx, format, d)));
+        if spare.len() < SPARE_BOXES {
+            spare.push(e);
+        }
     }
 
     /// Closes `pid`'s open message, then opens `e`; emits messages quiet for too long.
@@ -1023,7 +1043,7 @@ impl Holder {
     ) {
         if let Some(p) = self.position(e.meta.get(&e.raw, M::Pid)) {
             let old = self.open.remove(p);
-            Self::emit(&mut self.draft, old, ctx, format, out);
+            Self::emit((&mut self.draft, &mut self.spare), old, ctx, format, out);
         }
         let clock = self.clock;
         // No message is touched before `oldest`: while that is recent and there is room, no
@@ -1035,7 +1055,7 @@ impl Holder {
                     || self.open.len() >= MAX_OPEN
                 {
                     let old = self.open.remove(k);
-                    Self::emit(&mut self.draft, old, ctx, format, out);
+                    Self::emit((&mut self.draft, &mut self.spare), old, ctx, format, out);
                 } else {
                     k += 1;
                 }
@@ -1052,7 +1072,7 @@ impl Holder {
             && let Some(mut e) = self.open.pop()
         {
             e.flags.push(Flag::Incomplete);
-            Self::emit(&mut self.draft, e, ctx, format, out);
+            Self::emit((&mut self.draft, &mut self.spare), e, ctx, format, out);
         }
     }
 
@@ -1060,7 +1080,7 @@ impl Holder {
         let mut all = std::mem::take(&mut self.open);
         all.sort_by_key(|e| e.offset);
         for e in all {
-            Self::emit(&mut self.draft, e, ctx, format, out);
+            Self::emit((&mut self.draft, &mut self.spare), e, ctx, format, out);
         }
     }
 
@@ -1320,7 +1340,8 @@ impl Parser for PostgresParser {
             seq: None,
             touched: clock,
         };
-        self.held.open(Box::new(e), ctx, FORMAT, out);
+        let e = self.held.boxed(e);
+        self.held.open(e, ctx, FORMAT, out);
     }
 
     fn flush(&mut self, ctx: &ParseContext, out: &mut Vec<Output>) {
@@ -1521,7 +1542,8 @@ impl Parser for PostgresSyslogParser {
             seq: Some(n),
             touched: clock,
         };
-        self.held.open(Box::new(e), ctx, FORMAT_SYSLOG, out);
+        let e = self.held.boxed(e);
+        self.held.open(e, ctx, FORMAT_SYSLOG, out);
     }
 
     fn flush(&mut self, ctx: &ParseContext, out: &mut Vec<Output>) {
