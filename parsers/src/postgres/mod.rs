@@ -538,7 +538,7 @@ impl Entry {
         }
         let rl = RawLine {
             bytes: &[],
-            path: &path,
+            path,
             file_id,
             offset,
             line,
@@ -1020,6 +1020,7 @@ impl Holder {
         self.open.last_mut().map(|e| &mut **e)
     }
 
+    #[allow(clippy::vec_box)] // the boxes themselves are kept
     fn emit(
         (d, spare): (&mut Draft, &mut Vec<Box<Entry>>),
         mut e: Box<Entry>,
