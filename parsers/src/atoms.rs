@@ -1,13 +1,6 @@
 //! Small pieces of syntax shared by several formats: `key=value` lists (auditd, sudo, pam),
 //! quoted strings, hex-encoded values, IP addresses.
 
-use nom::branch::alt;
-use nom::bytes::complete::{take_till, take_till1, take_while1};
-use nom::character::complete::{char, multispace0};
-use nom::combinator::map;
-use nom::sequence::delimited;
-use nom::{IResult, Parser};
-
 /// A value of a `key=value` pair, with the quoting it was written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KvValue<'a> {
@@ -27,35 +20,6 @@ impl<'a> KvValue<'a> {
     }
 }
 
-fn kv_key(i: &str) -> IResult<&str, &str> {
-    take_while1(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.' || c == ':')(
-        i,
-    )
-}
-
-fn kv_value(i: &str) -> IResult<&str, KvValue<'_>> {
-    alt((
-        map(
-            delimited(char('"'), take_till(|c| c == '"'), char('"')),
-            KvValue::Double,
-        ),
-        map(
-            delimited(char('\''), take_till(|c| c == '\''), char('\'')),
-            KvValue::Single,
-        ),
-        map(take_till(|c: char| c.is_ascii_whitespace()), KvValue::Bare),
-    ))
-    .parse(i)
-}
-
-fn kv_pair(i: &str) -> IResult<&str, (&str, KvValue<'_>)> {
-    let (i, _) = multispace0(i)?;
-    let (i, k) = kv_key(i)?;
-    let (i, _) = char('=')(i)?;
-    let (i, v) = kv_value(i)?;
-    Ok((i, (k, v)))
-}
-
 /// Iterates over the `key=value` pairs of a blank-separated list. Words that are not pairs
 /// (auditd's `op=PAM:authentication` is a pair, the bare `pam_tally2` word is not) are skipped.
 pub fn kv_pairs(s: &str) -> KvPairs<'_> {
@@ -70,27 +34,53 @@ pub struct KvPairs<'a> {
 impl<'a> Iterator for KvPairs<'a> {
     type Item = (&'a str, KvValue<'a>);
 
+    /// Read by hand (a `key=value` list is read for most lines of auditd, sudo, pam and
+    /// PostgreSQL connections): what the grammar kept in the tests (`kv_pair`) reads, the same
+    /// way. After the blanks, a key (ASCII letters, digits, `_-.:`), `=`, then a value quoted
+    /// with `"` or `'` up to the same quote, or else up to the next ASCII blank (a quote that is
+    /// not closed is part of such a value). A word that is not a pair is skipped.
     fn next(&mut self) -> Option<Self::Item> {
         loop {
-            let trimmed = self.rest.trim_start();
-            if trimmed.is_empty() {
+            let t = self.rest.trim_start();
+            if t.is_empty() {
                 return None;
             }
-            match kv_pair(trimmed) {
-                Ok((rest, pair)) => {
-                    self.rest = rest;
-                    return Some(pair);
+            let b = t.as_bytes();
+            let key_len = b
+                .iter()
+                .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.' | b':'))
+                .count();
+            if key_len > 0 && b.get(key_len) == Some(&b'=') {
+                let key = &t[..key_len];
+                let v = &t[key_len + 1..];
+                let vb = v.as_bytes();
+                if let Some(&q @ (b'"' | b'\'')) = vb.first()
+                    && let Some(len) = memchr::memchr(q, &vb[1..])
+                {
+                    self.rest = &v[len + 2..];
+                    let inner = &v[1..1 + len];
+                    return Some((
+                        key,
+                        if q == b'"' {
+                            KvValue::Double(inner)
+                        } else {
+                            KvValue::Single(inner)
+                        },
+                    ));
                 }
-                Err(_) => {
-                    // Skip one word (and an unterminated quote with it) and try again.
-                    let word: IResult<&str, &str> =
-                        take_till1(|c: char| c.is_ascii_whitespace()).parse(trimmed);
-                    match word {
-                        Ok((rest, _)) => self.rest = rest,
-                        Err(_) => return None,
-                    }
-                }
+                let end = vb
+                    .iter()
+                    .position(u8::is_ascii_whitespace)
+                    .unwrap_or(vb.len());
+                self.rest = &v[end..];
+                return Some((key, KvValue::Bare(&v[..end])));
             }
+            // Not a pair: skip the word (it does not start with a blank, after the trim).
+            let end = b
+                .iter()
+                .position(u8::is_ascii_whitespace)
+                .unwrap_or(b.len());
+            self.rest = &t[end..];
         }
     }
 }
@@ -228,6 +218,89 @@ pub fn unquote(s: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use nom::branch::alt;
+    use nom::bytes::complete::{take_till, take_till1, take_while1};
+    use nom::character::complete::{char, multispace0};
+    use nom::combinator::map;
+    use nom::sequence::delimited;
+    use nom::{IResult, Parser};
+
+    // The grammar of a pair, as `KvPairs` read it before it was written by hand: the reference
+    // the hand-written reader is compared with.
+    fn kv_key(i: &str) -> IResult<&str, &str> {
+        take_while1(|c: char| {
+            c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.' || c == ':'
+        })(i)
+    }
+
+    fn kv_value(i: &str) -> IResult<&str, KvValue<'_>> {
+        alt((
+            map(
+                delimited(char('"'), take_till(|c| c == '"'), char('"')),
+                KvValue::Double,
+            ),
+            map(
+                delimited(char('\''), take_till(|c| c == '\''), char('\'')),
+                KvValue::Single,
+            ),
+            map(take_till(|c: char| c.is_ascii_whitespace()), KvValue::Bare),
+        ))
+        .parse(i)
+    }
+
+    fn kv_pair(i: &str) -> IResult<&str, (&str, KvValue<'_>)> {
+        let (i, _) = multispace0(i)?;
+        let (i, k) = kv_key(i)?;
+        let (i, _) = char('=')(i)?;
+        let (i, v) = kv_value(i)?;
+        Ok((i, (k, v)))
+    }
+
+    /// `kv_pairs` as it read with the grammar.
+    fn kv_pairs_by_grammar(s: &str) -> Vec<(&str, KvValue<'_>)> {
+        let mut out = Vec::new();
+        let mut rest = s;
+        loop {
+            let trimmed = rest.trim_start();
+            if trimmed.is_empty() {
+                return out;
+            }
+            match kv_pair(trimmed) {
+                Ok((r, pair)) => {
+                    rest = r;
+                    out.push(pair);
+                }
+                Err(_) => {
+                    let word: IResult<&str, &str> =
+                        take_till1(|c: char| c.is_ascii_whitespace()).parse(trimmed);
+                    match word {
+                        Ok((r, _)) => rest = r,
+                        Err(_) => return out,
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn kv_pairs_read_as_the_grammar_reads() {
+        for s in [
+            "",
+            "   ",
+            "a=1 b=\"x y\" c='z w' d=",
+            "user=archive_app database=archive application_name=PostgreSQL JDBC Driver SSL enabled (protocol=TLSv1.3, cipher=TLS_AES_256_GCM_SHA384, bits=256)",
+            "host=10.1.2.30 port=55832",
+            "identity=\"archive_app\" method=scram-sha-256 (/etc/postgresql/15/main/pg_hba.conf:105)",
+            "op=PAM:authentication grantors=? acct=\"root\" exe=\"/usr/bin/su\" hostname=? addr=? terminal=pts/0 res=success'",
+            "msg='op=login id=0 res=success' pam_tally2 x==y =z k=\"open",
+            "k='open v=1",
+            "\u{a0}k=\u{3000}v 名=值 k=值\tq=\"a\u{a0}b\" \u{b}x=1\u{b}y=2",
+            "a.b-c:d_e=1\r\nf=2\x0cg=3",
+        ] {
+            let got: Vec<_> = kv_pairs(s).collect();
+            assert_eq!(got, kv_pairs_by_grammar(s), "{s:?}");
+        }
+    }
 
     #[test]
     fn byte_helpers_agree_with_str() {

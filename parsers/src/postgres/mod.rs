@@ -29,7 +29,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Utc};
 
-use crate::atoms::kv_pairs;
+use crate::atoms::{FastFind, kv_pairs};
 use crate::context::ParseContext;
 use crate::error::{ErrorKind, ParseError};
 use crate::event::{Event, Flag, Outcome};
@@ -87,10 +87,14 @@ pub fn ticket_in_sql_comments(
     hash_comments: bool,
 ) -> Option<String> {
     let b = sql.as_bytes();
-    // Most statements have no comment at all: skip the scan unless one can start.
-    let may_comment = crate::atoms::find_bytes(b, b"--").is_some()
-        || crate::atoms::find_bytes(b, b"/*").is_some()
-        || (hash_comments && memchr::memchr(b'#', b).is_some());
+    // Most statements have no comment at all: skip the scan unless one can start (one pass for
+    // `--` and `/*`).
+    let may_comment = memchr::memchr2_iter(b'-', b'/', b).any(|i| {
+        matches!(
+            (b[i], b.get(i + 1)),
+            (b'-', Some(b'-')) | (b'/', Some(b'*'))
+        )
+    }) || (hash_comments && memchr::memchr(b'#', b).is_some());
     if !may_comment {
         return None;
     }
@@ -134,10 +138,14 @@ pub fn ticket_in_sql_comments(
 
 /// Reads PostgreSQL times (`2026-11-03 09:15:02.123 CST`, `... +08`, epoch `1699000000.123`),
 /// remembering the offset of the last local hour and zone so that most lines skip the zone
-/// lookup. An abbreviation is resolved through the source's zone ([`time::resolve_abbrev`]).
+/// lookup, and that hour's date and hour read, so that they read only minutes, seconds and the
+/// fraction. An abbreviation is resolved through the source's zone ([`time::resolve_abbrev`]).
 #[derive(Debug, Default, Clone)]
 struct TsCache {
     hour: [u8; 13],
+    /// The date and hour `hour` reads as.
+    date: NaiveDate,
+    hour_of_day: u32,
     zone: String,
     /// Seconds to subtract from the local time to get UTC.
     offset: i64,
@@ -158,13 +166,17 @@ impl TsCache {
             // %n: seconds since the epoch.
             return time::parse_epoch(raw).map(|t| (t, false)).ok_or_else(bad);
         }
-        let naive = naive_time(raw).ok_or_else(bad)?;
-        let rest = &raw[19..];
+        // Not a character boundary: the seconds are not digits, and the time is bad.
+        let rest = raw.get(19..).ok_or_else(bad)?;
         let zone = match crate::atoms::find_byte(rest, b' ') {
             Some(p) => &rest[p + 1..],
             None => "",
         };
         if self.valid && b[..13] == self.hour && self.zone == zone {
+            // The date and hour were read (and found valid) when the hour was cached.
+            let naive = self
+                .date
+                .and_time(time_in_hour(b, self.hour_of_day).ok_or_else(bad)?);
             // Within the same UTC day (always, but near midnight in a zone off UTC), the time
             // of day less the offset, without chrono's general arithmetic.
             let secs = i64::from(naive.time().num_seconds_from_midnight()) - self.offset;
@@ -179,6 +191,7 @@ impl TsCache {
                 self.from_source,
             ));
         }
+        let naive = naive_time(raw).ok_or_else(bad)?;
         let (t, from_source) = if zone.is_empty() {
             (time::local_to_utc(naive, ctx.zone)?, true)
         } else {
@@ -188,6 +201,8 @@ impl TsCache {
             (time::resolve_abbrev(naive, zone, ctx.zone)?, !exact)
         };
         self.hour.copy_from_slice(&b[..13]);
+        self.date = naive.date();
+        self.hour_of_day = naive.hour();
         self.zone.clear();
         self.zone.push_str(zone);
         self.offset = (naive.and_utc() - t).num_seconds();
@@ -211,6 +226,12 @@ fn naive_time(s: &str) -> Option<NaiveDateTime> {
         digits(b.get(5..7)?)?,
         digits(b.get(8..10)?)?,
     )?;
+    Some(date.and_time(time_in_hour(b, digits(b.get(11..13)?)?)?))
+}
+
+/// The time of day of `YYYY-MM-DD HH:MM:SS[.fff...]` (at least 19 bytes long) whose hour is
+/// `hour`: its minutes, seconds and fraction read.
+fn time_in_hour(b: &[u8], hour: u32) -> Option<NaiveTime> {
     let mut nanos = 0u32;
     if b.get(19) == Some(&b'.') {
         let n = b[20..]
@@ -220,63 +241,156 @@ fn naive_time(s: &str) -> Option<NaiveDateTime> {
             .count();
         nanos = digits(&b[20..20 + n])? * 10u32.pow(9 - n as u32);
     }
-    let t = NaiveTime::from_hms_nano_opt(
-        digits(b.get(11..13)?)?,
+    NaiveTime::from_hms_nano_opt(
+        hour,
         digits(b.get(14..16)?)?,
         digits(b.get(17..19)?)?,
         nanos,
-    )?;
-    Some(date.and_time(t))
+    )
 }
 
-/// What the prefix (or the csvlog columns) said about a message, owned.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Which value of a [`Meta`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum M {
+    User,
+    Database,
+    Application,
+    RemoteHost,
+    RemotePort,
+    Pid,
+    LeaderPid,
+    SessionLine,
+    SessionId,
+    SessionStart,
+    Vxid,
+    Xid,
+    Sqlstate,
+    BackendType,
+    CommandTag,
+    QueryId,
+}
+
+/// What the prefix (or the csvlog columns) said about a message. A value is a range of the
+/// message's first line (its entry's `raw`, which starts with that line) where it was read from
+/// that line, as the values of a stderr prefix are: no copy is made until the event takes it.
+/// Other values (from a decoded syslog body, a csvlog field with doubled quotes) are copied into
+/// `own`.
+#[derive(Debug, Clone)]
 struct Meta {
-    user: Option<String>,
-    database: Option<String>,
-    application: Option<String>,
-    remote_host: Option<String>,
-    remote_port: Option<String>,
-    pid: Option<String>,
-    leader_pid: Option<String>,
-    session_line: Option<String>,
-    session_id: Option<String>,
-    session_start: Option<String>,
-    vxid: Option<String>,
-    xid: Option<String>,
-    sqlstate: Option<String>,
-    backend_type: Option<String>,
-    command_tag: Option<String>,
-    query_id: Option<String>,
+    /// `(start, end)` in the line, or in `own` where the value's bit of `in_own` is set; `start`
+    /// is `usize::MAX` for no value.
+    spans: [(usize, usize); 16],
+    in_own: u16,
+    own: String,
+}
+
+impl Default for Meta {
+    fn default() -> Meta {
+        Meta {
+            spans: [(usize::MAX, 0); 16],
+            in_own: 0,
+            own: String::new(),
+        }
+    }
 }
 
 impl Meta {
-    fn from_prefix(v: &PrefixValues<'_>) -> Meta {
-        let o = |s: Option<&str>| s.map(str::to_string);
-        Meta {
-            user: o(v.user),
-            database: o(v.database),
-            application: o(v.application),
-            remote_host: o(v.remote_host),
-            remote_port: o(v.remote_port),
-            pid: o(v.pid),
-            leader_pid: o(v.leader_pid),
-            session_line: o(v.session_line),
-            session_id: o(v.session_id),
-            session_start: o(v.session_start),
-            vxid: o(v.vxid),
-            xid: o(v.xid),
-            sqlstate: o(v.sqlstate),
-            backend_type: o(v.backend_type),
-            command_tag: o(v.command_tag),
-            query_id: o(v.query_id),
+    fn from_prefix(v: &PrefixValues<'_>, line: &str) -> Meta {
+        let mut m = Meta::default();
+        // Each value written out: most are absent, and a test each is all they cost.
+        let mut set = |k: M, x: Option<&str>| {
+            if let Some(x) = x {
+                m.set(k, x, line);
+            }
+        };
+        set(M::User, v.user);
+        set(M::Database, v.database);
+        set(M::Application, v.application);
+        set(M::RemoteHost, v.remote_host);
+        set(M::RemotePort, v.remote_port);
+        set(M::Pid, v.pid);
+        set(M::LeaderPid, v.leader_pid);
+        set(M::SessionLine, v.session_line);
+        set(M::SessionId, v.session_id);
+        set(M::SessionStart, v.session_start);
+        set(M::Vxid, v.vxid);
+        set(M::Xid, v.xid);
+        set(M::Sqlstate, v.sqlstate);
+        set(M::BackendType, v.backend_type);
+        set(M::CommandTag, v.command_tag);
+        set(M::QueryId, v.query_id);
+        m
+    }
+
+    /// Sets `k` to `value`: a range of `line` when `value` lies in it, else a copy.
+    fn set(&mut self, k: M, value: &str, line: &str) {
+        // Where `value` starts in `line`, when it is a part of it (compared as addresses only).
+        let at = (value.as_ptr() as usize).wrapping_sub(line.as_ptr() as usize);
+        let bit = 1u16 << (k as usize);
+        if at <= line.len() && value.len() <= line.len() - at {
+            self.spans[k as usize] = (at, at + value.len());
+            self.in_own &= !bit;
+        } else {
+            let start = self.own.len();
+            self.own.push_str(value);
+            self.spans[k as usize] = (start, self.own.len());
+            self.in_own |= bit;
         }
+    }
+
+    fn has(&self, k: M) -> bool {
+        self.spans[k as usize].0 != usize::MAX
+    }
+
+    /// The value of `k`, with `line` the text the ranges were taken in (the entry's `raw`).
+    fn get<'a>(&'a self, line: &'a str, k: M) -> Option<&'a str> {
+        let (start, end) = self.spans[k as usize];
+        if start == usize::MAX {
+            return None;
+        }
+        let text = if self.in_own & (1 << (k as usize)) != 0 {
+            self.own.as_str()
+        } else {
+            line
+        };
+        text.get(start..end)
+    }
+}
+
+/// A process id (or its absence) as a number, to find a process's open message by comparing
+/// numbers: a text of up to 7 bytes, its bytes and its length; any longer text shares one key and
+/// is compared as text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct PidKey(u64);
+
+impl PidKey {
+    const NONE: PidKey = PidKey(0xff << 56);
+    const LONG: PidKey = PidKey(0xfe << 56);
+
+    fn of(pid: Option<&str>) -> PidKey {
+        match pid {
+            None => PidKey::NONE,
+            Some(p) if p.len() <= 7 => {
+                let mut b = [0u8; 8];
+                b[..p.len()].copy_from_slice(p.as_bytes());
+                b[7] = p.len() as u8;
+                PidKey(u64::from_le_bytes(b))
+            }
+            Some(_) => PidKey::LONG,
+        }
+    }
+
+    /// Whether equal keys mean equal process ids (not so for [`PidKey::LONG`]).
+    fn is_exact(self) -> bool {
+        self != PidKey::LONG
     }
 }
 
 /// One PostgreSQL message being assembled from its lines.
 #[derive(Debug, Clone)]
 struct Entry {
+    /// The key of the process id of `meta`.
+    pid_key: PidKey,
     path: Arc<str>,
     file_id: u64,
     offset: u64,
@@ -326,98 +440,78 @@ impl Entry {
         self.lines >= MAX_LINES || self.raw.len() >= MAX_BYTES
     }
 
-    /// The event of a complete message.
-    fn into_event(self, ctx: &ParseContext, format: &'static str) -> Event {
-        let Entry {
-            path,
-            file_id,
-            offset,
-            line,
-            ts,
-            flags,
-            host,
-            meta,
-            level,
-            message,
-            parts,
-            raw,
-            ..
-        } = self;
+    /// The event of a complete message, gathered in `d` (a draft kept by the parser from one
+    /// event to the next, left empty).
+    /// Its texts are taken out, not the whole entry moved: an entry is large.
+    fn take_event(&mut self, ctx: &ParseContext, format: &'static str, d: &mut Draft) -> Event {
+        let (path, file_id, offset, line, ts, level) = (
+            &self.path,
+            self.file_id,
+            self.offset,
+            self.line,
+            self.ts,
+            self.level,
+        );
+        let flags = std::mem::take(&mut self.flags);
+        let host = self.host.take();
+        let meta = &self.meta;
+        let message = std::mem::take(&mut self.message);
+        let parts = std::mem::take(&mut self.parts);
+        let raw = std::mem::take(&mut self.raw);
         let mut msg = message.as_str();
-        let mut sqlstate = meta.sqlstate;
-        // log_error_verbosity = verbose writes the SQLSTATE first: `ERROR:  42P01: ...`.
-        if let Some((code, rest)) = msg.split_once(": ")
-            && code.len() == 5
+        let m = |k: M| meta.get(&raw, k);
+        let mut sqlstate = m(M::Sqlstate);
+        // log_error_verbosity = verbose writes the SQLSTATE first: `ERROR:  42P01: ...`. (Five
+        // letters and digits then `: `: no `: ` can come before it.)
+        if let Some(code) = msg.as_bytes().first_chunk::<5>()
+            && msg.as_bytes().get(5..7) == Some(b": ")
             && code
-                .bytes()
+                .iter()
                 .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
-            && code.bytes().any(|c| c.is_ascii_digit())
+            && code.iter().any(|c| c.is_ascii_digit())
         {
-            sqlstate.get_or_insert_with(|| code.to_string());
-            msg = rest;
+            sqlstate.get_or_insert(&msg[..5]);
+            msg = &msg[7..];
         }
-        let mut d = Draft::default();
         d.field("level", level.as_str());
-        if let Some(pid) = &meta.pid {
+        if let Some(pid) = m(M::Pid) {
             d.field("pid", num_or_text(pid));
         }
-        if let Some(v) = &meta.session_line {
+        if let Some(v) = m(M::SessionLine) {
             d.field("session_line", num_or_text(v));
         }
-        if let Some(h) = meta.remote_host.as_deref().filter(|h| is_remote(h)) {
+        if let Some(h) = m(M::RemoteHost).filter(|h| is_remote(h)) {
             d.src_ip = Some(h.to_string());
         }
-        let texts = [
-            meta.database,
-            meta.application,
-            meta.remote_host,
-            meta.remote_port,
-            meta.session_id,
-            meta.session_start,
-            meta.vxid,
-            meta.backend_type,
-            meta.command_tag,
-            meta.query_id,
-        ];
-        let [
-            database,
-            application,
-            remote_host,
-            remote_port,
-            session_id,
-            session_start,
-            vxid,
-            backend_type,
-            command_tag,
-            query_id,
-        ] = texts;
-        // Each name written out (not a loop over names): a constant name finds its slot at compile
-        // time.
-        let mut text = |k: &'static str, v: Option<String>| {
-            if let Some(v) = v {
-                d.field(k, v);
-            }
-        };
-        text("database", database);
-        text("application", application);
-        text("remote_host", remote_host);
-        text("remote_port", remote_port);
-        text("session_id", session_id);
-        text("session_start", session_start);
-        text("vxid", vxid);
-        text("backend_type", backend_type);
-        text("command_tag", command_tag);
-        text("query_id", query_id);
-        if let Some(x) = meta.xid.filter(|x| x != "0") {
+        // Each name written out (not a loop over names, nor a closure that may not be inlined): a
+        // constant name finds its slot at compile time.
+        macro_rules! text {
+            ($k:literal, $m:expr) => {
+                if let Some(v) = m($m) {
+                    d.field($k, v);
+                }
+            };
+        }
+        text!("database", M::Database);
+        text!("application", M::Application);
+        text!("remote_host", M::RemoteHost);
+        text!("remote_port", M::RemotePort);
+        text!("session_id", M::SessionId);
+        text!("session_start", M::SessionStart);
+        text!("vxid", M::Vxid);
+        text!("backend_type", M::BackendType);
+        text!("command_tag", M::CommandTag);
+        text!("query_id", M::QueryId);
+        if let Some(x) = m(M::Xid).filter(|x| *x != "0") {
             d.field("xid", x);
         }
-        if let Some(x) = meta.leader_pid.as_deref().filter(|x| *x != "0") {
+        if let Some(x) = m(M::LeaderPid).filter(|x| *x != "0") {
             d.field("leader_pid", num_or_text(x));
         }
         if let Some(s) = sqlstate {
             d.field("sqlstate", s);
         }
-        d.actor = meta.user;
+        d.actor = m(M::User).map(str::to_string);
         if level.is_failure() {
             d.outcome = Outcome::Failure;
         }
@@ -425,7 +519,7 @@ impl Entry {
             .iter()
             .find(|(l, _)| *l == Level::Statement)
             .map(|(_, s)| s.as_str());
-        classify_message(&mut d, ctx, level, msg, statement_part);
+        classify_message(d, ctx, level, msg, statement_part);
         let msg_owned = if msg.len() == message.len() {
             message
         } else {
@@ -444,31 +538,33 @@ impl Entry {
         }
         let rl = RawLine {
             bytes: &[],
-            path: &path,
+            path,
             file_id,
             offset,
             line,
         };
         let fields = d.take_fields();
-        let mut ev = Event::with_fields(ctx, &rl, format, ts, d.action, raw, fields);
+        let action = std::mem::replace(&mut d.action, vocab::OTHER);
+        let mut ev = Event::with_fields(ctx, &rl, format, ts, action, raw, fields);
         if let Some(h) = host {
             ev.host = ctx.shared_host(&h);
         }
         for f in flags {
             ev.flag(f);
         }
-        ev.outcome = d.outcome;
-        ev.actor = d.actor;
-        ev.src_ip = d.src_ip;
-        ev.target = d.target;
-        ev.ticket = d.ticket;
+        ev.outcome = std::mem::replace(&mut d.outcome, Outcome::Unknown);
+        ev.actor = d.actor.take();
+        ev.src_ip = d.src_ip.take();
+        ev.target = d.target.take();
+        ev.ticket = d.ticket.take();
         ev.message = msg_owned;
         ev
     }
 }
 
 /// What an event will say, gathered before the event is made (so that its action, and the
-/// category that follows, is looked up once).
+/// category that follows, is looked up once). A parser keeps one and reuses it: making the event
+/// takes everything out of it.
 #[derive(Debug)]
 struct Draft {
     action: &'static str,
@@ -480,6 +576,9 @@ struct Draft {
     /// The value of each name of [`KEYS`], by its place there: set in any order, read out in
     /// name order without a comparison or a shift per field.
     slots: [Option<serde_json::Value>; KEYS.len()],
+    /// Bit `i` set when `slots[i]` holds a value: the fields are read out without looking at
+    /// every slot.
+    set: u64,
     /// Fields of any other name (none today: a name added to the parser but not to [`KEYS`]).
     extra: crate::event::Fields,
 }
@@ -584,6 +683,7 @@ impl Default for Draft {
             target: None,
             ticket: None,
             slots: [const { None }; KEYS.len()],
+            set: 0,
             extra: crate::event::Fields::new(),
         }
     }
@@ -598,7 +698,10 @@ impl Draft {
     fn field(&mut self, key: &'static str, value: impl Into<serde_json::Value>) {
         let value = value.into();
         match slot(key) {
-            Some(i) => self.slots[i] = Some(value),
+            Some(i) => {
+                self.slots[i] = Some(value);
+                self.set |= 1 << i;
+            }
             None => {
                 self.extra.insert(key, value);
             }
@@ -612,13 +715,16 @@ impl Draft {
         }
     }
 
-    /// The fields, in name order.
+    /// The fields, in name order, taken out.
     fn take_fields(&mut self) -> crate::event::Fields {
-        let n = self.slots.iter().filter(|v| v.is_some()).count();
+        let n = self.set.count_ones() as usize;
         let mut sorted = Vec::with_capacity(n + self.extra.len());
-        for (k, v) in KEYS.iter().zip(self.slots.iter_mut()) {
-            if let Some(v) = v.take() {
-                sorted.push((std::borrow::Cow::Borrowed(*k), v));
+        let mut set = std::mem::take(&mut self.set);
+        while set != 0 {
+            let i = set.trailing_zeros() as usize;
+            set &= set - 1;
+            if let Some(v) = self.slots[i].take() {
+                sorted.push((std::borrow::Cow::Borrowed(KEYS[i]), v));
             }
         }
         let mut fields = crate::event::Fields::from_sorted(sorted);
@@ -727,7 +833,7 @@ fn classify_message(
                 _ => {}
             }
         }
-        if let Some(p) = rest.find("SSL enabled") {
+        if let Some(p) = rest.find_str("SSL enabled") {
             ev.field("ssl", rest[p..].trim_end());
         }
         return;
@@ -758,7 +864,7 @@ fn classify_message(
         }
         return;
     }
-    if let Some(p) = msg.find("authentication failed for user \"") {
+    if let Some(p) = msg.find_str("authentication failed for user \"") {
         ev.set_action(vocab::DB_AUTH_FAILURE);
         ev.outcome = Outcome::Failure;
         ev.actor = quoted_after(msg, "for user ").map(str::to_string);
@@ -802,7 +908,7 @@ fn classify_message(
     let mut rest = msg;
     let mut timed = false;
     if let Some(r) = msg.strip_prefix("duration: ") {
-        let end = r.find(" ms").unwrap_or(r.len());
+        let end = r.find_str(" ms").unwrap_or(r.len());
         if let Ok(ms) = r[..end].parse::<f64>() {
             ev.field("duration_ms", ms);
         }
@@ -811,7 +917,7 @@ fn classify_message(
     }
     let (kind, sql) = if let Some(sql) = rest.strip_prefix("statement: ") {
         ("statement", Some(sql))
-    } else if let Some((head, sql)) = rest.split_once(": ")
+    } else if let Some((head, sql)) = rest.split_once_str(": ")
         && let Some((verb, name)) = head.split_once(' ')
         && matches!(verb, "execute" | "parse" | "bind")
     {
@@ -861,9 +967,29 @@ struct Holder {
     /// No open message was touched before this clock (a lower bound: touching only raises it).
     oldest: u64,
     path: Option<Arc<str>>,
+    /// Reused for each event made.
+    draft: Draft,
+    /// Boxes of emitted messages, emptied, for the next messages: a box is not allocated and
+    /// freed per line.
+    #[allow(clippy::vec_box)] // the point: the boxes themselves are kept
+    spare: Vec<Box<Entry>>,
 }
 
+/// How many emptied boxes a [`Holder`] keeps.
+const SPARE_BOXES: usize = 8;
+
 impl Holder {
+    /// `e` in a box, a spare one if there is one.
+    fn boxed(&mut self, e: Entry) -> Box<Entry> {
+        match self.spare.pop() {
+            Some(mut b) => {
+                *b = e;
+                b
+            }
+            None => Box::new(e),
+        }
+    }
+
     fn path(&mut self, p: &str) -> Arc<str> {
         match &self.path {
             Some(a) if &**a == p => a.clone(),
@@ -876,7 +1002,14 @@ impl Holder {
     }
 
     fn position(&self, pid: Option<&str>) -> Option<usize> {
-        self.open.iter().rposition(|e| e.meta.pid.as_deref() == pid)
+        let key = PidKey::of(pid);
+        if key.is_exact() {
+            self.open.iter().rposition(|e| e.pid_key == key)
+        } else {
+            self.open
+                .iter()
+                .rposition(|e| e.pid_key == key && e.meta.get(&e.raw, M::Pid) == pid)
+        }
     }
 
     /// The open message of `pid`, moved to the end (most recent).
@@ -887,8 +1020,18 @@ impl Holder {
         self.open.last_mut().map(|e| &mut **e)
     }
 
-    fn emit(e: Box<Entry>, ctx: &ParseContext, format: &'static str, out: &mut Vec<Output>) {
-        out.push(Ok(e.into_event(ctx, format)));
+    #[allow(clippy::vec_box)] // the boxes themselves are kept
+    fn emit(
+        (d, spare): (&mut Draft, &mut Vec<Box<Entry>>),
+        mut e: Box<Entry>,
+        ctx: &ParseContext,
+        format: &'static str,
+        out: &mut Vec<Output>,
+    ) {
+        out.push(Ok(e.take_event(ctx, format, d)));
+        if spare.len() < SPARE_BOXES {
+            spare.push(e);
+        }
     }
 
     /// Closes `pid`'s open message, then opens `e`; emits messages quiet for too long.
@@ -899,9 +1042,9 @@ impl Holder {
         format: &'static str,
         out: &mut Vec<Output>,
     ) {
-        if let Some(p) = self.position(e.meta.pid.as_deref()) {
+        if let Some(p) = self.position(e.meta.get(&e.raw, M::Pid)) {
             let old = self.open.remove(p);
-            Self::emit(old, ctx, format, out);
+            Self::emit((&mut self.draft, &mut self.spare), old, ctx, format, out);
         }
         let clock = self.clock;
         // No message is touched before `oldest`: while that is recent and there is room, no
@@ -913,7 +1056,7 @@ impl Holder {
                     || self.open.len() >= MAX_OPEN
                 {
                     let old = self.open.remove(k);
-                    Self::emit(old, ctx, format, out);
+                    Self::emit((&mut self.draft, &mut self.spare), old, ctx, format, out);
                 } else {
                     k += 1;
                 }
@@ -930,7 +1073,7 @@ impl Holder {
             && let Some(mut e) = self.open.pop()
         {
             e.flags.push(Flag::Incomplete);
-            Self::emit(e, ctx, format, out);
+            Self::emit((&mut self.draft, &mut self.spare), e, ctx, format, out);
         }
     }
 
@@ -938,7 +1081,7 @@ impl Holder {
         let mut all = std::mem::take(&mut self.open);
         all.sort_by_key(|e| e.offset);
         for e in all {
-            Self::emit(e, ctx, format, out);
+            Self::emit((&mut self.draft, &mut self.spare), e, ctx, format, out);
         }
     }
 
@@ -980,16 +1123,31 @@ impl Prefixes {
         &mut self,
         text: &'a str,
     ) -> Result<(PrefixValues<'a>, Level, &'a str), ParseError> {
+        let mut v = PrefixValues::default();
+        let (level, msg) = self.read_into(text, &mut v)?;
+        Ok((v, level, msg))
+    }
+
+    /// [`Prefixes::read`], the values set in `v` (which starts empty).
+    fn read_into<'a>(
+        &mut self,
+        text: &'a str,
+        v: &mut PrefixValues<'a>,
+    ) -> Result<(Level, &'a str), ParseError> {
         let n = self.list.len();
         let mut first_err = None;
         for k in 0..n {
             let i = (self.last + k) % n;
-            match self.list[i].matches(text) {
-                Ok((v, rest)) => {
+            if k > 0 {
+                // What a prefix that did not match set is forgotten.
+                *v = PrefixValues::default();
+            }
+            match self.list[i].matches_into(text, v) {
+                Ok(rest) => {
                     match parse_level(rest) {
                         Some((level, msg)) => {
                             self.last = i;
-                            return Ok((v, level, msg));
+                            return Ok((level, msg));
                         }
                         None => {
                             first_err.get_or_insert(ParseError::new(
@@ -1008,7 +1166,8 @@ impl Prefixes {
             && let Some(p) = find_level(text)
             && let Some((level, msg)) = parse_level(&text[p..])
         {
-            return Ok((lenient_prefix(&text[..p]), level, msg));
+            *v = lenient_prefix(&text[..p]);
+            return Ok((level, msg));
         }
         Err(first_err.unwrap_or_else(|| {
             ParseError::new(
@@ -1049,10 +1208,6 @@ fn lenient_prefix(pre: &str) -> PrefixValues<'_> {
         }
     }
     v
-}
-
-fn owned_opt(s: Option<&str>) -> Option<String> {
-    s.map(str::to_string)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1118,7 +1273,8 @@ impl Parser for PostgresParser {
             }
             return;
         }
-        if text.trim().is_empty() {
+        // A line that starts with a printable ASCII byte is not blank, without a trim.
+        if !text.as_bytes().first().is_some_and(u8::is_ascii_graphic) && text.trim().is_empty() {
             out.push(Err(reject(
                 line,
                 text.into_owned(),
@@ -1126,7 +1282,8 @@ impl Parser for PostgresParser {
             )));
             return;
         }
-        let (v, level, msg) = match self.prefixes.read(&text) {
+        let mut v = PrefixValues::default();
+        let (level, msg) = match self.prefixes.read_into(&text, &mut v) {
             Ok(x) => x,
             Err(e) => {
                 out.push(Err(reject(line, text.to_string(), e)));
@@ -1165,8 +1322,9 @@ impl Parser for PostgresParser {
         if from_source {
             flags.push(Flag::ZoneFromSource);
         }
-        let meta = Meta::from_prefix(&v);
+        let meta = Meta::from_prefix(&v, &text);
         let e = Entry {
+            pid_key: PidKey::of(meta.get(&text, M::Pid)),
             path: self.held.path(line.path),
             file_id: line.file_id,
             offset: line.offset,
@@ -1183,7 +1341,8 @@ impl Parser for PostgresParser {
             seq: None,
             touched: clock,
         };
-        self.held.open(Box::new(e), ctx, FORMAT, out);
+        let e = self.held.boxed(e);
+        self.held.open(e, ctx, FORMAT, out);
     }
 
     fn flush(&mut self, ctx: &ParseContext, out: &mut Vec<Output>) {
@@ -1351,12 +1510,14 @@ impl Parser for PostgresSyslogParser {
         if from_source {
             flags.push(Flag::ZoneFromSource);
         }
-        let mut meta = Meta::from_prefix(&v);
-        if meta.pid.is_none() {
-            meta.pid = owned_opt(pid);
+        let mut meta = Meta::from_prefix(&v, &text);
+        if !meta.has(M::Pid)
+            && let Some(pid) = pid
+        {
+            meta.set(M::Pid, pid, &text);
         }
         if level.is_part()
-            && let Some(e) = self.held.touch(meta.pid.as_deref())
+            && let Some(e) = self.held.touch(meta.get(&text, M::Pid))
         {
             e.parts.push((level, msg.to_string()));
             e.add_raw(&text, flag, clock);
@@ -1365,6 +1526,7 @@ impl Parser for PostgresSyslogParser {
             return;
         }
         let e = Entry {
+            pid_key: PidKey::of(meta.get(&text, M::Pid)),
             path: self.held.path(line.path),
             file_id: line.file_id,
             offset: line.offset,
@@ -1381,7 +1543,8 @@ impl Parser for PostgresSyslogParser {
             seq: Some(n),
             touched: clock,
         };
-        self.held.open(Box::new(e), ctx, FORMAT_SYSLOG, out);
+        let e = self.held.boxed(e);
+        self.held.open(e, ctx, FORMAT_SYSLOG, out);
     }
 
     fn flush(&mut self, ctx: &ParseContext, out: &mut Vec<Output>) {
@@ -1403,6 +1566,8 @@ pub struct PostgresCsvParser {
     ts: TsCache,
     /// The record so far while a quoted field is open: first line's place, text, lines, flag.
     open: Option<(RawOrigin, String, usize, Option<Flag>)>,
+    /// Reused for each event made.
+    draft: Draft,
 }
 
 #[derive(Debug, Clone)]
@@ -1489,31 +1654,38 @@ impl PostgresCsvParser {
         let (remote_host, remote_port) = match f(col::CONNECTION_FROM) {
             Some(c) => match c.rsplit_once(':') {
                 Some((h, p)) if p.bytes().all(|b| b.is_ascii_digit()) && !p.is_empty() => {
-                    (Some(h.to_string()), Some(p.to_string()))
+                    (Some(h), Some(p))
                 }
-                _ => (Some(c.to_string()), None),
+                _ => (Some(c), None),
             },
             None => (None, None),
         };
-        let o = |i: usize| f(i).map(str::to_string);
-        let meta = Meta {
-            user: o(col::USER_NAME),
-            database: o(col::DATABASE_NAME),
-            application: o(col::APPLICATION_NAME),
-            remote_host,
-            remote_port,
-            pid: o(col::PROCESS_ID),
-            leader_pid: o(col::LEADER_PID),
-            session_line: o(col::SESSION_LINE_NUM),
-            session_id: o(col::SESSION_ID),
-            session_start: o(col::SESSION_START_TIME),
-            vxid: o(col::VIRTUAL_TRANSACTION_ID),
-            xid: o(col::TRANSACTION_ID),
-            sqlstate: o(col::SQL_STATE_CODE).filter(|s| s != "00000"),
-            backend_type: o(col::BACKEND_TYPE),
-            command_tag: o(col::COMMAND_TAG),
-            query_id: o(col::QUERY_ID).filter(|q| q != "0"),
-        };
+        let mut meta = Meta::default();
+        for (k, v) in [
+            (M::User, f(col::USER_NAME)),
+            (M::Database, f(col::DATABASE_NAME)),
+            (M::Application, f(col::APPLICATION_NAME)),
+            (M::RemoteHost, remote_host),
+            (M::RemotePort, remote_port),
+            (M::Pid, f(col::PROCESS_ID)),
+            (M::LeaderPid, f(col::LEADER_PID)),
+            (M::SessionLine, f(col::SESSION_LINE_NUM)),
+            (M::SessionId, f(col::SESSION_ID)),
+            (M::SessionStart, f(col::SESSION_START_TIME)),
+            (M::Vxid, f(col::VIRTUAL_TRANSACTION_ID)),
+            (M::Xid, f(col::TRANSACTION_ID)),
+            (
+                M::Sqlstate,
+                f(col::SQL_STATE_CODE).filter(|s| *s != "00000"),
+            ),
+            (M::BackendType, f(col::BACKEND_TYPE)),
+            (M::CommandTag, f(col::COMMAND_TAG)),
+            (M::QueryId, f(col::QUERY_ID).filter(|q| *q != "0")),
+        ] {
+            if let Some(v) = v {
+                meta.set(k, v, &text);
+            }
+        }
         let mut parts = Vec::new();
         for (c, l) in [
             (col::DETAIL, Level::Detail),
@@ -1534,7 +1706,8 @@ impl PostgresCsvParser {
             flags.push(Flag::ZoneFromSource);
         }
         drop(fields);
-        let e = Entry {
+        let mut e = Entry {
+            pid_key: PidKey::of(meta.get(&text, M::Pid)),
             path: Arc::from(origin.path.as_str()),
             file_id: origin.file_id,
             offset: origin.offset,
@@ -1551,7 +1724,7 @@ impl PostgresCsvParser {
             seq: None,
             touched: 0,
         };
-        out.push(Ok(e.into_event(ctx, FORMAT_CSV)));
+        out.push(Ok(e.take_event(ctx, FORMAT_CSV, &mut self.draft)));
     }
 }
 

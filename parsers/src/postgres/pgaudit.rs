@@ -7,7 +7,7 @@
 
 use std::borrow::Cow;
 
-use super::csvlog::read_field;
+use super::csvlog::{find_comma, read_field};
 use crate::error::{ErrorKind, ParseError};
 use crate::vocab;
 
@@ -37,32 +37,44 @@ pub fn parse_pgaudit(msg: &str) -> Result<PgAudit<'_>, ParseError> {
     let base = msg.len() - body.len();
     let mut fields: [Cow<'_, str>; 10] = Default::default();
     let mut n = 0;
-    let mut rest = body;
+    let b = body.as_bytes();
+    // Where the field being read starts in `body`.
+    let mut i = 0;
     loop {
         if n == fields.len() {
             return Err(ParseError::new(
                 ErrorKind::Expected("at most 10 pgaudit fields"),
-                base + body.len() - rest.len(),
+                base + i,
             ));
         }
-        let Some((f, r)) = read_field(rest) else {
-            return Err(ParseError::new(
-                ErrorKind::Expected("'\"' closing a quoted pgaudit field"),
-                base + body.len() - rest.len(),
-            ));
+        // Where the field read ends: at the end, or at a ',' (after a quoted field, possibly
+        // another byte, an error).
+        let end = if b.get(i) == Some(&b'"') {
+            let Some((f, r)) = read_field(&body[i..]) else {
+                return Err(ParseError::new(
+                    ErrorKind::Expected("'\"' closing a quoted pgaudit field"),
+                    base + i,
+                ));
+            };
+            fields[n] = f;
+            body.len() - r.len()
+        } else {
+            // An unquoted field (most are), read here rather than through `read_field`.
+            let end = find_comma(&b[i..]).map_or(b.len(), |p| i + p);
+            fields[n] = Cow::Borrowed(&body[i..end]);
+            end
         };
-        fields[n] = f;
         n += 1;
-        if r.is_empty() {
-            break;
+        match b.get(end) {
+            None => break,
+            Some(b',') => i = end + 1,
+            Some(_) => {
+                return Err(ParseError::new(
+                    ErrorKind::Expected("',' after a quoted pgaudit field"),
+                    base + end,
+                ));
+            }
         }
-        let Some(r) = r.strip_prefix(',') else {
-            return Err(ParseError::new(
-                ErrorKind::Expected("',' after a quoted pgaudit field"),
-                base + body.len() - r.len(),
-            ));
-        };
-        rest = r;
     }
     if n < 9 {
         return Err(ParseError::new(
@@ -94,7 +106,7 @@ pub fn parse_pgaudit(msg: &str) -> Result<PgAudit<'_>, ParseError> {
         ));
     }
     let num = |what: &'static str, s: &Cow<'_, str>| {
-        s.parse::<u64>().map_err(|_| {
+        parse_u64(s).ok_or_else(|| {
             ParseError::new(
                 ErrorKind::BadValue {
                     what,
@@ -122,6 +134,23 @@ pub fn parse_pgaudit(msg: &str) -> Result<PgAudit<'_>, ParseError> {
         statement,
         parameter,
         rows,
+    })
+}
+
+/// `s` as a `u64`, as `str::parse` reads one (digits, with an optional `+` first; not empty, not
+/// too large), by a plain loop over the few digits of an id.
+fn parse_u64(s: &str) -> Option<u64> {
+    let b = s.as_bytes();
+    let digits = b.strip_prefix(b"+").unwrap_or(b);
+    if digits.is_empty() {
+        return None;
+    }
+    digits.iter().try_fold(0u64, |acc, c| {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        acc.checked_mul(10)?.checked_add(u64::from(d))
     })
 }
 
@@ -436,6 +465,26 @@ mod tests {
             if let Some(t) = fast_target(&a) {
                 assert_eq!(t, a.target(), "{stmt}");
             }
+        }
+    }
+
+    #[test]
+    fn numbers_are_read_as_str_parse_reads_them() {
+        for s in [
+            "0",
+            "7",
+            "+7",
+            "+",
+            "",
+            "-1",
+            "12a",
+            " 1",
+            "18446744073709551615",
+            "18446744073709551616",
+            "0018446744073709551615",
+            "99999999999999999999",
+        ] {
+            assert_eq!(parse_u64(s), s.parse::<u64>().ok(), "{s:?}");
         }
     }
 

@@ -148,14 +148,25 @@ impl PgPrefix {
         line: &'a str,
     ) -> Result<(PrefixValues<'a>, &'a str), (usize, &'static str)> {
         let mut v = PrefixValues::default();
+        let rest = self.matches_into(line, &mut v)?;
+        Ok((v, rest))
+    }
+
+    /// [`PgPrefix::matches`], the values set in `v` (which starts empty): the values are not
+    /// copied on their way out.
+    pub(crate) fn matches_into<'a>(
+        &self,
+        line: &'a str,
+        v: &mut PrefixValues<'a>,
+    ) -> Result<&'a str, (usize, &'static str)> {
         let mut rest = line;
         let at = |r: &str| line.len() - r.len();
         let n = self.items.len();
         for (k, item) in self.items.iter().enumerate() {
             match item {
                 Item::Lit(l) => {
-                    if let Some(r) = rest.strip_prefix(l.as_str()) {
-                        rest = r;
+                    if starts_with_short(rest.as_bytes(), l.as_bytes()) {
+                        rest = &rest[l.len()..];
                     } else if k > 0
                         && matches!(self.items[k - 1], Item::Esc { padded: true, .. })
                         && let Some(r) = rest.trim_start_matches(' ').strip_prefix(l.trim_start())
@@ -167,7 +178,7 @@ impl PgPrefix {
                 }
                 Item::Stop => {
                     if find_level(rest) == Some(0) {
-                        return Ok((v, rest));
+                        return Ok(rest);
                     }
                 }
                 Item::Esc { kind, padded } => {
@@ -195,11 +206,11 @@ impl PgPrefix {
                     };
                     rest = r;
                     let value = if *padded { value.trim_end() } else { value };
-                    store(&mut v, *kind, value);
+                    store(v, *kind, value);
                 }
             }
         }
-        Ok((v, rest))
+        Ok(rest)
     }
 }
 
@@ -286,22 +297,47 @@ fn take_epoch(s: &str) -> Option<(&str, &str)> {
     Some(s.split_at(end))
 }
 
+/// Whether `hay` starts with `lit`, compared byte by byte: literals of a prefix are a few bytes,
+/// shorter than a call to `memcmp` costs.
+#[inline]
+fn starts_with_short(hay: &[u8], lit: &[u8]) -> bool {
+    hay.len() >= lit.len() && hay.iter().zip(lit).all(|(a, b)| a == b)
+}
+
+/// Where `lit` first occurs in `hay` (at 0 when it is empty), as [`crate::atoms::find_bytes`]
+/// finds it. A value in a prefix (a user, a database) is short: the first bytes are looked at one
+/// by one before the rest is searched with `memchr`.
+fn find_literal(hay: &[u8], lit: &[u8]) -> Option<usize> {
+    const NEAR: usize = 32;
+    let Some(&first) = lit.first() else {
+        return Some(0);
+    };
+    let near = hay.len().min(NEAR);
+    for i in 0..near {
+        if hay[i] == first && starts_with_short(&hay[i..], lit) {
+            return Some(i);
+        }
+    }
+    crate::atoms::find_bytes(&hay[near..], lit).map(|p| near + p)
+}
+
 /// `YYYY-MM-DD HH:MM:SS[.fff] ZONE`: the time and its zone, as written.
 pub(crate) fn take_time(s: &str) -> Option<(&str, &str)> {
     let b = s.as_bytes();
-    const SHAPE: &[u8] = b"dddd-dd-dd dd:dd:dd";
-    if b.len() < SHAPE.len() {
-        return None;
-    }
-    for (c, p) in b.iter().zip(SHAPE) {
-        let ok = if *p == b'd' {
-            c.is_ascii_digit()
+    const SHAPE: &[u8; 19] = b"dddd-dd-dd dd:dd:dd";
+    let head: &[u8; 19] = b.first_chunk()?;
+    // Every byte compared, without an early exit: the shape is almost always right. A digit is
+    // one that, less '0', is below 10.
+    let mut bad = 0u8;
+    for (c, p) in head.iter().zip(SHAPE) {
+        bad |= if *p == b'd' {
+            u8::from(c.wrapping_sub(b'0') > 9)
         } else {
-            c == p
+            c ^ p
         };
-        if !ok {
-            return None;
-        }
+    }
+    if bad != 0 {
+        return None;
     }
     let mut end = SHAPE.len();
     if b.get(end) == Some(&b'.') {
@@ -329,7 +365,7 @@ fn take_text<'a>(s: &'a str, next: Option<&Item>, last: bool) -> (&'a str, &'a s
             let l = l.as_str();
             // An empty value followed by the literal, or the value up to the literal's first
             // occurrence (a literal that starts with a blank is searched for as written).
-            match crate::atoms::find_bytes(s.as_bytes(), l.as_bytes()) {
+            match find_literal(s.as_bytes(), l.as_bytes()) {
                 Some(p) => s.split_at(p),
                 None => ("", s),
             }
@@ -417,6 +453,22 @@ mod tests {
         let (v, rest) = p.matches("bob       |   42 LOG:  x").unwrap();
         assert_eq!((v.user, v.pid), (Some("bob"), Some("42")));
         assert_eq!(rest, "LOG:  x");
+    }
+
+    #[test]
+    fn literals_are_found_as_find_bytes_finds_them() {
+        let hay = "archivist@archive LOG:  a@b ] [x] done".repeat(3);
+        for lit in ["@", " ", "] ", " [", "@archive ", "zz", "", "  ", "done"] {
+            for start in 0..hay.len() {
+                let h = &hay.as_bytes()[start..];
+                assert_eq!(
+                    find_literal(h, lit.as_bytes()),
+                    crate::atoms::find_bytes(h, lit.as_bytes()),
+                    "{lit:?} in {:?}",
+                    &hay[start..]
+                );
+            }
+        }
     }
 
     #[test]
