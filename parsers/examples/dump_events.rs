@@ -7,14 +7,12 @@
 //! default), ZONE the source's zone (default Asia/Shanghai) and REFERENCE the reference time
 //! (default 2026-12-01T00:00:00Z). The dump goes to standard output.
 
-// A checking tool run by hand: a bad argument is a message and an exit.
-#![allow(clippy::expect_used)]
-
+use std::error::Error;
 use std::io::Write;
 
 use vigil_parsers::{ParseContext, formats, parse_text};
 
-fn main() {
+fn main() -> Result<(), Box<dyn Error>> {
     let args: Vec<String> = std::env::args().collect();
     let (Some(format), Some(input)) = (args.get(1), args.get(2)) else {
         eprintln!("usage: dump_events FORMAT (FILE | gen:KIND:BYTES[:SEED]) [ZONE [REFERENCE]]");
@@ -24,11 +22,11 @@ fn main() {
         .get(3)
         .map_or("Asia/Shanghai", String::as_str)
         .parse()
-        .expect("a zone such as Asia/Shanghai");
+        .map_err(|e| format!("ZONE: {e} (a zone such as Asia/Shanghai)"))?;
     let reference = chrono::DateTime::parse_from_rfc3339(
         args.get(4).map_or("2026-12-01T00:00:00Z", String::as_str),
     )
-    .expect("an RFC 3339 reference time")
+    .map_err(|e| format!("REFERENCE: {e} (an RFC 3339 time)"))?
     .with_timezone(&chrono::Utc);
     let data = match input.strip_prefix("gen:") {
         Some(spec) => {
@@ -36,20 +34,26 @@ fn main() {
             let kind = it
                 .next()
                 .and_then(vigil_corpus::Kind::from_name)
-                .expect("a corpus kind");
-            let bytes: u64 = it.next().and_then(|s| s.parse().ok()).expect("a size");
-            let seed: u64 = it.next().map_or(7, |s| s.parse().expect("a seed"));
+                .ok_or("gen:KIND:BYTES: not a corpus kind")?;
+            let bytes: u64 = it
+                .next()
+                .and_then(|s| s.parse().ok())
+                .ok_or("gen:KIND:BYTES: BYTES is not a number")?;
+            let seed: u64 = match it.next() {
+                Some(s) => s.parse().map_err(|e| format!("SEED: {e}"))?,
+                None => 7,
+            };
             vigil_corpus::generate_bytes(kind, bytes, seed)
         }
-        None => std::fs::read(input).expect("a readable file"),
+        None => std::fs::read(input).map_err(|e| format!("{input}: {e}"))?,
     };
     let ctx = ParseContext::new("dump", "arch-web01", zone, reference);
-    let mut p = formats::build(format, &formats::Options::default()).expect("a built-in format");
+    let mut p = formats::build(format, &formats::Options::default())?;
     let out = parse_text(p.as_mut(), &ctx, input, &data);
     let mut w = std::io::BufWriter::new(std::io::stdout().lock());
     for o in &out {
         let line = match o {
-            Ok(e) => serde_json::to_string(e).expect("an event serializes"),
+            Ok(e) => serde_json::to_string(e)?,
             Err(r) => serde_json::json!({
                 "rejected": {
                     "path": r.path,
@@ -62,7 +66,8 @@ fn main() {
             })
             .to_string(),
         };
-        writeln!(w, "{line}").expect("standard output");
+        writeln!(w, "{line}")?;
     }
-    w.flush().expect("standard output");
+    w.flush()?;
+    Ok(())
 }
