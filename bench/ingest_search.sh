@@ -34,9 +34,10 @@ secs=$(grep 'Elapsed (wall clock)' "$work/ingest.err" | awk '{print $NF}' | awk 
 rss_kb=$(grep 'Maximum resident set size' "$work/ingest.err" | awk '{print $NF}')
 events=$("$vigil" "${cfg[@]}" search '*' --count)
 index_bytes=$(du -sb "$work/data/index" | cut -f1)
-awk -v b="$raw_bytes" -v s="$secs" -v e="$events" -v r="$rss_kb" -v i="$index_bytes" 'BEGIN {
-  printf "raw %.0f MB, %d events, %.1f s: %.1f MB/s, %.0f events/s; peak RSS %.0f MB; index %.0f MB = %.2f x raw\n",
-    b/1e6, e, s, b/1e6/s, e/s, r/1024, i/1e6, i/b }'
+segments=$(python3 -c 'import json, sys; print(len(json.load(open(sys.argv[1]))["segments"]))' "$work/data/index/meta.json")
+awk -v b="$raw_bytes" -v s="$secs" -v e="$events" -v r="$rss_kb" -v i="$index_bytes" -v g="$segments" 'BEGIN {
+  printf "raw %.0f MB, %d events, %.1f s: %.1f MB/s, %.0f events/s; peak RSS %.0f MB; index %.0f MB = %.2f x raw, %d segments\n",
+    b/1e6, e, s, b/1e6/s, e/s, r/1024, i/1e6, i/b, g }'
 
 # A selective actor: the one whose share of events is nearest 0.01%.
 actor=$("$vigil" "${cfg[@]}" search '*' --count-by actor | awk -v t="$events" '

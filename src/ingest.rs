@@ -28,10 +28,12 @@ use crate::parse_cmd::Unresolved;
 use crate::read::LogFile;
 use crate::sanitize;
 
-/// Events indexed between two commits (and checkpoint updates). Each commit ends a segment per
-/// indexing thread: at 100 000, segments of some 50 000 events, which the writer's merges take
-/// eight at a time straight to their final size (each event is merged once).
-pub const COMMIT_EVERY: u64 = 100_000;
+/// Events indexed between two commits (and checkpoint updates): some 100 MB of logs, a few
+/// seconds of work lost to a crash. Between commits each indexing thread writes a segment each
+/// time its share of the writer's memory fills (some 130 000 events here), so segments start
+/// large, and the writer's merges take eight of them straight to their final size (each event
+/// is merged once); [`IndexWriter::finish`] merges what is left at the end.
+pub const COMMIT_EVERY: u64 = 500_000;
 
 /// Outputs sent from the reader thread in one batch.
 const BATCH: usize = 2048;
@@ -194,6 +196,10 @@ pub fn run(data: &Path, inputs: &[Input], zone: Tz) -> Result<Summary> {
         .into_inner()
         .map_err(|_| anyhow!("the archive was left inconsistent by a failed reader"))?;
     crate::commit::commit(&mut writer, &mut archive, &mut dead, &ckpts, zone)?;
+    if progress {
+        eprint!("\r\x1b[Kingest: merging the last segments");
+    }
+    writer.finish()?;
     if progress {
         eprint!("\r\x1b[K");
     }

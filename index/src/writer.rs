@@ -29,8 +29,10 @@ use crate::error::{Error, Result, WithPath};
 use crate::open::{has_index, open_index};
 use crate::schema::{SCHEMA_VERSION, VigilSchema};
 
-/// The writer's memory budget by default: 128 MB, shared by its indexing threads.
-pub const DEFAULT_MEMORY_BUDGET: usize = 128 << 20;
+/// The writer's memory budget by default: 96 MB, shared by its indexing threads (two, on two
+/// cores). Each thread writes a segment when its share fills; writing it takes about as much
+/// again, so this and the merges bound the peak memory of an ingest.
+pub const DEFAULT_MEMORY_BUDGET: usize = 96 << 20;
 /// The least budget tantivy accepts per indexing thread (15 MB), rounded up.
 const MIN_PER_THREAD: usize = 16 << 20;
 /// No more than this, however much is asked: peak memory matters more than indexing speed.
@@ -39,9 +41,10 @@ const MAX_MEMORY_BUDGET: usize = 1 << 30;
 const PER_THREAD: usize = 48 << 20;
 
 /// The most events a merge makes one segment of, by default. A merge maps every segment it reads,
-/// so this bounds the memory a merge takes (some 120 MB of index files at 500 000 events), and
-/// segments this large are final: a big index is a few dozen segments, each searched in turn.
-pub const DEFAULT_MAX_MERGED_DOCS: u32 = 500_000;
+/// so this bounds the memory a merge takes (some 240 MB of index files at 1 000 000 events), and
+/// segments this large are final: a month of a few million events is a handful of segments, each
+/// opened by every search.
+pub const DEFAULT_MAX_MERGED_DOCS: u32 = 800_000;
 
 /// How the writer uses memory and threads.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -170,6 +173,8 @@ pub struct IndexWriter {
     added_ids: HashSet<u64>,
     /// Scratch space for serializing events.
     buf: Vec<u8>,
+    /// The options the writer was opened with (to reopen it in [`IndexWriter::finish`]).
+    options: WriterOptions,
 }
 
 /// Creates an empty vigil index at `path` (absent, or an empty folder) all at once: it is built
@@ -252,6 +257,7 @@ impl IndexWriter {
             let writer = options.writer(&index).at(path)?;
             let mut w = IndexWriter::new(path, index, writer, schema, payload.checkpoints)?;
             w.archive = payload.archive;
+            w.options = options.clone();
             return Ok(w);
         }
         create(path, &schema)?;
@@ -281,6 +287,7 @@ impl IndexWriter {
             committed_ids: None,
             added_ids: HashSet::new(),
             buf: Vec::new(),
+            options: WriterOptions::default(),
         };
         w.refresh()?;
         Ok(w)
@@ -418,6 +425,54 @@ impl IndexWriter {
     /// The tantivy index (for tools and tests).
     pub fn index(&self) -> &Index {
         &self.index
+    }
+
+    /// Finishes a run of adds: waits for the background merges, then merges the small segments
+    /// of the last commit (those under half the bound on merged segments) into as few as the
+    /// bound allows, waits for that too, and releases the lock. Each search opens every
+    /// segment's files (a quarter of a millisecond each on the project's machine), so a run
+    /// that left a dozen small segments would slow every later search. Uncommitted events are
+    /// lost: commit first. Returns how many segments were merged.
+    pub fn finish(self) -> Result<usize> {
+        let IndexWriter {
+            path,
+            index,
+            writer,
+            options,
+            ..
+        } = self;
+        writer.wait_merging_threads().at(&path)?;
+        let max = options.max_merged_docs.max(2);
+        let mut small: Vec<SegmentMeta> = index
+            .searchable_segment_metas()
+            .at(&path)?
+            .into_iter()
+            .filter(|s| s.max_doc() <= max / 2)
+            .collect();
+        small.sort_by_key(|s| s.max_doc());
+        let mut groups: Vec<(u32, Vec<tantivy::index::SegmentId>)> = Vec::new();
+        for s in &small {
+            match groups.last_mut() {
+                Some((total, ids)) if total.saturating_add(s.max_doc()) <= max => {
+                    *total += s.max_doc();
+                    ids.push(s.id());
+                }
+                _ => groups.push((s.max_doc(), vec![s.id()])),
+            }
+        }
+        groups.retain(|(_, ids)| ids.len() >= 2);
+        if groups.is_empty() {
+            return Ok(0);
+        }
+        let mut writer = options.writer(&index).at(&path)?;
+        let mut merged = 0;
+        for (_, ids) in groups {
+            merged += ids.len();
+            // Merges go one after the other: one merge's memory at a time.
+            writer.merge(&ids).wait().at(&path)?;
+        }
+        writer.wait_merging_threads().at(&path)?;
+        Ok(merged)
     }
 
     /// Waits for background merges to finish and releases the lock. Uncommitted events are lost:

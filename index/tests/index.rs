@@ -846,3 +846,58 @@ fn events_at_the_same_time_come_in_id_order() {
         .collect();
     assert_eq!(got, ["a", "b", "c", "0"]);
 }
+
+#[test]
+fn finish_merges_the_small_segments_within_the_bound_and_keeps_the_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("index");
+    let options = vigil_index::WriterOptions {
+        max_merged_docs: 5,
+        threads: Some(1),
+        ..Default::default()
+    };
+    let evs = events();
+    let mut cp = Checkpoints::new();
+    let mut w = IndexWriter::open_with(&path, &options).unwrap();
+    // Six commits of two events: six segments of 2, each under half the bound (2 ≤ 5 / 2).
+    for (i, pair) in evs.chunks(2).enumerate() {
+        for e in pair {
+            w.add(e.clone()).unwrap();
+        }
+        cp.set(FileId(0xa1), checkpoint("/var/log/auth.log", i as u64, 1));
+        w.commit(&cp).unwrap();
+    }
+    let segments = |p: &Path| {
+        let mut s: Vec<u32> = tantivy_segments(p);
+        s.sort_unstable();
+        s
+    };
+    let before = segments(&path);
+    assert_eq!(before.iter().sum::<u32>(), 12);
+    assert!(before.len() >= 2, "{before:?}");
+    let merged = w.finish().unwrap();
+    // Groups of at most 5 events: 2+2 (the next would make 6), three times.
+    assert_eq!(segments(&path), [4, 4, 4]);
+    assert_eq!(merged, 6);
+    let s = Searcher::open(&path).unwrap();
+    assert_eq!(s.num_events(), 12);
+    assert_eq!(s.checkpoints().unwrap(), cp);
+    for e in &evs {
+        assert_eq!(s.get(&e.id).unwrap().as_ref(), Some(e), "{}", e.id);
+    }
+    // Nothing small is left to merge: a second finish merges nothing.
+    let w = IndexWriter::open_with(&path, &options).unwrap();
+    assert_eq!(w.finish().unwrap(), 0);
+}
+
+/// The number of events of each segment of the index at `path`, from its meta.json.
+fn tantivy_segments(path: &Path) -> Vec<u32> {
+    let meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path.join("meta.json")).unwrap()).unwrap();
+    meta["segments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["max_doc"].as_u64().unwrap() as u32)
+        .collect()
+}
