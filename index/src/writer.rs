@@ -439,8 +439,13 @@ impl IndexWriter {
             index,
             writer,
             options,
+            reader,
+            committed_ids,
             ..
         } = self;
+        // Segments a reader still sees are kept on disk: let go of the last commit's.
+        drop(committed_ids);
+        drop(reader);
         writer.wait_merging_threads().at(&path)?;
         let max = options.max_merged_docs.max(2);
         let mut small: Vec<SegmentMeta> = index
@@ -460,6 +465,8 @@ impl IndexWriter {
                 _ => groups.push((s.max_doc(), vec![s.id()])),
             }
         }
+        // A segment's files stay on disk while any of its metas lives.
+        drop(small);
         groups.retain(|(_, ids)| ids.len() >= 2);
         if groups.is_empty() {
             return Ok(0);
@@ -471,6 +478,8 @@ impl IndexWriter {
             // Merges go one after the other: one merge's memory at a time.
             writer.merge(&ids).wait().at(&path)?;
         }
+        // The merged segments' files, which no commit names any more.
+        writer.garbage_collect_files().wait().at(&path)?;
         writer.wait_merging_threads().at(&path)?;
         Ok(merged)
     }

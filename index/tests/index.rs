@@ -885,6 +885,18 @@ fn finish_merges_the_small_segments_within_the_bound_and_keeps_the_commit() {
     for e in &evs {
         assert_eq!(s.get(&e.id).unwrap().as_ref(), Some(e), "{}", e.id);
     }
+    // The merged segments' files are gone: only the living segments' are left.
+    let mut on_disk: Vec<String> = std::fs::read_dir(&path)
+        .unwrap()
+        .filter_map(|e| {
+            let name = e.unwrap().file_name().into_string().unwrap();
+            let (stem, ext) = name.split_once('.')?;
+            (ext != "json" && ext != "lock" && stem.len() == 32).then(|| stem.to_string())
+        })
+        .collect();
+    on_disk.sort();
+    on_disk.dedup();
+    assert_eq!(on_disk.len(), 3, "{on_disk:?}");
     // Nothing small is left to merge: a second finish merges nothing.
     let w = IndexWriter::open_with(&path, &options).unwrap();
     assert_eq!(w.finish().unwrap(), 0);
