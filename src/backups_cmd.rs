@@ -30,16 +30,37 @@ pub enum VerifyFormat {
 }
 
 /// What to verify.
+#[derive(Debug, clap::Args)]
 pub struct VerifyArgs {
+    /// One day (in the policy's zone), as 2026-11-27.
+    #[arg(long)]
     pub date: Option<String>,
+    /// A month, as 2026-11.
+    #[arg(long)]
     pub month: Option<String>,
+    /// The window's start.
+    #[arg(long)]
     pub since: Option<String>,
+    /// The window's end (default: now).
+    #[arg(long)]
     pub until: Option<String>,
+    /// Only this job (repeat for more).
+    #[arg(long = "job")]
     pub jobs: Vec<String>,
+    /// Also decompress zstd and gzip artefacts to nothing.
+    #[arg(long)]
     pub deep: bool,
+    /// Also re-hash this share (0-1) of the older artefacts, the least recently checked first.
+    #[arg(long)]
     pub sample: Option<f64>,
+    /// table or json.
+    #[arg(long, value_enum, default_value = "table")]
     pub format: VerifyFormat,
+    /// Write node_exporter textfile metrics (vigil_backup_*) to this file, atomically.
+    #[arg(long)]
     pub prometheus: Option<PathBuf>,
+    /// Judge the index as it is, without reading the sources first.
+    #[arg(long)]
     pub no_ingest: bool,
 }
 

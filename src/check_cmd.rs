@@ -24,17 +24,38 @@ pub enum CheckFormat {
     Json,
 }
 
-/// What to check.
+/// What to check: the options of `vigil check`.
+#[derive(Debug, clap::Args)]
 pub struct CheckArgs {
+    /// The month to check, as 2026-11 (in the policy's zone).
+    #[arg(long)]
     pub month: Option<String>,
+    /// The start of the period (default: the start of this month).
+    #[arg(long)]
     pub since: Option<String>,
+    /// The end of the period, exclusive (default: now).
+    #[arg(long)]
     pub until: Option<String>,
+    /// Run only this rule (repeat for more); default all.
+    #[arg(long = "rule")]
     pub rules: Vec<String>,
+    /// table or json.
+    #[arg(long, value_enum, default_value = "table")]
     pub format: CheckFormat,
+    /// The lowest severity that makes the exit status 1: low, medium or high.
+    #[arg(long, default_value = "medium", value_parser = parse_severity)]
     pub fail_on: Severity,
+    /// Check the index as it is, without reading the sources first.
+    #[arg(long)]
     pub no_ingest: bool,
-    /// Print how long each rule took, on stderr.
+    /// Print how long each rule took (on stderr).
+    #[arg(long)]
     pub timings: bool,
+}
+
+/// `--fail-on S`: low, medium or high.
+fn parse_severity(s: &str) -> std::result::Result<Severity, String> {
+    Severity::parse(s).ok_or_else(|| format!("{s:?}: use low, medium or high"))
 }
 
 /// The first instant of month `m` of year `y` in `zone`; `flag` names the option in errors.

@@ -88,64 +88,14 @@ enum Command {
     },
     /// Run the regulation's checks over a period: findings as a table or JSON; exit 1 when any
     /// reaches --fail-on.
-    Check {
-        /// The month to check, as 2026-11 (in the policy's zone).
-        #[arg(long)]
-        month: Option<String>,
-        /// The start of the period (default: the start of this month).
-        #[arg(long)]
-        since: Option<String>,
-        /// The end of the period, exclusive (default: now).
-        #[arg(long)]
-        until: Option<String>,
-        /// Run only this rule (repeat for more); default all.
-        #[arg(long = "rule")]
-        rules: Vec<String>,
-        /// table or json.
-        #[arg(long, value_enum, default_value = "table")]
-        format: vigil::check_cmd::CheckFormat,
-        /// The lowest severity that makes the exit status 1: low, medium or high.
-        #[arg(long, default_value = "medium", value_parser = parse_severity)]
-        fail_on: vigil_checks::Severity,
-        /// Check the index as it is, without reading the sources first.
-        #[arg(long)]
-        no_ingest: bool,
-        /// Print how long each rule took (on stderr).
-        #[arg(long)]
-        timings: bool,
-    },
+    Check(vigil::check_cmd::CheckArgs),
     /// Backups: `verify` judges each job's runs and artefacts, for cron.
     Backups {
         #[command(subcommand)]
         command: BackupsCommand,
     },
     /// The monthly IT-meeting report: Markdown in Chinese or English, or its JSON model.
-    Report {
-        /// The month, as 2026-11.
-        #[arg(long)]
-        month: Option<String>,
-        /// Or the weekly report: an ISO week, as 2026-W47.
-        #[arg(long)]
-        week: Option<String>,
-        /// Or a period's start...
-        #[arg(long)]
-        since: Option<String>,
-        /// ...and end (exclusive).
-        #[arg(long)]
-        until: Option<String>,
-        /// zh (the regulation's headings) or en.
-        #[arg(long, value_enum, default_value = "zh")]
-        lang: vigil::report_cmd::ReportLang,
-        /// md, html or json.
-        #[arg(long, value_enum, default_value = "md")]
-        format: vigil::report_cmd::ReportFormat,
-        /// Write to this file (readable by its owner only) instead of stdout.
-        #[arg(short = 'o', long)]
-        output: Option<PathBuf>,
-        /// Report on the index as it is, without reading the sources first.
-        #[arg(long)]
-        no_ingest: bool,
-    },
+    Report(vigil::report_cmd::ReportArgs),
     /// Show one event: as JSON, its raw line(s) and where it came from.
     Show { id: String },
     /// Write a commented vigil.toml and example registers into DIR (default: the current folder).
@@ -235,38 +185,7 @@ impl Quick {
 enum BackupsCommand {
     /// For a window (default the last 24 hours), each job's expected runs (ok, late, failed,
     /// missing), sizes, and artefacts against their sha256 manifest. Exit 0 all fine, 1 not.
-    Verify {
-        /// One day (in the policy's zone), as 2026-11-27.
-        #[arg(long)]
-        date: Option<String>,
-        /// A month, as 2026-11.
-        #[arg(long)]
-        month: Option<String>,
-        /// The window's start.
-        #[arg(long)]
-        since: Option<String>,
-        /// The window's end (default: now).
-        #[arg(long)]
-        until: Option<String>,
-        /// Only this job (repeat for more).
-        #[arg(long = "job")]
-        jobs: Vec<String>,
-        /// Also decompress zstd and gzip artefacts to nothing.
-        #[arg(long)]
-        deep: bool,
-        /// Also re-hash this share (0-1) of the older artefacts, the least recently checked first.
-        #[arg(long)]
-        sample: Option<f64>,
-        /// table or json.
-        #[arg(long, value_enum, default_value = "table")]
-        format: vigil::backups_cmd::VerifyFormat,
-        /// Write node_exporter textfile metrics (vigil_backup_*) to this file, atomically.
-        #[arg(long)]
-        prometheus: Option<PathBuf>,
-        /// Judge the index as it is, without reading the sources first.
-        #[arg(long)]
-        no_ingest: bool,
-    },
+    Verify(vigil::backups_cmd::VerifyArgs),
 }
 
 #[derive(Subcommand)]
@@ -335,10 +254,6 @@ fn needed(config: Option<vigil::config::Config>, why: &str) -> Result<vigil::con
 }
 
 /// `--fail-on S`: low, medium or high.
-fn parse_severity(s: &str) -> Result<vigil_checks::Severity, String> {
-    vigil_checks::Severity::parse(s).ok_or_else(|| format!("{s:?}: use low, medium or high"))
-}
-
 /// `--encoding E`: utf-8 or gb18030.
 fn cli_encoding(e: &str) -> Result<Encoding> {
     Encoding::parse(e).ok_or_else(|| anyhow!("--encoding {e:?}: use utf-8 or gb18030"))
@@ -500,90 +415,28 @@ fn run(cli: Cli) -> Result<ExitCode> {
             std::mem::forget(searcher);
             Ok(ExitCode::Ok)
         }
-        Command::Check {
-            ref month,
-            ref since,
-            ref until,
-            ref rules,
-            format,
-            fail_on,
-            no_ingest,
-            timings,
-        } => {
+        Command::Check(ref args) => {
             let config = needed(
                 config()?,
                 "the checks need the sources, [policy] and [registers]",
             )?;
             let data = data_dir(Some(&config));
-            let args = vigil::check_cmd::CheckArgs {
-                month: month.clone(),
-                since: since.clone(),
-                until: until.clone(),
-                rules: rules.clone(),
-                format,
-                fail_on,
-                no_ingest,
-                timings,
-            };
-            vigil::check_cmd::run(&config, &data, &args)
+            vigil::check_cmd::run(&config, &data, args)
         }
         Command::Backups {
-            command:
-                BackupsCommand::Verify {
-                    ref date,
-                    ref month,
-                    ref since,
-                    ref until,
-                    ref jobs,
-                    deep,
-                    sample,
-                    format,
-                    ref prometheus,
-                    no_ingest,
-                },
+            command: BackupsCommand::Verify(ref args),
         } => {
             let config = needed(config()?, "the verification needs its [[backups]] jobs")?;
             let data = data_dir(Some(&config));
-            let args = vigil::backups_cmd::VerifyArgs {
-                date: date.clone(),
-                month: month.clone(),
-                since: since.clone(),
-                until: until.clone(),
-                jobs: jobs.clone(),
-                deep,
-                sample,
-                format,
-                prometheus: prometheus.clone(),
-                no_ingest,
-            };
-            vigil::backups_cmd::run(&config, &data, &args)
+            vigil::backups_cmd::run(&config, &data, args)
         }
-        Command::Report {
-            ref month,
-            ref week,
-            ref since,
-            ref until,
-            lang,
-            format,
-            ref output,
-            no_ingest,
-        } => {
+        Command::Report(ref args) => {
             let config = needed(
                 config()?,
                 "the report needs the sources, [policy], [registers] and [[backups]]",
             )?;
             let data = data_dir(Some(&config));
-            let args = vigil::report_cmd::ReportArgs {
-                month: month.clone(),
-                week: week.clone(),
-                since: since.clone(),
-                until: until.clone(),
-                lang,
-                format,
-                output: output.clone(),
-                no_ingest,
-            };
-            vigil::report_cmd::run(&config, &data, &args)
+            vigil::report_cmd::run(&config, &data, args)
         }
         Command::Show { ref id } => {
             let config = config()?;

@@ -32,15 +32,31 @@ pub enum ReportFormat {
     Html,
 }
 
+#[derive(Debug, clap::Args)]
 pub struct ReportArgs {
+    /// The month, as 2026-11.
+    #[arg(long)]
     pub month: Option<String>,
-    /// An ISO week, as 2026-W47.
+    /// Or the weekly report: an ISO week, as 2026-W47.
+    #[arg(long)]
     pub week: Option<String>,
+    /// Or a period's start...
+    #[arg(long)]
     pub since: Option<String>,
+    /// ...and end (exclusive).
+    #[arg(long)]
     pub until: Option<String>,
+    /// zh (the regulation's headings) or en.
+    #[arg(long, value_enum, default_value = "zh")]
     pub lang: ReportLang,
+    /// md, html or json.
+    #[arg(long, value_enum, default_value = "md")]
     pub format: ReportFormat,
+    /// Write to this file (readable by its owner only) instead of stdout.
+    #[arg(short = 'o', long)]
     pub output: Option<PathBuf>,
+    /// Report on the index as it is, without reading the sources first.
+    #[arg(long)]
     pub no_ingest: bool,
 }
 
