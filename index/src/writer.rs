@@ -254,10 +254,8 @@ impl IndexWriter {
                     version: payload.vigil_index,
                 });
             }
-            let writer = options.writer(&index).at(path)?;
-            let mut w = IndexWriter::new(path, index, writer, schema, payload.checkpoints)?;
+            let mut w = IndexWriter::new(path, index, schema, payload.checkpoints, options)?;
             w.archive = payload.archive;
-            w.options = options.clone();
             return Ok(w);
         }
         create(path, &schema)?;
@@ -267,10 +265,11 @@ impl IndexWriter {
     fn new(
         path: &Path,
         index: Index,
-        writer: tantivy::IndexWriter,
         schema: VigilSchema,
         checkpoints: Checkpoints,
+        options: &WriterOptions,
     ) -> Result<IndexWriter> {
+        let writer = options.writer(&index).at(path)?;
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
@@ -287,7 +286,7 @@ impl IndexWriter {
             committed_ids: None,
             added_ids: HashSet::new(),
             buf: Vec::new(),
-            options: WriterOptions::default(),
+            options: options.clone(),
         };
         w.refresh()?;
         Ok(w)

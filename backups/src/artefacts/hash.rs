@@ -335,13 +335,18 @@ struct ChannelReader {
     pos: usize,
 }
 
+/// `Read::read` for a reader whose buffer is its [`BufRead`] side.
+fn read_from_buf(r: &mut impl BufRead, out: &mut [u8]) -> io::Result<usize> {
+    let avail = r.fill_buf()?;
+    let n = avail.len().min(out.len());
+    out[..n].copy_from_slice(&avail[..n]);
+    r.consume(n);
+    Ok(n)
+}
+
 impl Read for ChannelReader {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        let avail = self.fill_buf()?;
-        let n = avail.len().min(out.len());
-        out[..n].copy_from_slice(&avail[..n]);
-        self.consume(n);
-        Ok(n)
+        read_from_buf(self, out)
     }
 }
 
@@ -405,11 +410,7 @@ struct HashingReader<'a> {
 
 impl Read for HashingReader<'_> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        let avail = self.fill_buf()?;
-        let n = avail.len().min(out.len());
-        out[..n].copy_from_slice(&avail[..n]);
-        self.consume(n);
-        Ok(n)
+        read_from_buf(self, out)
     }
 }
 
