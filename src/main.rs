@@ -261,11 +261,13 @@ fn cli_encoding(e: &str) -> Result<Encoding> {
 
 fn run(cli: Cli) -> Result<ExitCode> {
     let config = || vigil::config::Config::discover(cli.config.as_deref());
+    // What the commands that only read the data dir need of the config (see `DataConfig`).
+    let data_config = || vigil::config::DataConfig::discover(cli.config.as_deref());
     // The data directory: --data, else the config's, else ./data.
-    let data_dir = |config: Option<&vigil::config::Config>| -> PathBuf {
+    let data_dir = |config_data_dir: Option<&PathBuf>| -> PathBuf {
         cli.data
             .clone()
-            .or_else(|| config.map(|c| c.data_dir.clone()))
+            .or_else(|| config_data_dir.cloned())
             .unwrap_or_else(|| PathBuf::from("data"))
     };
     match cli.command {
@@ -274,7 +276,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             ref quick,
         } => {
             let config = config()?;
-            let data = data_dir(config.as_ref());
+            let data = data_dir(config.as_ref().map(|c| &c.data_dir));
             let inputs: Vec<vigil::ingest::Input> = if paths.is_empty() {
                 let Some(c) = &config else {
                     return Err(anyhow!(
@@ -315,7 +317,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             quiet,
         } => {
             let config = config()?;
-            let data = data_dir(config.as_ref());
+            let data = data_dir(config.as_ref().map(|c| &c.data_dir));
             let display = config
                 .as_ref()
                 .map_or(chrono_tz::Asia::Shanghai, |c| c.display_zone);
@@ -367,8 +369,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::Ok)
         }
         Command::Archive { ref command } => {
-            let config = config()?;
-            let data = data_dir(config.as_ref());
+            let config = data_config()?;
+            let data = data_dir(config.as_ref().map(|c| &c.data_dir));
             match command {
                 ArchiveCommand::Verify => vigil::archive_cmd::verify(&data),
                 ArchiveCommand::Head => vigil::archive_cmd::head(&data),
@@ -383,8 +385,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             count,
             ref count_by,
         } => {
-            let config = config()?;
-            let data = data_dir(config.as_ref());
+            let config = data_config()?;
+            let data = data_dir(config.as_ref().map(|c| &c.data_dir));
             let zone = config
                 .as_ref()
                 .map_or(chrono_tz::Asia::Shanghai, |c| c.display_zone);
@@ -420,14 +422,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 config()?,
                 "the checks need the sources, [policy] and [registers]",
             )?;
-            let data = data_dir(Some(&config));
+            let data = data_dir(Some(&config.data_dir));
             vigil::check_cmd::run(&config, &data, args)
         }
         Command::Backups {
             command: BackupsCommand::Verify(ref args),
         } => {
             let config = needed(config()?, "the verification needs its [[backups]] jobs")?;
-            let data = data_dir(Some(&config));
+            let data = data_dir(Some(&config.data_dir));
             vigil::backups_cmd::run(&config, &data, args)
         }
         Command::Report(ref args) => {
@@ -435,12 +437,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 config()?,
                 "the report needs the sources, [policy], [registers] and [[backups]]",
             )?;
-            let data = data_dir(Some(&config));
+            let data = data_dir(Some(&config.data_dir));
             vigil::report_cmd::run(&config, &data, args)
         }
         Command::Show { ref id } => {
-            let config = config()?;
-            let data = data_dir(config.as_ref());
+            let config = data_config()?;
+            let data = data_dir(config.as_ref().map(|c| &c.data_dir));
             let zone = config
                 .as_ref()
                 .map_or(chrono_tz::Asia::Shanghai, |c| c.display_zone);
