@@ -32,7 +32,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Utc};
 use crate::atoms::{FastFind, kv_pairs};
 use crate::context::ParseContext;
 use crate::error::{ErrorKind, ParseError};
-use crate::event::{Event, Flag, Outcome};
+use crate::event::{Event, Flag, FlagSet, Outcome};
 use crate::line::RawLine;
 use crate::{Output, Parser, reject, time, vocab};
 
@@ -396,7 +396,8 @@ struct Entry {
     offset: u64,
     line: u64,
     ts: DateTime<Utc>,
-    flags: Vec<Flag>,
+    /// A set, not a vector: no allocation per message.
+    flags: FlagSet,
     /// The host a syslog envelope names.
     host: Option<String>,
     meta: Meta,
@@ -429,10 +430,8 @@ impl Entry {
         self.raw.push_str(raw);
         self.lines += 1;
         self.touched = clock;
-        if let Some(f) = flag
-            && !self.flags.contains(&f)
-        {
-            self.flags.push(f);
+        if let Some(f) = flag {
+            self.flags.insert(f);
         }
     }
 
@@ -452,7 +451,7 @@ impl Entry {
             self.ts,
             self.level,
         );
-        let flags = std::mem::take(&mut self.flags);
+        let flags = self.flags;
         let host = self.host.take();
         let meta = &self.meta;
         let message = std::mem::take(&mut self.message);
@@ -549,9 +548,7 @@ impl Entry {
         if let Some(h) = host {
             ev.host = ctx.shared_host(&h);
         }
-        for f in flags {
-            ev.flag(f);
-        }
+        ev.flags = flags;
         ev.outcome = std::mem::replace(&mut d.outcome, Outcome::Unknown);
         ev.actor = d.actor.take();
         ev.src_ip = d.src_ip.take();
@@ -1317,7 +1314,7 @@ impl Parser for PostgresParser {
                 return;
             }
         };
-        let mut flags = Vec::new();
+        let mut flags = FlagSet::new();
         flags.extend(flag);
         if from_source {
             flags.push(Flag::ZoneFromSource);
@@ -1495,7 +1492,7 @@ impl Parser for PostgresSyslogParser {
                 return;
             }
         };
-        let mut flags = Vec::new();
+        let mut flags = FlagSet::new();
         flags.extend(flag);
         let mut ts = env.ts;
         let mut from_source = env.zone_from_source;
@@ -1700,7 +1697,7 @@ impl PostgresCsvParser {
             }
         }
         let message = f(col::MESSAGE).unwrap_or("").to_string();
-        let mut flags = Vec::new();
+        let mut flags = FlagSet::new();
         flags.extend(flag);
         if from_source {
             flags.push(Flag::ZoneFromSource);
