@@ -16,7 +16,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
 use vigil_index::{EventStore, Filter};
-use vigil_parsers::{Event, Outcome};
+use vigil_parsers::{Event, FieldRef, FieldValue, Outcome};
 
 /// How early a run may start and still count for an expected time: clocks drift, cron starts
 /// jobs a little late or early.
@@ -106,14 +106,15 @@ impl RunFilter {
             .as_deref()
             .is_none_or(|j| field("job") == Some(j) || e.target.as_deref() == Some(j))
             && self.host.as_deref().is_none_or(|h| &*e.host == h)
-            && self
-                .tag
-                .as_deref()
-                .is_none_or(|t| match e.fields.get("tags") {
-                    Some(serde_json::Value::Array(a)) => a.iter().any(|x| x.as_str() == Some(t)),
-                    Some(serde_json::Value::String(s)) => s.split(',').any(|x| x.trim() == t),
+            && self.tag.as_deref().is_none_or(|t| {
+                match e.fields.get("tags").map(FieldValue::view) {
+                    Some(FieldRef::Json(serde_json::Value::Array(a))) => {
+                        a.iter().any(|x| x.as_str() == Some(t))
+                    }
+                    Some(FieldRef::Str(s)) => s.split(',').any(|x| x.trim() == t),
                     _ => false,
-                })
+                }
+            })
     }
 }
 

@@ -19,14 +19,14 @@
 //!
 //! [`SCHEMA_VERSION`] is written into every commit; bump it whenever this table changes.
 
-use tantivy::schema::document::ReferenceValue;
+use tantivy::schema::document::{ReferenceValue, ReferenceValueLeaf};
 use tantivy::schema::{
     DateOptions, DateTimePrecision, Field, IndexRecordOption, JsonObjectOptions, STORED, Schema,
     TextFieldIndexing, TextOptions, Value,
 };
 use tantivy::tokenizer::TokenizerManager;
 use tantivy::{DateTime, TantivyDocument};
-use vigil_parsers::{Event, Fields};
+use vigil_parsers::{Event, FieldRef, FieldValue, Fields};
 
 use crate::tokenizer::{Mode, TEXT_TOKENIZER, TextTokenizer};
 
@@ -301,7 +301,32 @@ impl VigilSchema {
 #[derive(Debug, Clone, Copy)]
 enum FieldsValue<'a> {
     Object(&'a Fields),
+    /// A field's value that is a string (kept apart from other JSON values by [`FieldValue`]).
+    Str(&'a str),
     Json(&'a serde_json::Value),
+}
+
+/// A string as tantivy's conversion of `serde_json::Value::String` reads it: a date where it
+/// starts with a digit and parses as RFC 3339 (and fits tantivy's dates), else text.
+fn string_leaf<'a>(text: &'a str) -> ReferenceValueLeaf<'a> {
+    use tantivy::time::format_description::well_known::Rfc3339;
+    use tantivy::time::{OffsetDateTime, UtcOffset};
+    if text.as_bytes().first().is_some_and(u8::is_ascii_digit)
+        && let Some(dt) = OffsetDateTime::parse(text, &Rfc3339)
+            .ok()
+            .and_then(|dt| DateTime::try_from_utc(dt.to_offset(UtcOffset::UTC)))
+    {
+        return ReferenceValueLeaf::Date(dt);
+    }
+    ReferenceValueLeaf::Str(text)
+}
+
+/// A field's value, read in place.
+fn field_value(v: &FieldValue) -> FieldsValue<'_> {
+    match v.view() {
+        FieldRef::Str(s) => FieldsValue::Str(s),
+        FieldRef::Json(j) => FieldsValue::Json(j),
+    }
 }
 
 type FieldsIter<'a> = Box<dyn Iterator<Item = (&'a str, FieldsValue<'a>)> + 'a>;
@@ -316,8 +341,9 @@ impl<'a> Value<'a> for FieldsValue<'a> {
     fn as_value(&self) -> ReferenceValue<'a, Self> {
         match *self {
             FieldsValue::Object(fields) => ReferenceValue::Object(Box::new(
-                fields.iter().map(|(k, v)| (k, FieldsValue::Json(v))),
+                fields.iter().map(|(k, v)| (k, field_value(v))),
             ) as FieldsIter<'a>),
+            FieldsValue::Str(s) => ReferenceValue::Leaf(string_leaf(s)),
             FieldsValue::Json(v) => match v.as_value() {
                 ReferenceValue::Leaf(leaf) => ReferenceValue::Leaf(leaf),
                 ReferenceValue::Array(items) => ReferenceValue::Array(
@@ -342,4 +368,34 @@ pub(crate) fn search_tokenizers() -> TokenizerManager {
     let manager = TokenizerManager::default();
     manager.register(TEXT_TOKENIZER, TextTokenizer::new(Mode::Search));
     manager
+}
+
+#[cfg(test)]
+mod tests {
+    use tantivy::schema::Value;
+    use tantivy::schema::document::ReferenceValue;
+
+    /// A field's string reads as tantivy reads the same `serde_json::Value::String`.
+    #[test]
+    fn strings_read_as_tantivys_json_strings() {
+        for s in [
+            "",
+            "SELECT",
+            "42941",
+            "2026-11-05T03:53:52Z",
+            "2026-11-05T11:53:52+08:00",
+            "2026-11-05T11:53:52.123456789+08:00",
+            "2026-11-05 11:53:52 CST",
+            "9999-12-31T23:59:59Z",
+            "0000-01-01T00:00:00Z",
+            "1x",
+            "档案",
+        ] {
+            let json = serde_json::Value::String(s.to_string());
+            let ReferenceValue::Leaf(want) = (&json).as_value() else {
+                panic!("a string is a leaf");
+            };
+            assert_eq!(super::string_leaf(s), want, "{s:?}");
+        }
+    }
 }

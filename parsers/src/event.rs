@@ -14,7 +14,8 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+
+use crate::value::FieldValue as Value;
 
 use crate::context::ParseContext;
 use crate::line::RawLine;
@@ -654,7 +655,8 @@ pub struct Origin {
     pub line: u64,
 }
 
-/// The `fields` of an event: a small map from names to JSON values, kept sorted by name.
+/// The `fields` of an event: a small map from names to JSON values ([`crate::value::FieldValue`]:
+/// short strings inline), kept sorted by name.
 ///
 /// Events carry a handful of fields each and millions of events are made: a sorted vector
 /// (binary search, one allocation) costs a fraction of a `BTreeMap` (a node per few entries, and
@@ -703,8 +705,12 @@ impl Fields {
     }
 
     /// Sets `key` to `value`, returning the value it replaced.
-    pub fn insert(&mut self, key: impl Into<Cow<'static, str>>, value: Value) -> Option<Value> {
-        self.insert_cow(key.into(), value)
+    pub fn insert(
+        &mut self,
+        key: impl Into<Cow<'static, str>>,
+        value: impl Into<Value>,
+    ) -> Option<Value> {
+        self.insert_cow(key.into(), value.into())
     }
 
     fn insert_cow(&mut self, key: Cow<'static, str>, value: Value) -> Option<Value> {
@@ -763,16 +769,16 @@ impl Index<&str> for Fields {
     }
 }
 
-impl<K: Into<Cow<'static, str>>> FromIterator<(K, Value)> for Fields {
-    fn from_iter<I: IntoIterator<Item = (K, Value)>>(iter: I) -> Fields {
+impl<K: Into<Cow<'static, str>>, V: Into<Value>> FromIterator<(K, V)> for Fields {
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Fields {
         let mut f = Fields::new();
         f.extend(iter);
         f
     }
 }
 
-impl<K: Into<Cow<'static, str>>> Extend<(K, Value)> for Fields {
-    fn extend<I: IntoIterator<Item = (K, Value)>>(&mut self, iter: I) {
+impl<K: Into<Cow<'static, str>>, V: Into<Value>> Extend<(K, V)> for Fields {
+    fn extend<I: IntoIterator<Item = (K, V)>>(&mut self, iter: I) {
         for (k, v) in iter {
             self.insert(k, v);
         }
@@ -926,10 +932,10 @@ mod tests {
     #[test]
     fn fields_stay_sorted_and_serialize_as_an_object() {
         let mut f = super::Fields::new();
-        f.insert("pid", 7.into());
-        f.insert(String::from("actor_name"), "张三".into());
-        f.insert("zone", "x".into());
-        assert_eq!(f.insert("pid", 8.into()), Some(7.into()));
+        f.insert("pid", 7);
+        f.insert(String::from("actor_name"), "张三");
+        f.insert("zone", "x");
+        assert_eq!(f.insert("pid", 8), Some(7.into()));
         assert_eq!(f.keys().collect::<Vec<_>>(), ["actor_name", "pid", "zone"]);
         let json = serde_json::to_string(&f).unwrap();
         assert_eq!(json, r#"{"actor_name":"张三","pid":8,"zone":"x"}"#);

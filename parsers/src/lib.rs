@@ -41,6 +41,7 @@ pub mod regex_format;
 pub mod sql;
 pub mod syslog;
 pub mod time;
+pub mod value;
 pub mod vocab;
 
 pub use context::{Encoding, ParseContext};
@@ -49,6 +50,7 @@ pub use event::{
     ActorRole, Category, Event, EventId, Fields, Flag, FlagSet, Origin, Outcome, SharedStr,
 };
 pub use line::RawLine;
+pub use value::{FieldRef, FieldValue};
 
 /// What a parser gives for its input: events, and the lines it could not read.
 pub type Output = Result<Event, Rejected>;

@@ -837,7 +837,7 @@ Nov  3 02:00:01 arch-db02 dump[9]: zhangsan exported 档案表 result=ok role=db
         };
         assert_eq!(ev.actor.as_deref(), Some("li"));
         assert_eq!(ev.target.as_deref(), Some("t1"));
-        assert_eq!(ev.fields.get("n"), Some(&serde_json::json!(7)));
+        assert_eq!(ev.fields.get("n"), Some(&7.into()));
     }
 
     #[test]

@@ -332,11 +332,7 @@ fn spot_checks() {
             &acct.fields["AUID"],
             &acct.fields["auid"]
         ),
-        (
-            Some("user"),
-            &serde_json::json!("user"),
-            &serde_json::json!("1000")
-        )
+        (Some("user"), &"user".into(), &"1000".into())
     );
     // The useradd flow: op with blanks, src_ip from addr.
     let ua = evs("elastic_beats/filebeat_module_auditd_log_test_useradd.log");

@@ -45,6 +45,7 @@ use crate::atoms::{KvValue, hex_decode, is_ip};
 use crate::context::ParseContext;
 use crate::event::{Event, Outcome};
 use crate::line::RawLine;
+use crate::value::FieldValue;
 use crate::vocab;
 
 /// The event's fields, as [`Event::fields`] holds them.
@@ -249,7 +250,7 @@ fn collapse(s: &str) -> String {
 }
 
 fn str_field<'f>(f: &'f Fields, k: &str) -> Option<&'f str> {
-    f.get(k).and_then(Value::as_str)
+    f.get(k).and_then(FieldValue::as_str)
 }
 
 /// A name for an id: the enriched name (`AUID="alice"`), else the number, unless unset.
@@ -364,8 +365,8 @@ pub(super) fn build(ctx: &ParseContext, mut g: Group) -> Event {
                 let a = argv(b);
                 match f.get_mut("argv") {
                     // Several EXECVE records (a very long argv): one string.
-                    Some(Value::String(s)) => {
-                        s.push(' ');
+                    Some(s) if s.is_string() => {
+                        s.push_str(" ");
                         s.push_str(&a);
                     }
                     _ => put(&mut f, "argv", Value::from(a)),
@@ -516,7 +517,9 @@ pub(super) fn build(ctx: &ParseContext, mut g: Group) -> Event {
         }
         None if sys_idx.is_some() && sc == "connect" => {
             let ep = sock.as_ref().and_then(kernel::SockAddr::endpoint);
-            if outcome == Outcome::Failure && f.get("exit").and_then(Value::as_i64) == Some(-115) {
+            if outcome == Outcome::Failure
+                && f.get("exit").and_then(FieldValue::as_i64) == Some(-115)
+            {
                 outcome = Outcome::Unknown;
             }
             let msg = format!("connect to {} by {exe}", ep.as_deref().unwrap_or("?"));

@@ -550,7 +550,7 @@ mod tests {
             .iter()
             .map(|o| {
                 let e = o.as_ref().unwrap();
-                (e.action.to_string(), e.outcome, e.fields["rc"].clone())
+                (e.action.to_string(), e.outcome, e.fields["rc"].to_json())
             })
             .collect();
         assert_eq!(

@@ -42,6 +42,7 @@ use crate::context::ParseContext;
 use crate::error::{ErrorKind, ParseError};
 use crate::event::{Event, Flag, Outcome};
 use crate::line::RawLine;
+use crate::value::FieldValue;
 use crate::{Output, Parser, reject, vocab};
 
 /// The format's name in the config and in `Event::format`.
@@ -402,7 +403,7 @@ impl ResticParser {
                 }
                 let target = run.repository.clone();
                 let mut ev = error_event(ctx, line, text.to_string(), message, flag);
-                if ev.fields.get("time_source").and_then(Value::as_str) == Some("message") {
+                if ev.fields.get("time_source").and_then(FieldValue::as_str) == Some("message") {
                     run.error_time.get_or_insert(ev.ts);
                 }
                 ev.target = target;
@@ -639,13 +640,13 @@ fn success(ev: &mut Event, run: &Run, ctx: &ParseContext) {
     if let Some(n) = f("data_added") {
         parts.push(format!("{n} bytes added"));
     }
-    if let Some(n) = ev.fields.get("duration_s").and_then(Value::as_f64) {
+    if let Some(n) = ev.fields.get("duration_s").and_then(FieldValue::as_f64) {
         parts.push(format!("in {n:.1} s"));
     }
     let snap = ev
         .fields
         .get("snapshot_id")
-        .and_then(Value::as_str)
+        .and_then(FieldValue::as_str)
         .unwrap_or("?")
         .to_string();
     ev.message = if parts.is_empty() {

@@ -34,6 +34,7 @@ use crate::context::ParseContext;
 use crate::error::{ErrorKind, ParseError};
 use crate::event::{Event, Flag, FlagSet, Outcome};
 use crate::line::RawLine;
+use crate::value::FieldValue;
 use crate::{Output, Parser, reject, time, vocab};
 
 pub use level::{Level, find_level, parse_level};
@@ -572,7 +573,7 @@ struct Draft {
     ticket: Option<String>,
     /// The value of each name of [`KEYS`], by its place there: set in any order, read out in
     /// name order without a comparison or a shift per field.
-    slots: [Option<serde_json::Value>; KEYS.len()],
+    slots: [Option<FieldValue>; KEYS.len()],
     /// Bit `i` set when `slots[i]` holds a value: the fields are read out without looking at
     /// every slot.
     set: u64,
@@ -692,7 +693,7 @@ impl Draft {
     }
 
     #[inline(always)]
-    fn field(&mut self, key: &'static str, value: impl Into<serde_json::Value>) {
+    fn field(&mut self, key: &'static str, value: impl Into<FieldValue>) {
         let value = value.into();
         match slot(key) {
             Some(i) => {
@@ -705,7 +706,7 @@ impl Draft {
         }
     }
 
-    fn get(&self, key: &str) -> Option<&serde_json::Value> {
+    fn get(&self, key: &str) -> Option<&FieldValue> {
         match slot(key) {
             Some(i) => self.slots[i].as_ref(),
             None => self.extra.get(key),
@@ -737,7 +738,7 @@ fn is_remote(h: &str) -> bool {
     !h.is_empty() && h != "[local]"
 }
 
-fn num_or_text(s: &str) -> serde_json::Value {
+fn num_or_text(s: &str) -> FieldValue {
     match s.parse::<u64>() {
         Ok(n) => n.into(),
         Err(_) => s.into(),

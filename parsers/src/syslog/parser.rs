@@ -1481,7 +1481,7 @@ mod tests {
             &ctx(),
         );
         assert_eq!(
-            (e.category, &e.fields["break_in_attempt"]),
+            (e.category, &e.fields["break_in_attempt"].to_json()),
             (crate::Category::Login, &json!(true))
         );
     }
