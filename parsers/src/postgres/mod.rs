@@ -298,6 +298,17 @@ impl Default for Meta {
 impl Meta {
     fn from_prefix(v: &PrefixValues<'_>, line: &str) -> Meta {
         let mut m = Meta::default();
+        m.fill_from_prefix(v, line);
+        m
+    }
+
+    /// [`Meta::from_prefix`] in place (what `self` held forgotten), so that the meta of an
+    /// entry made in its box is not made elsewhere and copied in.
+    fn fill_from_prefix(&mut self, v: &PrefixValues<'_>, line: &str) {
+        self.spans = [(usize::MAX, 0); 16];
+        self.in_own = 0;
+        self.own.clear();
+        let m = self;
         // Each value written out: most are absent, and a test each is all they cost.
         let mut set = |k: M, x: Option<&str>| {
             if let Some(x) = x {
@@ -320,7 +331,6 @@ impl Meta {
         set(M::BackendType, v.backend_type);
         set(M::CommandTag, v.command_tag);
         set(M::QueryId, v.query_id);
-        m
     }
 
     /// Sets `k` to `value`: a range of `line` when `value` lies in it, else a copy.
@@ -415,6 +425,28 @@ struct Entry {
 }
 
 impl Entry {
+    /// An entry with nothing in it, for a new box that is then filled in place.
+    fn empty() -> Entry {
+        Entry {
+            pid_key: PidKey::NONE,
+            path: Arc::from(""),
+            file_id: 0,
+            offset: 0,
+            line: 0,
+            ts: DateTime::<Utc>::MIN_UTC,
+            flags: FlagSet::new(),
+            host: None,
+            meta: Meta::default(),
+            level: Level::Log,
+            message: String::new(),
+            parts: Vec::new(),
+            raw: String::new(),
+            lines: 0,
+            seq: None,
+            touched: 0,
+        }
+    }
+
     /// Adds a continuation line's text (its leading tab removed) to the last part.
     fn continue_with(&mut self, text: &str) {
         let text = text.strip_prefix('\t').unwrap_or(text);
@@ -440,10 +472,17 @@ impl Entry {
         self.lines >= MAX_LINES || self.raw.len() >= MAX_BYTES
     }
 
-    /// The event of a complete message, gathered in `d` (a draft kept by the parser from one
-    /// event to the next, left empty).
-    /// Its texts are taken out, not the whole entry moved: an entry is large.
-    fn take_event(&mut self, ctx: &ParseContext, format: &'static str, d: &mut Draft) -> Event {
+    /// Pushes the event of a complete message to `out`, gathered in `d` (a draft kept by the
+    /// parser from one event to the next, left empty).
+    /// Its texts are taken out, not the whole entry moved: an entry is large. The event is
+    /// finished where it was pushed, not built and then copied again.
+    fn take_event(
+        &mut self,
+        ctx: &ParseContext,
+        format: &'static str,
+        d: &mut Draft,
+        out: &mut Vec<Output>,
+    ) {
         let (path, file_id, offset, line, ts, level) = (
             &self.path,
             self.file_id,
@@ -545,7 +584,12 @@ impl Entry {
         };
         let fields = d.take_fields();
         let action = std::mem::replace(&mut d.action, vocab::OTHER);
-        let mut ev = Event::with_fields(ctx, &rl, format, ts, action, raw, fields);
+        out.push(Ok(Event::with_fields(
+            ctx, &rl, format, ts, action, raw, fields,
+        )));
+        let Some(Ok(ev)) = out.last_mut() else {
+            return;
+        };
         if let Some(h) = host {
             ev.host = ctx.shared_host(&h);
         }
@@ -556,7 +600,6 @@ impl Entry {
         ev.target = d.target.take();
         ev.ticket = d.ticket.take();
         ev.message = msg_owned;
-        ev
     }
 }
 
@@ -738,10 +781,11 @@ fn is_remote(h: &str) -> bool {
     !h.is_empty() && h != "[local]"
 }
 
+/// `s` as a number where it reads as a `u64` (as `str::parse` reads one), else as text.
 fn num_or_text(s: &str) -> FieldValue {
-    match s.parse::<u64>() {
-        Ok(n) => n.into(),
-        Err(_) => s.into(),
+    match pgaudit::parse_u64(s) {
+        Some(n) => n.into(),
+        None => s.into(),
     }
 }
 
@@ -988,6 +1032,12 @@ impl Holder {
         }
     }
 
+    /// A box to fill in place with a new entry: a spare one, which still holds what an emitted
+    /// entry left in it (every field is to be set), or a new empty one.
+    fn spare_box(&mut self) -> Box<Entry> {
+        self.spare.pop().unwrap_or_else(|| Box::new(Entry::empty()))
+    }
+
     fn path(&mut self, p: &str) -> Arc<str> {
         match &self.path {
             Some(a) if &**a == p => a.clone(),
@@ -1026,7 +1076,7 @@ impl Holder {
         format: &'static str,
         out: &mut Vec<Output>,
     ) {
-        out.push(Ok(e.take_event(ctx, format, d)));
+        e.take_event(ctx, format, d, out);
         if spare.len() < SPARE_BOXES {
             spare.push(e);
         }
@@ -1320,26 +1370,25 @@ impl Parser for PostgresParser {
         if from_source {
             flags.push(Flag::ZoneFromSource);
         }
-        let meta = Meta::from_prefix(&v, &text);
-        let e = Entry {
-            pid_key: PidKey::of(meta.get(&text, M::Pid)),
-            path: self.held.path(line.path),
-            file_id: line.file_id,
-            offset: line.offset,
-            line: line.line,
-            ts,
-            flags,
-            host: None,
-            meta,
-            level,
-            message: msg.to_string(),
-            parts: Vec::new(),
-            raw: text.into_owned(),
-            lines: 1,
-            seq: None,
-            touched: clock,
-        };
-        let e = self.held.boxed(e);
+        // Made in its box, field by field: an entry is large, and is not built then copied.
+        let path = self.held.path(line.path);
+        let mut e = self.held.spare_box();
+        e.meta.fill_from_prefix(&v, &text);
+        e.pid_key = PidKey::of(e.meta.get(&text, M::Pid));
+        e.path = path;
+        e.file_id = line.file_id;
+        e.offset = line.offset;
+        e.line = line.line;
+        e.ts = ts;
+        e.flags = flags;
+        e.host = None;
+        e.level = level;
+        e.message = msg.to_string();
+        e.parts.clear();
+        e.raw = text.into_owned();
+        e.lines = 1;
+        e.seq = None;
+        e.touched = clock;
         self.held.open(e, ctx, FORMAT, out);
     }
 
@@ -1722,7 +1771,7 @@ impl PostgresCsvParser {
             seq: None,
             touched: 0,
         };
-        out.push(Ok(e.take_event(ctx, FORMAT_CSV, &mut self.draft)));
+        e.take_event(ctx, FORMAT_CSV, &mut self.draft, out);
     }
 }
 

@@ -139,7 +139,7 @@ pub fn parse_pgaudit(msg: &str) -> Result<PgAudit<'_>, ParseError> {
 
 /// `s` as a `u64`, as `str::parse` reads one (digits, with an optional `+` first; not empty, not
 /// too large), by a plain loop over the few digits of an id.
-fn parse_u64(s: &str) -> Option<u64> {
+pub(crate) fn parse_u64(s: &str) -> Option<u64> {
     let b = s.as_bytes();
     let digits = b.strip_prefix(b"+").unwrap_or(b);
     if digits.is_empty() {
