@@ -870,7 +870,9 @@ impl Event {
         Event::with_fields(ctx, line, format, ts, action, raw, Fields::with_capacity(6))
     }
 
-    /// [`Event::new`] with its `fields` already gathered.
+    /// [`Event::new`] with its `fields` already gathered. Inlined: a caller that pushes the
+    /// event builds it in place of a copy.
+    #[inline]
     pub fn with_fields(
         ctx: &ParseContext,
         line: &RawLine<'_>,
