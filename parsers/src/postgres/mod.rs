@@ -175,18 +175,20 @@ impl TsCache {
         };
         if self.valid && b[..13] == self.hour && self.zone == zone {
             // The date and hour were read (and found valid) when the hour was cached.
-            let naive = self
-                .date
-                .and_time(time_in_hour(b, self.hour_of_day).ok_or_else(bad)?);
+            let (min, sec, nanos) = min_sec_nanos(b).ok_or_else(bad)?;
             // Within the same UTC day (always, but near midnight in a zone off UTC), the time
-            // of day less the offset, without chrono's general arithmetic.
-            let secs = i64::from(naive.time().num_seconds_from_midnight()) - self.offset;
+            // of day less the offset, without making the local time first nor chrono's general
+            // arithmetic.
+            let local = self.hour_of_day * 3600 + min * 60 + sec;
+            let secs = i64::from(local) - self.offset;
             if let Ok(secs) = u32::try_from(secs)
-                && let Some(t) =
-                    NaiveTime::from_num_seconds_from_midnight_opt(secs, naive.nanosecond())
+                && let Some(t) = NaiveTime::from_num_seconds_from_midnight_opt(secs, nanos)
             {
-                return Ok((naive.date().and_time(t).and_utc(), self.from_source));
+                return Ok((self.date.and_time(t).and_utc(), self.from_source));
             }
+            let naive = self.date.and_time(
+                NaiveTime::from_hms_nano_opt(self.hour_of_day, min, sec, nanos).ok_or_else(bad)?,
+            );
             return Ok((
                 naive.and_utc() - chrono::Duration::seconds(self.offset),
                 self.from_source,
@@ -233,21 +235,34 @@ fn naive_time(s: &str) -> Option<NaiveDateTime> {
 /// The time of day of `YYYY-MM-DD HH:MM:SS[.fff...]` (at least 19 bytes long) whose hour is
 /// `hour`: its minutes, seconds and fraction read.
 fn time_in_hour(b: &[u8], hour: u32) -> Option<NaiveTime> {
+    let (min, sec, nanos) = min_sec_nanos(b)?;
+    NaiveTime::from_hms_nano_opt(hour, min, sec, nanos)
+}
+
+/// The minutes, seconds and nanoseconds of `YYYY-MM-DD HH:MM:SS[.fff...]` (at least 19 bytes
+/// long), `None` where [`NaiveTime::from_hms_nano_opt`] would refuse them (a minute or second
+/// past 59: nine digits of fraction are always below its bound).
+fn min_sec_nanos(b: &[u8]) -> Option<(u32, u32, u32)> {
     let mut nanos = 0u32;
     if b.get(19) == Some(&b'.') {
-        let n = b[20..]
-            .iter()
-            .take_while(|c| c.is_ascii_digit())
-            .take(9)
-            .count();
-        nanos = digits(&b[20..20 + n])? * 10u32.pow(9 - n as u32);
+        // Milliseconds (`%m`) most often: three digits, then no more.
+        if let Some(ms) = b.get(20..23)
+            && !b.get(23).is_some_and(u8::is_ascii_digit)
+            && let Some(ms) = digits(ms)
+        {
+            nanos = ms * 1_000_000;
+        } else {
+            let n = b[20..]
+                .iter()
+                .take_while(|c| c.is_ascii_digit())
+                .take(9)
+                .count();
+            nanos = digits(&b[20..20 + n])? * 10u32.pow(9 - n as u32);
+        }
     }
-    NaiveTime::from_hms_nano_opt(
-        hour,
-        digits(b.get(14..16)?)?,
-        digits(b.get(17..19)?)?,
-        nanos,
-    )
+    let min = digits(b.get(14..16)?)?;
+    let sec = digits(b.get(17..19)?)?;
+    (min < 60 && sec < 60).then_some((min, sec, nanos))
 }
 
 /// Which value of a [`Meta`].

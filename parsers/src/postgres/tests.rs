@@ -621,3 +621,56 @@ fn draft_names_are_sorted_and_each_has_its_slot() {
     assert_eq!(f.keys().collect::<Vec<_>>(), ["aaa", "level", "zzz"]);
     assert_eq!(f["level"], "ERROR");
 }
+
+/// The time of day read from a cached hour is what the general reading (the one before the
+/// milliseconds' fast path) gives, for every shape of fraction, good or bad.
+#[test]
+fn minutes_seconds_and_fractions_read_as_before() {
+    fn reference(b: &[u8], hour: u32) -> Option<NaiveTime> {
+        let mut nanos = 0u32;
+        if b.get(19) == Some(&b'.') {
+            let n = b[20..]
+                .iter()
+                .take_while(|c| c.is_ascii_digit())
+                .take(9)
+                .count();
+            nanos = digits(&b[20..20 + n])? * 10u32.pow(9 - n as u32);
+        }
+        NaiveTime::from_hms_nano_opt(
+            hour,
+            digits(b.get(14..16)?)?,
+            digits(b.get(17..19)?)?,
+            nanos,
+        )
+    }
+    for time in [
+        "09:15:02", "09:59:59", "09:60:00", "09:00:60", "09:5x:00", "09:12:3",
+    ] {
+        for frac in [
+            "",
+            ".",
+            ".x",
+            ".1",
+            ".1 ",
+            ".12",
+            ".123",
+            ".123 CST",
+            ".12x",
+            ".1x3",
+            ".1234",
+            ".123456",
+            ".123456789",
+            ".1234567891",
+            ".999",
+            ".000",
+        ] {
+            let line = format!("2026-11-03 {time}{frac}");
+            // Lines shorter than 19 bytes are not read here (the caller checks).
+            if line.len() < 19 {
+                continue;
+            }
+            let b = line.as_bytes();
+            assert_eq!(time_in_hour(b, 9), reference(b, 9), "{line:?}");
+        }
+    }
+}
