@@ -161,17 +161,17 @@ fn outcome_of(b: &Body<'_>) -> Outcome {
 }
 
 /// Stores a value; `pid`, `ppid`, `ses`, `exit`, `items` and `argc` as JSON numbers.
-fn value(key: &str, text: Cow<'_, str>) -> Value {
+fn value(key: &str, text: Cow<'_, str>) -> FieldValue {
     if matches!(key, "pid" | "ppid" | "ses" | "exit" | "items" | "argc")
         && let Ok(n) = text.parse::<i64>()
     {
-        return Value::from(n);
+        return FieldValue::from(n);
     }
-    Value::String(text.into_owned())
+    FieldValue::from(text)
 }
 
 /// Inserts `key` unless it is there already.
-fn put(f: &mut Fields, key: &str, v: Value) {
+fn put(f: &mut Fields, key: &str, v: FieldValue) {
     if !f.contains_key(key) {
         f.insert(key.to_string(), v);
     }
@@ -240,7 +240,7 @@ fn is_special(t: &str) -> bool {
 fn put_avc(f: &mut Fields, b: &Body<'_>) {
     let text = collapse(b.prefix.trim_start_matches("avc:").trim_end_matches("for"));
     if !text.is_empty() {
-        put(f, "avc", Value::from(text));
+        put(f, "avc", FieldValue::from(text));
     }
 }
 
@@ -322,12 +322,12 @@ pub(super) fn build(ctx: &ParseContext, mut g: Group) -> Event {
         .map_or("", |(t, _)| *t);
 
     let mut f = Fields::with_capacity(24);
-    f.insert("type", Value::from(kind));
+    f.insert("type", FieldValue::from(kind));
     f.insert(
         "types",
         Value::from(recs.iter().map(|(t, _)| *t).collect::<Vec<_>>()),
     );
-    f.insert("serial", Value::from(g.serial));
+    f.insert("serial", FieldValue::from(g.serial));
 
     // The primary record, then SYSCALL, then the enriched names, then the rest.
     let mut order: Vec<usize> = vec![primary];
@@ -341,7 +341,7 @@ pub(super) fn build(ctx: &ParseContext, mut g: Group) -> Event {
             put_pairs(&mut f, &b.outer, *t == "SYSCALL");
             put_pairs(&mut f, &b.inner, false);
             if b.wrapped && !b.prefix.is_empty() {
-                put(&mut f, "op", Value::from(b.prefix));
+                put(&mut f, "op", FieldValue::from(b.prefix));
             }
             if *t == "AVC" {
                 put_avc(&mut f, b);
@@ -351,7 +351,7 @@ pub(super) fn build(ctx: &ParseContext, mut g: Group) -> Event {
     for &i in &order {
         if let Some((_, b)) = recs.get(i) {
             for (k, v) in &b.enriched {
-                put(&mut f, k, Value::from(*v));
+                put(&mut f, k, FieldValue::from(*v));
             }
         }
     }
@@ -369,12 +369,12 @@ pub(super) fn build(ctx: &ParseContext, mut g: Group) -> Event {
                         s.push_str(" ");
                         s.push_str(&a);
                     }
-                    _ => put(&mut f, "argv", Value::from(a)),
+                    _ => put(&mut f, "argv", FieldValue::from(a)),
                 }
             }
             "CWD" => {
                 if let Some(c) = b.text("cwd") {
-                    put(&mut f, "cwd", Value::from(c.into_owned()));
+                    put(&mut f, "cwd", FieldValue::from(c.into_owned()));
                 }
             }
             "PATH" => {
@@ -394,16 +394,16 @@ pub(super) fn build(ctx: &ParseContext, mut g: Group) -> Event {
             }
             "PROCTITLE" => {
                 if let Some(p) = b.text("proctitle") {
-                    put(&mut f, "proctitle", Value::from(p.into_owned()));
+                    put(&mut f, "proctitle", FieldValue::from(p.into_owned()));
                 }
             }
             "SOCKADDR" => {
                 if let Some(s) = b.get("saddr") {
-                    put(&mut f, "saddr", Value::from(s.as_str()));
+                    put(&mut f, "saddr", FieldValue::from(s.as_str()));
                     sock = hex_decode(s.as_str()).and_then(|bytes| kernel::sockaddr(&bytes));
                 }
                 for (k, v) in &b.enriched {
-                    put(&mut f, k, Value::from(*v));
+                    put(&mut f, k, FieldValue::from(*v));
                 }
             }
             _ if order.contains(&i) => {}
@@ -423,15 +423,15 @@ pub(super) fn build(ctx: &ParseContext, mut g: Group) -> Event {
         f.insert("paths", Value::Array(paths));
     }
     if let Some(s) = &sock {
-        f.insert("family", Value::from(s.family.as_str()));
+        f.insert("family", FieldValue::from(s.family.as_str()));
         if let Some(a) = &s.addr {
-            f.insert("sock_addr", Value::from(a.as_str()));
+            f.insert("sock_addr", FieldValue::from(a.as_str()));
         }
         if let Some(p) = s.port {
-            f.insert("sock_port", Value::from(p));
+            f.insert("sock_port", FieldValue::from(p));
         }
         if let Some(p) = &s.path {
-            f.insert("sock_path", Value::from(p.as_str()));
+            f.insert("sock_path", FieldValue::from(p.as_str()));
         }
     }
     // Architecture and syscall by name.
@@ -444,16 +444,16 @@ pub(super) fn build(ctx: &ParseContext, mut g: Group) -> Event {
                 .map(str::to_string);
         }
         if let Some((name, _)) = kernel::arch(a) {
-            f.insert("arch", Value::from(name));
+            f.insert("arch", FieldValue::from(name));
         }
     }
     if let Some(s) = &syscall
         && f.contains_key("syscall")
     {
-        f.insert("syscall", Value::from(s.as_str()));
+        f.insert("syscall", FieldValue::from(s.as_str()));
     }
     if let Some(t) = &g.follows {
-        f.insert("follows", Value::from(t.as_str()));
+        f.insert("follows", FieldValue::from(t.as_str()));
     }
 
     // What happened.
