@@ -251,6 +251,31 @@ fn ingest_file(
             meta.len()
         )));
     }
+    // The bytes before each position, to tell this file from another that starts with the same
+    // line (a gzip file's offsets are of its decompressed content: not checked).
+    let plain = if file.is_gzip() {
+        None
+    } else {
+        Some(File::open(path).with_context(|| format!("{shown}: cannot read"))?)
+    };
+    let tail = |offset: u64| -> Result<Option<u64>> {
+        plain
+            .as_ref()
+            .map_or(Ok(None), |f| crate::read::tail_at(f, offset))
+            .with_context(|| format!("{shown}: cannot read"))
+    };
+    if let Some(c) = sink.ckpts.get(id)
+        && let Some(want) = c.tail
+        && let Some(have) = tail(start)?
+        && have != want
+    {
+        // Reading on would give this file's lines the ids of the other's events (the same
+        // identity, the same offsets) and replace them in the index.
+        return Ok(Some(format!(
+            "starts with the same line as {}, which was read up to byte {start}, but its bytes before there differ: vigil tells files apart by their first line, so reading this one on would replace the other's events; not read (ingest it into another data directory, or give it a first line of its own)",
+            sanitize::terminal(&c.path)
+        )));
+    }
     let reference = DateTime::<Utc>::from(meta.modified().unwrap_or(SystemTime::now()));
     let reading = Reading {
         source: &input.source,
@@ -342,6 +367,7 @@ fn ingest_file(
                     offset: batch.safe.0,
                     line: batch.safe.1,
                     size: Some(meta.len()),
+                    tail: tail(batch.safe.0)?,
                 },
             );
             if *uncommitted >= COMMIT_EVERY {

@@ -230,6 +230,9 @@ pub fn run(
                             offset: safe.0,
                             line: safe.1,
                             size: None,
+                            // The follower holds the file, maybe under another name by now:
+                            // not read again here to hash the bytes before the position.
+                            tail: None,
                         },
                     );
                     moved = true;

@@ -996,6 +996,92 @@ fn a_file_that_grew_gives_exactly_its_new_lines() {
 }
 
 #[test]
+fn a_file_that_starts_like_another_is_refused_not_mixed_with_it() {
+    // Files are known by their first line: b.log shares a.log's. Read on from where a.log was
+    // left, b.log would lose its first lines, and its events would take the ids of a.log's.
+    let dir = tempfile_dir().join("twins");
+    std::fs::create_dir_all(&dir).unwrap();
+    let first = "Nov 27 10:00:00 web1 sshd[1]: Server listening on 0.0.0.0 port 22.\n";
+    let login = |t: &str, pid: u32, user: &str, ip: &str| {
+        format!(
+            "Nov 27 {t} web1 sshd[{pid}]: Accepted password for {user} from {ip} port 5000 ssh2\n"
+        )
+    };
+    let (a, b) = (dir.join("a.log"), dir.join("b.log"));
+    std::fs::write(
+        &a,
+        format!(
+            "{first}{}{}",
+            login("10:00:05", 2, "alice", "10.0.0.1"),
+            login("10:00:06", 2, "bob", "10.0.0.2")
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        &b,
+        format!(
+            "{first}{}{}{}",
+            login("11:00:05", 9, "carol", "10.0.0.3"),
+            login("11:00:06", 9, "dave", "10.0.0.4"),
+            login("11:00:07", 9, "erin", "10.0.0.5")
+        ),
+    )
+    .unwrap();
+    let data = dir.join("data");
+    let ingest = || {
+        let out = vigil(&[
+            "--data",
+            data.to_str().unwrap(),
+            "ingest",
+            "--format",
+            "syslog",
+            "--source",
+            "auth",
+            a.to_str().unwrap(),
+            b.to_str().unwrap(),
+        ]);
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(out.status.code(), Some(0), "{err}");
+        err
+    };
+    let refused = format!(
+        "skipped {}: starts with the same line as {}, which was read up to byte ",
+        b.display(),
+        a.display()
+    );
+    let err = ingest();
+    assert!(
+        err.contains("total: 3 new lines, 3 new events, 0 dead-lettered"),
+        "{err}"
+    );
+    assert!(err.contains(&refused), "{err}");
+    assert!(err.contains("but its bytes before there differ"), "{err}");
+    // a.log grows: its new line is read; b.log is still refused, and nothing of a.log is lost.
+    let mut f = std::fs::OpenOptions::new().append(true).open(&a).unwrap();
+    std::io::Write::write_all(&mut f, login("10:00:09", 2, "fred", "10.0.0.6").as_bytes()).unwrap();
+    drop(f);
+    let err = ingest();
+    assert!(
+        err.contains("total: 1 new lines, 1 new events, 0 dead-lettered"),
+        "{err}"
+    );
+    assert!(err.contains(&refused), "{err}");
+    let out = vigil(&[
+        "--data",
+        data.to_str().unwrap(),
+        "search",
+        "action:login.success",
+        "--count-by",
+        "actor",
+    ]);
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "1\talice\n1\tbob\n1\tfred\n"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn a_missing_or_corrupt_index_is_one_line_and_exit_2() {
     let dir = tempfile_dir().join("broken");
     let data = dir.join("data");

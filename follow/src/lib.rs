@@ -55,6 +55,16 @@ pub fn fingerprint_partial(head: &[u8]) -> u64 {
     fnv(&head[..head.len().min(FINGERPRINT_MAX)])
 }
 
+/// How many bytes before a position [`tail_hash`] covers.
+pub const TAIL_BYTES: usize = 64;
+
+/// A hash of the (up to [`TAIL_BYTES`]) bytes that end at a position, taken when the position is
+/// committed: a file that starts with the same line as another (and so shares its identity) but
+/// does not hold these bytes there is not the file the position belongs to.
+pub fn tail_hash(before: &[u8]) -> u64 {
+    fnv(&before[before.len().saturating_sub(TAIL_BYTES)..])
+}
+
 fn fnv(bytes: &[u8]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in bytes {

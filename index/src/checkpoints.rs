@@ -48,6 +48,11 @@ pub struct FileCheckpoint {
     /// The file's size when it was last read, if known (to notice truncation).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size: Option<u64>,
+    /// A hash of the bytes just before `offset` (see `vigil_follow::tail_hash`), if known: two
+    /// files that start with the same line share an identity, and this tells them apart before
+    /// one is read on from where the other was left.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tail: Option<u64>,
 }
 
 /// The positions of every file, by file id. Versioned, so that a later layout can still read
@@ -132,6 +137,7 @@ mod tests {
                 offset: 10,
                 line: 2,
                 size: None,
+                tail: None,
             },
         );
         let p = Payload {

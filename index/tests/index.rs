@@ -70,6 +70,7 @@ fn checkpoint(path: &str, offset: u64, line: u64) -> FileCheckpoint {
         offset,
         line,
         size: Some(offset),
+        tail: None,
     }
 }
 
