@@ -134,9 +134,14 @@ pub fn run(
         let mut more = false;
         for (si, src) in sources.iter().enumerate() {
             let committed = |id: u64| {
-                ckpts.get(FileId(id)).map(|c| Pos {
-                    offset: c.offset,
-                    line: c.line,
+                ckpts.get(FileId(id)).map(|c| {
+                    (
+                        Pos {
+                            offset: c.offset,
+                            line: c.line,
+                        },
+                        c.tail,
+                    )
                 })
             };
             let mut failure: Option<anyhow::Error> = None;
@@ -206,7 +211,7 @@ pub fn run(
         // Positions: where each file's reading may resume.
         let mut moved = false;
         for f in &followers {
-            for (id, pos, path) in f.positions() {
+            for (id, pos, path, tail) in f.positions() {
                 let reached = (pos.offset, pos.line);
                 let safe = match files.get_mut(&id) {
                     Some(st) => {
@@ -230,9 +235,9 @@ pub fn run(
                             offset: safe.0,
                             line: safe.1,
                             size: None,
-                            // The follower holds the file, maybe under another name by now:
-                            // not read again here to hash the bytes before the position.
-                            tail: None,
+                            // The follower's hash is of the bytes before where it has read to:
+                            // kept when that is where reading resumes (no line held back).
+                            tail: tail.filter(|_| safe == reached),
                         },
                     );
                     moved = true;

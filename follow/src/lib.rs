@@ -21,6 +21,11 @@
 //!   been quiet for [`Options::quiet`].
 //! - **Truncation** (the size drops below the position, or the first line changes) starts the file
 //!   over as new content.
+//! - **Twins**: a file that starts with the same line as another shares its identity. Each position
+//!   carries a hash of the bytes before it ([`tail_hash`]); a file seen for the first time whose
+//!   bytes there differ is not the file the position belongs to, and is refused (reported once in
+//!   [`Report::errors`], not read) rather than read on from the other's position. The same file
+//!   rewritten in place starts over.
 //!
 //! Reads are bounded per poll ([`Options::max_read`]), so a caller under a firehose commits
 //! between polls and memory stays bounded.
@@ -152,6 +157,18 @@ struct Tracked {
     changed_at: Instant,
     /// Whether the patterns still match it (by inode) at its path.
     present: bool,
+    /// Its identity was dropped because it was truncated or rewritten (not a first sight).
+    rewritten: bool,
+    /// Another file's twin (see the module comment): not read.
+    refused: bool,
+}
+
+/// A position reached in this run: where, under which path, and the [`tail_hash`] before it.
+#[derive(Debug, Clone)]
+struct Reached {
+    pos: Pos,
+    path: PathBuf,
+    tail: Option<u64>,
 }
 
 /// Follows the files a set of glob patterns match. See the module comment.
@@ -160,7 +177,7 @@ pub struct Follower {
     opts: Options,
     files: HashMap<(u64, u64), Tracked>,
     /// Positions reached in this run, by identity.
-    reached: HashMap<u64, (Pos, PathBuf)>,
+    reached: HashMap<u64, Reached>,
     buf: Vec<u8>,
 }
 
@@ -175,11 +192,12 @@ impl Follower {
         }
     }
 
-    /// The positions reached in this run, by identity, with the path each file had then.
-    pub fn positions(&self) -> impl Iterator<Item = (u64, Pos, &Path)> {
+    /// The positions reached in this run, by identity, with the path each file had then and the
+    /// [`tail_hash`] of the bytes before the position (`None` for gzip files).
+    pub fn positions(&self) -> impl Iterator<Item = (u64, Pos, &Path, Option<u64>)> {
         self.reached
             .iter()
-            .map(|(id, (p, path))| (*id, *p, path.as_path()))
+            .map(|(id, r)| (*id, r.pos, r.path.as_path(), r.tail))
     }
 
     /// Files currently open.
@@ -189,12 +207,13 @@ impl Follower {
 
     /// Looks at what the patterns match now and gives every new complete line to `sink`, in file
     /// order within each file. `committed` gives the position to resume a file from when its
-    /// identity is first seen in this run (the last committed checkpoint), `None` for new files.
+    /// identity is first seen in this run (the last committed checkpoint) with the tail hash
+    /// committed with it, `None` for new files.
     /// `now` is the caller's clock (for the quiet period).
     pub fn poll(
         &mut self,
         now: Instant,
-        committed: &dyn Fn(u64) -> Option<Pos>,
+        committed: &dyn Fn(u64) -> Option<(Pos, Option<u64>)>,
         sink: &mut dyn FnMut(Line<'_>),
     ) -> Report {
         let mut report = Report::default();
@@ -309,20 +328,32 @@ fn open(path: &Path, meta: &Metadata, now: Instant) -> io::Result<Tracked> {
         mtime: meta.modified().ok(),
         changed_at: now,
         present: true,
+        rewritten: false,
+        refused: false,
     })
 }
 
-/// Where a file of identity `id` resumes: this run's position, else the committed one.
+/// Where a file of identity `id` resumes: this run's position, else the committed one; with the
+/// tail hash of the bytes before it, when known.
 fn resume(
-    reached: &HashMap<u64, (Pos, PathBuf)>,
-    committed: &dyn Fn(u64) -> Option<Pos>,
+    reached: &HashMap<u64, Reached>,
+    committed: &dyn Fn(u64) -> Option<(Pos, Option<u64>)>,
     id: u64,
-) -> Pos {
+) -> (Pos, Option<u64>) {
     reached
         .get(&id)
-        .map(|(p, _)| *p)
+        .map(|r| (r.pos, r.tail))
         .or_else(|| committed(id))
-        .unwrap_or(Pos::START)
+        .unwrap_or((Pos::START, None))
+}
+
+/// The [`tail_hash`] of the bytes of `file` before `offset`; `None` when it ends before that.
+fn tail_at(file: &File, offset: u64) -> io::Result<Option<u64>> {
+    let start = offset.saturating_sub(TAIL_BYTES as u64);
+    let mut buf = [0u8; TAIL_BYTES];
+    let want = &mut buf[..(offset - start) as usize];
+    let got = read_full_at(file, want, start)?;
+    Ok((got == want.len()).then(|| tail_hash(want)))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -330,12 +361,15 @@ fn read_plain(
     t: &mut Tracked,
     opts: &Options,
     now: Instant,
-    reached: &mut HashMap<u64, (Pos, PathBuf)>,
-    committed: &dyn Fn(u64) -> Option<Pos>,
+    reached: &mut HashMap<u64, Reached>,
+    committed: &dyn Fn(u64) -> Option<(Pos, Option<u64>)>,
     buf: &mut Vec<u8>,
     sink: &mut dyn FnMut(Line<'_>),
     report: &mut Report,
 ) -> io::Result<()> {
+    if t.refused {
+        return Ok(());
+    }
     let meta = t.file.metadata()?;
     let size = meta.len();
     let mtime = meta.modified().ok();
@@ -362,6 +396,7 @@ fn read_plain(
             // Truncated (and perhaps written again): new content from the start.
             t.id = None;
             t.partial.clear();
+            t.rewritten = true;
         }
     }
     if t.id.is_none() {
@@ -369,11 +404,37 @@ fn read_plain(
             return Ok(()); // the first line is not complete yet
         };
         t.id = Some(id);
-        t.pos = resume(reached, committed, id);
+        let (pos, tail) = resume(reached, committed, id);
+        t.pos = pos;
         t.partial.clear();
         if t.pos.offset > size {
             // Known content, but shorter than where it was left: it was rewritten.
             t.pos = Pos::START;
+        } else if let Some(want) = tail
+            && t.pos.offset > 0
+            && tail_at(&t.file, t.pos.offset)? != Some(want)
+        {
+            if t.rewritten {
+                // This file, written again past where it was left: new content.
+                t.pos = Pos::START;
+            } else {
+                // Another file's position: reading on would lose this one's first lines and
+                // give its lines the other's ids.
+                t.refused = true;
+                // Nothing to read from it: it closes once it is gone and quiet.
+                t.pos.offset = size;
+                let other = reached
+                    .get(&id)
+                    .map_or_else(String::new, |r| format!(" ({})", r.path.display()));
+                report.errors.push((
+                    t.path.clone(),
+                    io::Error::other(format!(
+                        "starts with the same line as a file already read{other}, but its bytes before byte {} differ: not read (files are told apart by their first line)",
+                        t.pos.offset
+                    )),
+                ));
+                return Ok(());
+            }
         }
     }
     let Some(id) = t.id else {
@@ -428,7 +489,18 @@ fn read_plain(
         t.pos.line += 1;
         t.partial.clear();
     }
-    reached.insert(id, (t.pos, t.path.clone()));
+    let tail = match reached.get(&id) {
+        Some(r) if r.pos == t.pos && r.path == t.path => r.tail,
+        _ => tail_at(&t.file, t.pos.offset)?,
+    };
+    reached.insert(
+        id,
+        Reached {
+            pos: t.pos,
+            path: t.path.clone(),
+            tail,
+        },
+    );
     Ok(())
 }
 
@@ -438,8 +510,8 @@ fn read_plain(
 /// lines it has, and the rest when it changes again.
 fn read_gz(
     t: &mut Tracked,
-    reached: &mut HashMap<u64, (Pos, PathBuf)>,
-    committed: &dyn Fn(u64) -> Option<Pos>,
+    reached: &mut HashMap<u64, Reached>,
+    committed: &dyn Fn(u64) -> Option<(Pos, Option<u64>)>,
     sink: &mut dyn FnMut(Line<'_>),
     report: &mut Report,
 ) -> io::Result<()> {
@@ -459,7 +531,7 @@ fn read_gz(
         return Ok(());
     }
     let id = fingerprint(&line).unwrap_or_else(|| fingerprint_partial(&line));
-    let from = resume(reached, committed, id);
+    let (from, _) = resume(reached, committed, id);
     let mut cur = Pos::START;
     loop {
         if cur.offset >= from.offset {
@@ -487,7 +559,14 @@ fn read_gz(
     t.id = Some(id);
     t.pos = cur;
     if cur.offset > from.offset {
-        reached.insert(id, (cur, t.path.clone()));
+        reached.insert(
+            id,
+            Reached {
+                pos: cur,
+                path: t.path.clone(),
+                tail: None,
+            },
+        );
     }
     Ok(())
 }

@@ -159,21 +159,23 @@ impl Vigil {
     fn poll(&mut self) {
         let ckpts = self.checkpoints.clone();
         let pending = &mut self.pending;
-        let report = self
-            .follower
-            .poll(self.now, &|id| ckpts.get(&id).copied(), &mut |l| {
+        let report = self.follower.poll(
+            self.now,
+            &|id| ckpts.get(&id).map(|p| (*p, None)),
+            &mut |l| {
                 pending.push((
                     l.file_id,
                     l.offset,
                     String::from_utf8(l.bytes.to_vec()).unwrap(),
                 ));
-            });
+            },
+        );
         assert!(report.errors.is_empty(), "{:?}", report.errors);
     }
 
     fn commit(&mut self) {
         self.committed.append(&mut self.pending);
-        for (id, pos, _) in self.follower.positions() {
+        for (id, pos, _, _) in self.follower.positions() {
             self.checkpoints.insert(id, pos);
         }
     }
@@ -344,7 +346,7 @@ fn a_last_line_without_newline_is_taken_after_the_quiet_period() {
         got.push((l.bytes.to_vec(), l.complete))
     });
     assert_eq!(got, [(b"one".to_vec(), true), (b"two".to_vec(), false)]);
-    let pos: Vec<Pos> = f.positions().map(|(_, p, _)| p).collect();
+    let pos: Vec<Pos> = f.positions().map(|(_, p, _, _)| p).collect();
     assert_eq!(pos, [Pos { offset: 7, line: 3 }]);
 }
 
@@ -369,4 +371,64 @@ fn a_gzip_file_seen_before_its_first_bytes_is_still_read_as_gzip() {
         });
     }
     assert_eq!(got, [b"one".to_vec(), b"two".to_vec(), b"three".to_vec()]);
+}
+
+#[test]
+fn a_file_that_starts_like_another_is_refused_not_read_on_from_its_position() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.log"), dir.path().join("b.log"));
+    fs::write(&a, "start\nalice\nbob\n").unwrap();
+    let now = Instant::now();
+    let mut f = Follower::new(vec![format!("{}/a.log", dir.path().display())], opts());
+    let mut got: Vec<String> = Vec::new();
+    let mut take =
+        |l: vigil_follow::Line<'_>| got.push(String::from_utf8(l.bytes.to_vec()).unwrap());
+    f.poll(now, &|_| None, &mut take);
+    let (id, pos, _, tail) = f.positions().next().unwrap();
+    assert_eq!(
+        (pos, tail.is_some()),
+        (
+            Pos {
+                offset: 16,
+                line: 4
+            },
+            true
+        )
+    );
+
+    // In the same run: b.log shares the first line, not the rest.
+    fs::write(&b, "start\ncarol\ndave\nerin\n").unwrap();
+    let mut f2 = Follower::new(vec![format!("{}/*.log", dir.path().display())], opts());
+    let mut got2: Vec<String> = Vec::new();
+    let r = f2.poll(now, &|_| None, &mut |l| {
+        got2.push(String::from_utf8(l.bytes.to_vec()).unwrap())
+    });
+    assert_eq!(got2, ["start", "alice", "bob"]);
+    assert_eq!(r.errors.len(), 1, "{:?}", r.errors);
+    assert_eq!(r.errors[0].0, b);
+    assert!(
+        r.errors[0]
+            .1
+            .to_string()
+            .starts_with("starts with the same line as a file already read"),
+        "{}",
+        r.errors[0].1
+    );
+    // Reported once; a.log goes on.
+    let mut w = OpenOptions::new().append(true).open(&a).unwrap();
+    w.write_all(b"fred\n").unwrap();
+    let r = f2.poll(now, &|_| None, &mut |l| {
+        got2.push(String::from_utf8(l.bytes.to_vec()).unwrap())
+    });
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    assert_eq!(got2, ["start", "alice", "bob", "fred"]);
+
+    // After a restart, with a.log's committed position and tail: b.log alone is refused.
+    let mut f3 = Follower::new(vec![format!("{}/b.log", dir.path().display())], opts());
+    let r = f3.poll(now, &|i| (i == id).then_some((pos, tail)), &mut |l| {
+        got.push(String::from_utf8(l.bytes.to_vec()).unwrap())
+    });
+    assert_eq!(r.errors.len(), 1, "{:?}", r.errors);
+    assert_eq!(got, ["start", "alice", "bob"]);
+    assert_eq!(f3.positions().count(), 0);
 }
