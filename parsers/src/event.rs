@@ -682,7 +682,7 @@ impl Fields {
     }
 
     /// Where `key` is, or where it would go. Names mostly differ in their first byte: it is
-    /// compared before the whole names are.
+    /// compared before the whole names are (byte by byte, see [`cmp_names`]).
     #[inline]
     fn position(&self, key: &str) -> Result<usize, usize> {
         let key = key.as_bytes();
@@ -692,7 +692,7 @@ impl Fields {
             let mid = lo + (hi - lo) / 2;
             let k = self.0[mid].0.as_bytes();
             let order = match k.first().copied().cmp(&first) {
-                Ordering::Equal => k.cmp(key),
+                Ordering::Equal => cmp_names(k, key),
                 o => o,
             };
             match order {
@@ -755,6 +755,18 @@ impl Fields {
     pub fn keys(&self) -> impl Iterator<Item = &str> {
         self.0.iter().map(|(k, _)| k.as_ref())
     }
+}
+
+/// The order of two field names (that of `[u8]`), compared byte by byte in place: names are a
+/// few bytes long, and differ early, where a call to `memcmp` costs more than the comparison.
+#[inline]
+fn cmp_names(a: &[u8], b: &[u8]) -> Ordering {
+    for (x, y) in a.iter().zip(b) {
+        if x != y {
+            return x.cmp(y);
+        }
+    }
+    a.len().cmp(&b.len())
 }
 
 impl Index<&str> for Fields {
