@@ -341,11 +341,15 @@ impl EventId {
     /// The id of the event whose first line starts at `offset` in the file whose fingerprint is
     /// `file_id`: see [`Event::make_id`].
     pub fn new(file_id: u64, offset: u64) -> EventId {
-        let mut bytes = [0u8; EventId::MAX_LEN];
-        bytes[..16].copy_from_slice(&hex16(file_id));
         // 12 digits of offset, more past 256 TiB.
         let digits = (16 - (offset.leading_zeros() as usize) / 4).max(12);
-        bytes[16..16 + digits].copy_from_slice(&hex16(offset)[16 - digits..]);
+        // The offset's last `digits` digits moved to the front of its 16 bytes, zeros after
+        // them: a shift, not a copy of a variable length onto zeroed bytes.
+        let tail = u128::from_be_bytes(hex16(offset)) << (8 * (16 - digits));
+        let mut bytes = [0u8; EventId::MAX_LEN];
+        let (head, rest) = bytes.split_at_mut(16);
+        head.copy_from_slice(&hex16(file_id));
+        rest.copy_from_slice(&tail.to_be_bytes());
         EventId {
             len: (16 + digits) as u8,
             bytes,

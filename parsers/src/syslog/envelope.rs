@@ -107,7 +107,9 @@ pub const SEVERITIES: [&str; 8] = [
 
 /// Reads the envelope of `line`.
 pub fn envelope<'a>(line: &'a str, ctx: &ParseContext) -> Result<Envelope<'a>, ParseError> {
-    if line.trim().is_empty() {
+    // A line that starts with a printable ASCII byte is not blank: only others are trimmed.
+    let starts_printable = line.as_bytes().first().is_some_and(u8::is_ascii_graphic);
+    if !starts_printable && line.trim().is_empty() {
         return Err(ParseError::new(ErrorKind::Empty, 0));
     }
     let mut rest = skip_octet_count(line);
