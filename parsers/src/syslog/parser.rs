@@ -27,7 +27,7 @@ use super::envelope::{Envelope, FACILITIES, SEVERITIES, envelope};
 use super::{accounts, cron, pam, sshd, su, sudo, systemd};
 use crate::atoms::{FastFind, split_once_byte, trim_blanks};
 use crate::context::ParseContext;
-use crate::event::{Event, Flag, Outcome};
+use crate::event::{Event, Fields, Flag, Outcome};
 use crate::line::RawLine;
 use crate::vocab;
 use crate::{Output, Parser, reject};
@@ -74,13 +74,16 @@ pub fn parse_line(line: &RawLine<'_>, ctx: &ParseContext) -> Output {
 }
 
 fn build(env: &Envelope<'_>, text: &str, line: &RawLine<'_>, ctx: &ParseContext) -> Event {
-    let mut ev = Event::new(
+    // `Event::new` made in place (`with_fields` is inlined): the event is not copied out of a
+    // call. Room for 6 fields, as `Event::new` makes.
+    let mut ev = Event::with_fields(
         ctx,
         line,
         FORMAT,
         env.ts,
         vocab::SYSTEM_MESSAGE,
         text.to_string(),
+        Fields::with_capacity(6),
     );
     if let Some(host) = env.host {
         ev.host = ctx.shared_host(host);
