@@ -189,8 +189,14 @@ pub fn run(
             more |= report.more;
             for (path, e) in report.errors {
                 if warned.insert(path.clone()) {
+                    // A refused file (see vigil_follow) stays refused; other errors may pass.
+                    let then = if e.kind() == std::io::ErrorKind::InvalidData {
+                        ""
+                    } else {
+                        " (will retry)"
+                    };
                     eprintln!(
-                        "vigil watch: {}: {e} (will retry)",
+                        "vigil watch: {}: {e}{then}",
                         sanitize::terminal(&path.display().to_string())
                     );
                 }

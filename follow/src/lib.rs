@@ -24,8 +24,8 @@
 //! - **Twins**: a file that starts with the same line as another shares its identity. Each position
 //!   carries a hash of the bytes before it ([`tail_hash`]); a file seen for the first time whose
 //!   bytes there differ is not the file the position belongs to, and is refused (reported once in
-//!   [`Report::errors`], not read) rather than read on from the other's position. The same file
-//!   rewritten in place starts over.
+//!   [`Report::errors`], as `InvalidData`, and not read) rather than read on from the other's
+//!   position. The same file rewritten in place starts over.
 //!
 //! Reads are bounded per poll ([`Options::max_read`]), so a caller under a firehose commits
 //! between polls and memory stays bounded.
@@ -428,10 +428,13 @@ fn read_plain(
                     .map_or_else(String::new, |r| format!(" ({})", r.path.display()));
                 report.errors.push((
                     t.path.clone(),
-                    io::Error::other(format!(
-                        "starts with the same line as a file already read{other}, but its bytes before byte {} differ: not read (files are told apart by their first line)",
-                        t.pos.offset
-                    )),
+                    io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        format!(
+                            "starts with the same line as a file already read{other}, but its bytes before byte {} differ: not read (files are told apart by their first line)",
+                            t.pos.offset
+                        ),
+                    ),
                 ));
                 return Ok(());
             }

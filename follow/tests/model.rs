@@ -406,6 +406,7 @@ fn a_file_that_starts_like_another_is_refused_not_read_on_from_its_position() {
     assert_eq!(got2, ["start", "alice", "bob"]);
     assert_eq!(r.errors.len(), 1, "{:?}", r.errors);
     assert_eq!(r.errors[0].0, b);
+    assert_eq!(r.errors[0].1.kind(), std::io::ErrorKind::InvalidData);
     assert!(
         r.errors[0]
             .1
