@@ -421,8 +421,6 @@ fn read_plain(
                 // Another file's position: reading on would lose this one's first lines and
                 // give its lines the other's ids.
                 t.refused = true;
-                // Nothing to read from it: it closes once it is gone and quiet.
-                t.pos.offset = size;
                 let other = reached
                     .get(&id)
                     .map_or_else(String::new, |r| format!(" ({})", r.path.display()));
@@ -436,6 +434,8 @@ fn read_plain(
                         ),
                     ),
                 ));
+                // Nothing to read from it: it closes once it is gone and quiet.
+                t.pos.offset = size;
                 return Ok(());
             }
         }

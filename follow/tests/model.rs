@@ -407,6 +407,12 @@ fn a_file_that_starts_like_another_is_refused_not_read_on_from_its_position() {
     assert_eq!(r.errors.len(), 1, "{:?}", r.errors);
     assert_eq!(r.errors[0].0, b);
     assert_eq!(r.errors[0].1.kind(), std::io::ErrorKind::InvalidData);
+    // Where a.log was left, not where b.log ends.
+    assert!(
+        r.errors[0].1.to_string().contains("before byte 16 differ"),
+        "{}",
+        r.errors[0].1
+    );
     assert!(
         r.errors[0]
             .1
