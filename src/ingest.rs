@@ -261,7 +261,7 @@ fn ingest_file(
     let tail = |offset: u64| -> Result<Option<u64>> {
         plain
             .as_ref()
-            .map_or(Ok(None), |f| crate::read::tail_at(f, offset))
+            .map_or(Ok(None), |f| vigil_follow::tail_at(f, offset))
             .with_context(|| format!("{shown}: cannot read"))
     };
     if let Some(c) = sink.ckpts.get(id)

@@ -97,20 +97,6 @@ impl LogFile {
     }
 }
 
-/// The [`vigil_follow::tail_hash`] of the bytes of `file` before `offset`, read in place; `None`
-/// when the file ends before `offset`.
-pub fn tail_at(file: &File, offset: u64) -> io::Result<Option<u64>> {
-    use std::os::unix::fs::FileExt;
-    let start = offset.saturating_sub(vigil_follow::TAIL_BYTES as u64);
-    let mut buf = [0u8; vigil_follow::TAIL_BYTES];
-    let want = &mut buf[..(offset - start) as usize];
-    match file.read_exact_at(want, start) {
-        Ok(()) => Ok(Some(vigil_follow::tail_hash(want))),
-        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Ok(None),
-        Err(e) => Err(e),
-    }
-}
-
 /// Creates (or truncates) a file readable and writable by its owner only.
 pub fn create_private(path: &Path) -> io::Result<File> {
     open_private(path, false)

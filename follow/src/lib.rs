@@ -347,8 +347,9 @@ fn resume(
         .unwrap_or((Pos::START, None))
 }
 
-/// The [`tail_hash`] of the bytes of `file` before `offset`; `None` when it ends before that.
-fn tail_at(file: &File, offset: u64) -> io::Result<Option<u64>> {
+/// The [`tail_hash`] of the bytes of `file` before `offset`, read in place; `None` when it ends
+/// before that.
+pub fn tail_at(file: &File, offset: u64) -> io::Result<Option<u64>> {
     let start = offset.saturating_sub(TAIL_BYTES as u64);
     let mut buf = [0u8; TAIL_BYTES];
     let want = &mut buf[..(offset - start) as usize];
