@@ -256,7 +256,6 @@ fn needed(config: Option<vigil::config::Config>, why: &str) -> Result<vigil::con
     })
 }
 
-/// `--fail-on S`: low, medium or high.
 /// `--encoding E`: utf-8 or gb18030.
 fn cli_encoding(e: &str) -> Result<Encoding> {
     Encoding::parse(e).ok_or_else(|| anyhow!("--encoding {e:?}: use utf-8 or gb18030"))
