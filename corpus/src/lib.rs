@@ -414,6 +414,24 @@ pub fn generate_bytes(kind: Kind, target_bytes: u64, seed: u64) -> Vec<u8> {
     v
 }
 
+/// The lines of `data` as byte ranges `(start, end)` without their newline; a last line without
+/// one is still a line. The parse benchmark and the parsers' measuring examples feed a corpus to
+/// a parser one such line at a time, as the reader does.
+pub fn line_spans(data: &[u8]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, b) in data.iter().enumerate() {
+        if *b == b'\n' {
+            out.push((start, i));
+            start = i + 1;
+        }
+    }
+    if start < data.len() {
+        out.push((start, data.len()));
+    }
+    out
+}
+
 /// Parses a size such as `100MB`, `512KiB`, `2G` or `12345` (bytes): K/M/G are powers of 1000,
 /// KiB/MiB/GiB powers of 1024.
 pub fn parse_size(s: &str) -> Option<u64> {
@@ -442,6 +460,13 @@ pub fn parse_size(s: &str) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn line_spans_leave_out_newlines_and_keep_a_last_line_without_one() {
+        assert_eq!(line_spans(b"a\nbc\n\nd"), [(0, 1), (2, 4), (5, 5), (6, 7)]);
+        assert_eq!(line_spans(b"a\n"), [(0, 1)]);
+        assert!(line_spans(b"").is_empty());
+    }
 
     #[test]
     fn kinds_have_names() {

@@ -19,24 +19,9 @@ const CORPUS_BYTES: u64 = 16 << 20;
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-fn lines(data: &[u8]) -> Vec<(usize, usize)> {
-    let mut out = Vec::new();
-    let mut start = 0;
-    for (i, b) in data.iter().enumerate() {
-        if *b == b'\n' {
-            out.push((start, i));
-            start = i + 1;
-        }
-    }
-    if start < data.len() {
-        out.push((start, data.len()));
-    }
-    out
-}
-
 fn bench_format(c: &mut Criterion, name: &str, format: &str, kind: Kind, opts: &formats::Options) {
     let data = vigil_corpus::generate_bytes(kind, CORPUS_BYTES, 7);
-    let spans = lines(&data);
+    let spans = vigil_corpus::line_spans(&data);
     let reference = chrono::DateTime::parse_from_rfc3339("2026-12-01T00:00:00Z")
         .expect("constant")
         .with_timezone(&chrono::Utc);

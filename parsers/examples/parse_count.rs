@@ -49,17 +49,7 @@ fn main() {
         .map_or(Ok(2_000_000), |s| s.parse())
         .expect("a size in bytes");
     let data = vigil_corpus::generate_bytes(kind, bytes, 7);
-    let mut spans = Vec::new();
-    let mut start = 0;
-    for (i, b) in data.iter().enumerate() {
-        if *b == b'\n' {
-            spans.push((start, i));
-            start = i + 1;
-        }
-    }
-    if start < data.len() {
-        spans.push((start, data.len()));
-    }
+    let spans = vigil_corpus::line_spans(&data);
     let reference = chrono::DateTime::parse_from_rfc3339("2026-12-01T00:00:00Z")
         .expect("constant")
         .with_timezone(&chrono::Utc);

@@ -31,17 +31,7 @@ fn main() {
     let bytes: u64 = args.get(3).map_or(16 << 20, |s| s.parse().expect("BYTES"));
     let rounds: usize = args.get(4).map_or(20, |s| s.parse().expect("ROUNDS"));
     let data = vigil_corpus::generate_bytes(kind, bytes, 7);
-    let mut spans = Vec::new();
-    let mut start = 0;
-    for (i, b) in data.iter().enumerate() {
-        if *b == b'\n' {
-            spans.push((start, i));
-            start = i + 1;
-        }
-    }
-    if start < data.len() {
-        spans.push((start, data.len()));
-    }
+    let spans = vigil_corpus::line_spans(&data);
     let reference = chrono::DateTime::parse_from_rfc3339("2026-12-01T00:00:00Z")
         .expect("constant")
         .with_timezone(&chrono::Utc);
