@@ -400,7 +400,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 .as_deref()
                 .map(|t| vigil::search_cmd::parse_time(t, zone, "--until"))
                 .transpose()?;
-            let searcher = vigil::search_cmd::open(&data)?;
+            let searcher = vigil::search_cmd::open_for_one_search(&data)?;
             let stdout = io::stdout();
             let mut out = io::BufWriter::new(stdout.lock());
             if let Some(field) = count_by {
@@ -448,7 +448,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let zone = config
                 .as_ref()
                 .map_or(chrono_tz::Asia::Shanghai, |c| c.display_zone);
-            let searcher = vigil::search_cmd::open(&data)?;
+            let searcher = vigil::search_cmd::open_for_one_search(&data)?;
             match searcher.get(id)? {
                 Some(e) => {
                     let stdout = io::stdout();

@@ -134,3 +134,9 @@ pub fn print_event(out: &mut dyn Write, e: &Event, zone: Tz) -> Result<()> {
 pub fn open(data: &std::path::Path) -> Result<Searcher> {
     Ok(Searcher::open(data.join("index"))?)
 }
+
+/// Opens the index of a data directory for one search (`vigil search`, `vigil show`): only the
+/// segment files the search reads are opened ([`Searcher::open_for_one_search`]).
+pub fn open_for_one_search(data: &std::path::Path) -> Result<Searcher> {
+    Ok(Searcher::open_for_one_search(data.join("index"))?)
+}

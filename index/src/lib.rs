@@ -7,6 +7,7 @@
 //! | [`checkpoints`] | the readers' positions, committed with the events |
 //! | [`writer`] | [`IndexWriter`]: add events, commit them with checkpoints |
 //! | [`reader`] | [`Searcher`]: search, count, count by field, get by id |
+//! | [`tails`] | the segment files' tails, so that a search opens only the files it reads |
 //! | [`store`] | [`EventStore`], [`Filter`] and [`Row`]: the interface checks and reports read through |
 //! | [`error`] | [`Error`]: what went wrong, and in which index |
 //!
@@ -30,6 +31,7 @@ mod open;
 pub mod reader;
 pub mod schema;
 pub mod store;
+pub mod tails;
 pub mod tokenizer;
 pub mod writer;
 

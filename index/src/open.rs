@@ -3,12 +3,13 @@
 
 use std::path::Path;
 
-use tantivy::Index;
 use tantivy::directory::MmapDirectory;
+use tantivy::{Directory, Index};
 
 use crate::checkpoints::Payload;
 use crate::error::{Error, Result, WithPath};
 use crate::schema::{SCHEMA_VERSION, register_index_tokenizers};
+use crate::tails::TailDirectory;
 
 /// The file tantivy keeps its index metadata (and our payload) in.
 pub(crate) const META: &str = "meta.json";
@@ -18,9 +19,19 @@ pub(crate) fn has_index(path: &Path) -> bool {
     path.join(META).is_file()
 }
 
+/// How an index's segment files are opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Files {
+    /// All of them, mapped when the index is opened: for writers and long reads, which a
+    /// concurrent writer's merges must not disturb.
+    Mapped,
+    /// Each on its first read before its saved tail ([`crate::tails`]): for one short search.
+    Lazy,
+}
+
 /// Opens the vigil index at `path`: checks the directory, `meta.json`, the payload and its schema
 /// version, and registers the tokenizers.
-pub(crate) fn open_index(path: &Path) -> Result<(Index, Payload)> {
+pub(crate) fn open_index(path: &Path, files: Files) -> Result<(Index, Payload)> {
     let owned = || path.to_path_buf();
     match std::fs::metadata(path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -45,7 +56,10 @@ pub(crate) fn open_index(path: &Path) -> Result<(Index, Payload)> {
         path: owned(),
         message: e.to_string(),
     };
-    let dir = MmapDirectory::open(path).map_err(|e| corrupt(&e))?;
+    let dir: Box<dyn Directory> = match files {
+        Files::Mapped => Box::new(MmapDirectory::open(path).map_err(|e| corrupt(&e))?),
+        Files::Lazy => Box::new(TailDirectory::open(path).map_err(|e| corrupt(&e))?),
+    };
     let index = Index::open(dir).map_err(|e| match e {
         tantivy::TantivyError::DataCorruption(_)
         | tantivy::TantivyError::IncompatibleIndex(_)

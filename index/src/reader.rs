@@ -25,7 +25,7 @@ use vigil_parsers::Event;
 
 use crate::checkpoints::Checkpoints;
 use crate::error::{Error, Result, WithPath};
-use crate::open::open_index;
+use crate::open::{Files, open_index};
 use crate::schema::{VigilSchema, names, search_tokenizers};
 use crate::store::{EventStore, Filter, Row};
 
@@ -46,8 +46,21 @@ impl Searcher {
     /// Opens the index at `path` for reading. Errors: [`Error::MissingDir`], [`Error::NotAnIndex`],
     /// [`Error::CorruptMeta`], [`Error::NotVigil`], [`Error::SchemaVersion`].
     pub fn open(path: impl AsRef<Path>) -> Result<Searcher> {
-        let path = path.as_ref();
-        let (index, payload) = open_index(path)?;
+        Searcher::open_with(path.as_ref(), Files::Mapped)
+    }
+
+    /// Opens the index at `path` for one short search, such as a `vigil search` or `vigil show`
+    /// command: each segment file is opened on its first read that its saved tail cannot answer
+    /// ([`crate::tails`]), so the search opens only the files it reads. A writer's merge that
+    /// deletes a segment file between this and the read fails the read with the file's name (it
+    /// would also fail [`Searcher::open`] if it came a moment sooner); a long read (the checks, a
+    /// report, `watch`) uses [`Searcher::open`]. Errors as [`Searcher::open`].
+    pub fn open_for_one_search(path: impl AsRef<Path>) -> Result<Searcher> {
+        Searcher::open_with(path.as_ref(), Files::Lazy)
+    }
+
+    fn open_with(path: &Path, files: Files) -> Result<Searcher> {
+        let (index, payload) = open_index(path, files)?;
         let schema = VigilSchema::build();
         if index.schema() != schema.schema {
             return Err(Error::SchemaMismatch {

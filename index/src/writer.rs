@@ -247,7 +247,7 @@ impl IndexWriter {
         let path = path.as_ref();
         let schema = VigilSchema::build();
         if has_index(path) {
-            let (index, payload) = open_index(path)?;
+            let (index, payload) = open_index(path, crate::open::Files::Mapped)?;
             if index.schema() != schema.schema {
                 return Err(Error::SchemaMismatch {
                     path: path.to_path_buf(),
@@ -396,6 +396,7 @@ impl IndexWriter {
         self.checkpoints = checkpoints.clone();
         self.archive = archive;
         self.refresh()?;
+        save_tails(&self.path);
         Ok(opstamp)
     }
 
@@ -468,6 +469,7 @@ impl IndexWriter {
         drop(small);
         groups.retain(|(_, ids)| ids.len() >= 2);
         if groups.is_empty() {
+            save_tails(&path);
             return Ok(0);
         }
         let mut writer = options.writer(&index).at(&path)?;
@@ -480,14 +482,23 @@ impl IndexWriter {
         // The merged segments' files, which no commit names any more.
         writer.garbage_collect_files().wait().at(&path)?;
         writer.wait_merging_threads().at(&path)?;
+        save_tails(&path);
         Ok(merged)
     }
 
     /// Waits for background merges to finish and releases the lock. Uncommitted events are lost:
     /// commit first.
     pub fn close(self) -> Result<()> {
-        self.writer.wait_merging_threads().at(&self.path)
+        self.writer.wait_merging_threads().at(&self.path)?;
+        save_tails(&self.path);
+        Ok(())
     }
+}
+
+/// Saves the tails of the index's segment files for searches ([`crate::tails`]). A failure is
+/// not the commit's: without the file, a search opens every segment file as tantivy does.
+fn save_tails(path: &Path) {
+    let _ = crate::tails::save(path);
 }
 
 #[cfg(test)]

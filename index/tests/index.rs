@@ -914,3 +914,82 @@ fn tantivy_segments(path: &Path) -> Vec<u32> {
         .map(|s| s["max_doc"].as_u64().unwrap() as u32)
         .collect()
 }
+
+/// What a search sees: every event by id, and per query its hits' ids and its count in a time
+/// range.
+type Answers = (Vec<Option<Event>>, Vec<(Vec<String>, u64)>);
+
+/// [`Answers`] to queries that read the terms, postings, positions, time column and stored
+/// events.
+fn answers(s: &Searcher, evs: &[Event]) -> Answers {
+    let by_id = evs.iter().map(|e| s.get(&e.id).unwrap()).collect();
+    let queries = [
+        "actor:zhangsan",
+        "删除",
+        "\"Failed password\"",
+        "action:login.failure",
+        "10.1.2.3",
+        "NOT outcome:success",
+        "*",
+    ];
+    let mut hits = Vec::new();
+    for q in queries {
+        let found: Vec<String> = s
+            .search(q, None, None, 100)
+            .unwrap()
+            .iter()
+            .map(|e| e.id.to_string())
+            .collect();
+        let n = s
+            .count(q, Some(utc(2026, 11, 3, 0)), Some(utc(2026, 11, 6, 0)))
+            .unwrap();
+        hits.push((found, n));
+    }
+    (by_id, hits)
+}
+
+#[test]
+fn a_search_that_opens_files_on_first_read_answers_as_one_that_maps_them_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let evs = build(dir.path());
+    // `close` saved the tails of every segment file.
+    let tails = vigil_index::tails::TailDirectory::open(dir.path()).unwrap();
+    let segment_files = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter(|e| {
+            let name = e.as_ref().unwrap().file_name().into_string().unwrap();
+            [".idx", ".pos", ".term", ".store", ".fast", ".fieldnorm"]
+                .iter()
+                .any(|ext| name.ends_with(ext))
+        })
+        .count();
+    assert!(segment_files >= 6, "{segment_files}");
+    assert_eq!(tails.tails(), segment_files);
+
+    let mapped = answers(&Searcher::open(dir.path()).unwrap(), &evs);
+    assert_eq!(mapped.0.len(), 12);
+    assert!(mapped.0.iter().all(Option::is_some));
+    assert_eq!(mapped.1[0].0.len(), 4, "{:?}", mapped.1[0]); // zhangsan's events
+    assert_eq!(mapped.1[6].0.len(), 12);
+    let lazy = answers(&Searcher::open_for_one_search(dir.path()).unwrap(), &evs);
+    assert_eq!(lazy, mapped);
+
+    // A damaged tails file is not used: the files are opened as tantivy opens them.
+    let path = dir.path().join(vigil_index::tails::TAILS);
+    let mut bytes = std::fs::read(&path).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x55;
+    std::fs::write(&path, &bytes).unwrap();
+    assert_eq!(
+        vigil_index::tails::TailDirectory::open(dir.path())
+            .unwrap()
+            .tails(),
+        0
+    );
+    let lazy = answers(&Searcher::open_for_one_search(dir.path()).unwrap(), &evs);
+    assert_eq!(lazy, mapped);
+    // And none at all.
+    std::fs::remove_file(&path).unwrap();
+    let lazy = answers(&Searcher::open_for_one_search(dir.path()).unwrap(), &evs);
+    assert_eq!(lazy, mapped);
+}
