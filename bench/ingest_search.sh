@@ -2,6 +2,7 @@
 # End-to-end benchmark of `vigil ingest` and `vigil search` on a generated corpus (issue 3).
 #
 #   bench/ingest_search.sh [SIZE_PER_KIND] [WORKDIR]      default: 100MB per kind (1 GB), /tmp/vigil-bench
+#   bench/ingest_search.sh --searches [WORKDIR]          only the searches, on WORKDIR's index
 #
 # Prints: ingest MB/s and events/s of raw logs, peak RSS, index size ÷ raw size; the median of
 # 20 runs of three searches, each timed as the whole `vigil search` command (start-up included);
@@ -11,12 +12,20 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+searches_only=0
+if [ "${1:-}" = "--searches" ]; then
+  searches_only=1
+  shift
+  set -- 100MB "$@"
+fi
 size=${1:-100MB}
 work=${2:-/tmp/vigil-bench}
 vigil=target/release/vigil
 corpus=target/release/vigil-corpus
 [ -x "$vigil" ] && [ -x "$corpus" ] || { echo "build first: cargo build --release" >&2; exit 2; }
+cfg=(--config "$work/vigil.toml")
 
+if [ "$searches_only" = 0 ]; then
 rm -rf "$work"
 mkdir -p "$work"
 echo "== corpus: $size per kind"
@@ -25,7 +34,6 @@ raw_bytes=$(du -cb "$work"/logs/*.log "$work"/logs/*.jsonl | tail -1 | cut -f1)
 
 # The samples' config, pointed at the corpus.
 sed -e 's|"logs/|"'"$work"'/logs/|' -e 's|^data_dir = .*|data_dir = "'"$work"'/data"|' samples/vigil.toml > "$work/vigil.toml"
-cfg=(--config "$work/vigil.toml")
 
 echo "== ingest"
 /usr/bin/time -v "$vigil" "${cfg[@]}" ingest 2> "$work/ingest.err" || { cat "$work/ingest.err" >&2; exit 2; }
@@ -38,6 +46,10 @@ segments=$(python3 -c 'import json, sys; print(len(json.load(open(sys.argv[1]))[
 awk -v b="$raw_bytes" -v s="$secs" -v e="$events" -v r="$rss_kb" -v i="$index_bytes" -v g="$segments" 'BEGIN {
   printf "raw %.0f MB, %d events, %.1f s: %.1f MB/s, %.0f events/s; peak RSS %.0f MB; index %.0f MB = %.2f x raw, %d segments\n",
     b/1e6, e, s, b/1e6/s, e/s, r/1024, i/1e6, i/b, g }'
+else
+  [ -f "$work/vigil.toml" ] || { echo "no index in $work: run without --searches first" >&2; exit 2; }
+  events=$("$vigil" "${cfg[@]}" search '*' --count)
+fi
 
 # A selective actor: the one whose share of events is nearest 0.01%.
 actor=$("$vigil" "${cfg[@]}" search '*' --count-by actor | awk -v t="$events" '
