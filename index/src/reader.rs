@@ -36,6 +36,10 @@ pub struct Searcher {
     reader: IndexReader,
     schema: VigilSchema,
     parser: QueryParser,
+    /// The same, with `id` left out of the fields a bare word is looked for in: for queries whose
+    /// bare words cannot be ids ([`bare_words_may_be_ids`]). The id field has a term per event,
+    /// so looking a word up there costs more than in any other field.
+    parser_without_id: QueryParser,
 }
 
 fn to_tantivy(t: DateTime<Utc>) -> tantivy::DateTime {
@@ -73,18 +77,30 @@ impl Searcher {
             .reload_policy(ReloadPolicy::Manual)
             .try_into()
             .at(path)?;
+        let tokenizers = search_tokenizers();
         let mut parser = QueryParser::new(
             schema.schema.clone(),
             schema.default_fields(),
-            search_tokenizers(),
+            tokenizers.clone(),
         );
         parser.set_conjunction_by_default();
+        let mut parser_without_id = QueryParser::new(
+            schema.schema.clone(),
+            schema
+                .default_fields()
+                .into_iter()
+                .filter(|f| *f != schema.id)
+                .collect(),
+            tokenizers,
+        );
+        parser_without_id.set_conjunction_by_default();
         Ok(Searcher {
             path: path.to_path_buf(),
             index,
             reader,
             schema,
             parser,
+            parser_without_id,
         })
     }
 
@@ -141,8 +157,12 @@ impl Searcher {
                 let ast = tantivy::query_grammar::parse_query(q).map_err(|_| {
                     bad("syntax error (check quotes, brackets and field:value)".into())
                 })?;
-                let parsed = self
-                    .parser
+                let parser = if bare_words_may_be_ids(&ast) {
+                    &self.parser
+                } else {
+                    &self.parser_without_id
+                };
+                let parsed = parser
                     .build_query_from_user_input_ast(with_all_for_negations(exact_times_as_ranges(
                         ast,
                     )))
@@ -773,6 +793,30 @@ fn exact_times_as_ranges(ast: UserInputAst) -> UserInputAst {
     }
 }
 
+/// Whether a word of `ast` without a field (looked for in the default fields) may be an event
+/// id: one of at least [`MIN_ID_LEN`] hex digits. A word with a `*`, and set, range and regex
+/// leaves without a field, are taken to be possible ids too, as before this test existed.
+fn bare_words_may_be_ids(ast: &UserInputAst) -> bool {
+    match ast {
+        UserInputAst::Clause(clauses) => clauses.iter().any(|(_, sub)| bare_words_may_be_ids(sub)),
+        UserInputAst::Boost(inner, _) => bare_words_may_be_ids(inner),
+        UserInputAst::Leaf(leaf) => match leaf.as_ref() {
+            UserInputLeaf::Literal(l) if l.field_name.is_none() => {
+                let hex = l.phrase.bytes().all(|b| b.is_ascii_hexdigit());
+                (hex && l.phrase.len() >= MIN_ID_LEN) || l.prefix || l.phrase.contains('*')
+            }
+            UserInputLeaf::Range { field: None, .. }
+            | UserInputLeaf::Set { field: None, .. }
+            | UserInputLeaf::Regex { field: None, .. } => true,
+            _ => false,
+        },
+    }
+}
+
+/// The length of the shortest event id: [`Event::make_id`] writes 28 hex digits, more for
+/// offsets past 256 TiB.
+const MIN_ID_LEN: usize = 28;
+
 /// Gives every group of only negative clauses (`NOT a`, `x AND NOT a`) something to subtract
 /// from: all events. Tantivy's query parser refuses a query of only negations and makes
 /// `x AND NOT a` "x, and (nothing but a)", which matches nothing.
@@ -884,5 +928,31 @@ impl SegmentCollector for CountBySegment {
             }
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn may_be_ids(q: &str) -> bool {
+        bare_words_may_be_ids(&tantivy::query_grammar::parse_query(q).unwrap())
+    }
+
+    #[test]
+    fn only_bare_words_shaped_like_ids_are_looked_for_among_ids() {
+        assert!(may_be_ids("00000000000000a1ffffffffffff"));
+        assert!(may_be_ids("00000000000000A1FFFFFFFFFFFF0"));
+        assert!(may_be_ids("00000000000000a1*"));
+        assert!(may_be_ids("\"00000000000000a1\"*"));
+        assert!(may_be_ids("删除 OR 00000000000000a1ffffffffffff"));
+        assert!(may_be_ids("[a TO b]"));
+        assert!(!may_be_ids("删除"));
+        assert!(!may_be_ids("zhangsan 10.1.2.3"));
+        assert!(!may_be_ids("00000000000000a1")); // too short to be a whole id
+        assert!(!may_be_ids("deadbeef-not-hex"));
+        // A word with its field is looked for there only.
+        assert!(!may_be_ids("id:00000000000000a1ffffffffffff"));
+        assert!(!may_be_ids("actor:zhangsan AND NOT outcome:success"));
     }
 }

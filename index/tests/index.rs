@@ -993,3 +993,28 @@ fn a_search_that_opens_files_on_first_read_answers_as_one_that_maps_them_all() {
     let lazy = answers(&Searcher::open_for_one_search(dir.path()).unwrap(), &evs);
     assert_eq!(lazy, mapped);
 }
+
+#[test]
+fn a_bare_event_id_finds_the_event() {
+    let dir = tempfile::tempdir().unwrap();
+    let evs = build(dir.path());
+    let s = Searcher::open_for_one_search(dir.path()).unwrap();
+    for e in &evs {
+        let found = s.search(&e.id, None, None, 10).unwrap();
+        assert_eq!(ids(&found), ids([e]), "{}", e.id);
+    }
+    // Two ids, either one; and an id with a word that must also match.
+    let either = format!("{} OR {}", evs[0].id, evs[7].id);
+    assert_eq!(
+        ids(&s.search(&either, None, None, 10).unwrap()),
+        ids([&evs[0], &evs[7]])
+    );
+    let both = format!(
+        "{} AND actor:{}",
+        evs[0].id,
+        evs[0].actor.as_deref().unwrap()
+    );
+    assert_eq!(s.count(&both, None, None).unwrap(), 1);
+    // A hex word too short to be an id (a file's fingerprint) finds nothing by id.
+    assert_eq!(s.count(&evs[0].id[..16], None, None).unwrap(), 0);
+}
