@@ -7,8 +7,8 @@
 //! page fault on its last page, and unmapping at exit): a millisecond over an index of eight
 //! segments, a fifth of a selective `vigil search`.
 //!
-//! So the writer saves the last [`TAIL`] bytes of every segment file, with its length, in
-//! [`TAILS`] after each commit ([`save`]), and [`TailDirectory`] (what the searcher opens the
+//! So the writer saves the last [`TAIL`] bytes of every file of the committed segments, with its
+//! length, in [`TAILS`] after each commit ([`save`]), and [`TailDirectory`] (what the searcher opens the
 //! index with) answers a read within a file's tail from there. It opens the file, through
 //! tantivy's [`MmapDirectory`], on the first read that reaches before the tail. A file that
 //! [`TAILS`] does not list (written since, or no [`TAILS`] at all, or one that cannot be read)
@@ -33,6 +33,7 @@ use tantivy::directory::{
     DirectoryLock, FileHandle, Lock, MmapDirectory, OwnedBytes, WatchCallback, WatchHandle,
     WritePtr,
 };
+use tantivy::index::{SegmentComponent, SegmentMeta};
 use tantivy::{HasLen, TantivyError};
 
 /// The file, in the index directory, that holds the tails.
@@ -45,35 +46,40 @@ pub const TAIL: usize = 512;
 
 const MAGIC: &[u8] = b"VIGIL-TAILS 1\n";
 
-/// The extensions of tantivy's segment files.
-const SEGMENT_FILES: [&str; 7] = ["idx", "pos", "term", "store", "fast", "fieldnorm", "del"];
-
-/// Writes [`TAILS`] for the segment files now in `dir`, replacing it (written beside it, then
-/// renamed; readable by the owner only).
-pub fn save(dir: &Path) -> io::Result<()> {
-    let mut names: Vec<String> = Vec::new();
-    for entry in std::fs::read_dir(dir)? {
-        let entry = entry?;
-        let Ok(name) = entry.file_name().into_string() else {
-            continue;
-        };
-        let segment_file = name
-            .rsplit_once('.')
-            .is_some_and(|(_, ext)| SEGMENT_FILES.contains(&ext));
-        if segment_file && entry.file_type()?.is_file() {
-            names.push(name);
-        }
+/// The files of a committed segment: those a search may open. A file being written (a merge's
+/// output) is in no commit until it is whole, so its tail is never taken too soon.
+pub fn segment_files(meta: &SegmentMeta) -> Vec<PathBuf> {
+    let mut components = vec![
+        SegmentComponent::Postings,
+        SegmentComponent::Positions,
+        SegmentComponent::Terms,
+        SegmentComponent::Store,
+        SegmentComponent::FastFields,
+        SegmentComponent::FieldNorms,
+    ];
+    if meta.has_deletes() {
+        components.push(SegmentComponent::Delete);
     }
-    names.sort();
+    components
+        .into_iter()
+        .map(|c| meta.relative_path(c))
+        .collect()
+}
+
+/// Writes [`TAILS`] for `files` (relative to `dir`; see [`segment_files`]), replacing it (written
+/// beside it, then renamed; readable by the owner only). A file that is gone (a merge's input,
+/// deleted since) is left out.
+pub fn save(dir: &Path, files: &[PathBuf]) -> io::Result<()> {
+    let mut names: Vec<&str> = files.iter().filter_map(|f| f.to_str()).collect();
+    names.sort_unstable();
+    names.dedup();
     let mut out = MAGIC.to_vec();
-    for name in &names {
-        let bytes = match tail_of(&dir.join(name)) {
+    for name in names {
+        let (len, tail) = match tail_of(&dir.join(name)) {
             Ok(t) => t,
-            // Deleted since the listing (a merge's inputs): not needed.
             Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
             Err(e) => return Err(e),
         };
-        let (len, tail) = bytes;
         let Ok(name_len) = u16::try_from(name.len()) else {
             continue;
         };
@@ -337,8 +343,12 @@ mod tests {
         let data: Vec<u8> = (0..3000u32).map(|i| (i % 251) as u8).collect();
         std::fs::write(dir.path().join("a.idx"), &data).unwrap();
         std::fs::write(dir.path().join("b.term"), b"short").unwrap();
-        std::fs::write(dir.path().join("notes.txt"), b"not a segment file").unwrap();
-        save(dir.path()).unwrap();
+        std::fs::write(dir.path().join("notes.txt"), b"not listed").unwrap();
+        save(
+            dir.path(),
+            &["b.term".into(), "a.idx".into(), "gone.pos".into()],
+        )
+        .unwrap();
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
@@ -379,7 +389,7 @@ mod tests {
     fn a_truncated_or_foreign_tails_file_is_not_used() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("a.idx"), vec![7u8; 2000]).unwrap();
-        save(dir.path()).unwrap();
+        save(dir.path(), &["a.idx".into()]).unwrap();
         let full = std::fs::read(dir.path().join(TAILS)).unwrap();
         for cut in [0, 3, MAGIC.len(), full.len() / 2, full.len() - 1] {
             std::fs::write(dir.path().join(TAILS), &full[..cut]).unwrap();

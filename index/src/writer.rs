@@ -396,7 +396,7 @@ impl IndexWriter {
         self.checkpoints = checkpoints.clone();
         self.archive = archive;
         self.refresh()?;
-        save_tails(&self.path);
+        save_tails(&self.path, &self.index);
         Ok(opstamp)
     }
 
@@ -469,7 +469,7 @@ impl IndexWriter {
         drop(small);
         groups.retain(|(_, ids)| ids.len() >= 2);
         if groups.is_empty() {
-            save_tails(&path);
+            save_tails(&path, &index);
             return Ok(0);
         }
         let mut writer = options.writer(&index).at(&path)?;
@@ -482,7 +482,7 @@ impl IndexWriter {
         // The merged segments' files, which no commit names any more.
         writer.garbage_collect_files().wait().at(&path)?;
         writer.wait_merging_threads().at(&path)?;
-        save_tails(&path);
+        save_tails(&path, &index);
         Ok(merged)
     }
 
@@ -490,15 +490,20 @@ impl IndexWriter {
     /// commit first.
     pub fn close(self) -> Result<()> {
         self.writer.wait_merging_threads().at(&self.path)?;
-        save_tails(&self.path);
+        save_tails(&self.path, &self.index);
         Ok(())
     }
 }
 
-/// Saves the tails of the index's segment files for searches ([`crate::tails`]). A failure is
-/// not the commit's: without the file, a search opens every segment file as tantivy does.
-fn save_tails(path: &Path) {
-    let _ = crate::tails::save(path);
+/// Saves the tails of the files of the last commit's segments for searches ([`crate::tails`]).
+/// A failure is not the commit's: without the file, a search opens every segment file as tantivy
+/// does.
+fn save_tails(path: &Path, index: &Index) {
+    let Ok(metas) = index.searchable_segment_metas() else {
+        return;
+    };
+    let files: Vec<PathBuf> = metas.iter().flat_map(crate::tails::segment_files).collect();
+    let _ = crate::tails::save(path, &files);
 }
 
 #[cfg(test)]
