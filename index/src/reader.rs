@@ -2,7 +2,8 @@
 //!
 //! Queries use tantivy's syntax over the schema's fields, AND between terms by default. A bare
 //! word is looked for in the message's words and in the exact values of the
-//! [`crate::schema::DEFAULT_FIELDS`] (actor, src_ip, target, ticket, host, id). Examples:
+//! [`crate::schema::DEFAULT_FIELDS`] (actor, src_ip, target, ticket, host, and id when the word
+//! is shaped like one: 28 or more hex digits). Examples:
 //! `actor:zhangsan AND action:login.failure`, `src_ip:10.1.2.3`, `ticket:CHG-2026-0012`,
 //! `"password for root"`, `NOT outcome:success`, `张三`, `删除`, `zhangsan 10.1.2.3`,
 //! `ts:[2026-11-01T00:00:00Z TO 2026-12-01T00:00:00Z}`. Time bounds: `since` inclusive, `until`
