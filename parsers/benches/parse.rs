@@ -9,9 +9,11 @@
 
 use std::time::Duration;
 
+mod common;
+
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use vigil_corpus::Kind;
-use vigil_parsers::{ParseContext, RawLine, formats};
+use vigil_parsers::formats;
 
 const CORPUS_BYTES: u64 = 16 << 20;
 
@@ -22,10 +24,7 @@ static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn bench_format(c: &mut Criterion, name: &str, format: &str, kind: Kind, opts: &formats::Options) {
     let data = vigil_corpus::generate_bytes(kind, CORPUS_BYTES, 7);
     let spans = vigil_corpus::line_spans(&data);
-    let reference = chrono::DateTime::parse_from_rfc3339("2026-12-01T00:00:00Z")
-        .expect("constant")
-        .with_timezone(&chrono::Utc);
-    let ctx = ParseContext::new("bench", "arch-web01", chrono_tz::Asia::Shanghai, reference);
+    let ctx = common::bench_context();
     // Check once that the corpus is read, not rejected: a benchmark of rejections measures nothing.
     {
         let mut p = formats::build(format, opts).expect("built-in format");
@@ -50,24 +49,7 @@ fn bench_format(c: &mut Criterion, name: &str, format: &str, kind: Kind, opts: &
     group.bench_function(name, |b| {
         b.iter(|| {
             let mut p = formats::build(format, opts).expect("built-in format");
-            let mut out = Vec::with_capacity(4096);
-            let mut n = 0usize;
-            for (i, (s, e)) in spans.iter().enumerate() {
-                let line = RawLine {
-                    bytes: &data[*s..*e],
-                    path: "bench",
-                    file_id: 1,
-                    offset: *s as u64,
-                    line: i as u64 + 1,
-                };
-                p.feed(&line, &ctx, &mut out);
-                if out.len() >= 4096 {
-                    n += out.len();
-                    out.clear();
-                }
-            }
-            p.flush(&ctx, &mut out);
-            n + out.len()
+            common::feed_all(p.as_mut(), &ctx, &data, &spans, |_| {})
         })
     });
     group.finish();

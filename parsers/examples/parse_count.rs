@@ -8,7 +8,10 @@
 // A measuring tool on generated data: a failure here is a bug to stop on.
 #![allow(clippy::expect_used)]
 
-use vigil_parsers::{ParseContext, RawLine, formats};
+#[path = "../benches/common/mod.rs"]
+mod common;
+
+use vigil_parsers::{ParseContext, formats};
 
 /// The allocator of the `vigil` binary, so that the figures are the binary's.
 #[global_allocator]
@@ -19,24 +22,7 @@ static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[inline(never)]
 fn parse_all(format: &str, data: &[u8], spans: &[(usize, usize)], ctx: &ParseContext) -> usize {
     let mut p = formats::build(format, &formats::Options::default()).expect("built-in format");
-    let mut out = Vec::with_capacity(4096);
-    let mut n = 0usize;
-    for (i, (s, e)) in spans.iter().enumerate() {
-        let line = RawLine {
-            bytes: &data[*s..*e],
-            path: "bench",
-            file_id: 1,
-            offset: *s as u64,
-            line: i as u64 + 1,
-        };
-        p.feed(&line, ctx, &mut out);
-        if out.len() >= 4096 {
-            n += out.len();
-            out.clear();
-        }
-    }
-    p.flush(ctx, &mut out);
-    n + out.len()
+    common::feed_all(p.as_mut(), ctx, data, spans, |_| {})
 }
 
 fn main() {
@@ -50,10 +36,7 @@ fn main() {
         .expect("a size in bytes");
     let data = vigil_corpus::generate_bytes(kind, bytes, 7);
     let spans = vigil_corpus::line_spans(&data);
-    let reference = chrono::DateTime::parse_from_rfc3339("2026-12-01T00:00:00Z")
-        .expect("constant")
-        .with_timezone(&chrono::Utc);
-    let ctx = ParseContext::new("bench", "arch-web01", chrono_tz::Asia::Shanghai, reference);
+    let ctx = common::bench_context();
     let outputs = parse_all(format, &data, &spans, &ctx);
     println!(
         "{format} {}: {} bytes, {} lines, {outputs} outputs",

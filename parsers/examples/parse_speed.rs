@@ -15,7 +15,10 @@
 
 use std::time::{Duration, Instant};
 
-use vigil_parsers::{ParseContext, RawLine, formats};
+#[path = "../benches/common/mod.rs"]
+mod common;
+
+use vigil_parsers::formats;
 
 /// The allocator of the `vigil` binary, so that the figures are the binary's.
 #[global_allocator]
@@ -32,45 +35,25 @@ fn main() {
     let rounds: usize = args.get(4).map_or(20, |s| s.parse().expect("ROUNDS"));
     let data = vigil_corpus::generate_bytes(kind, bytes, 7);
     let spans = vigil_corpus::line_spans(&data);
-    let reference = chrono::DateTime::parse_from_rfc3339("2026-12-01T00:00:00Z")
-        .expect("constant")
-        .with_timezone(&chrono::Utc);
-    let ctx = ParseContext::new("bench", "arch-web01", chrono_tz::Asia::Shanghai, reference);
+    let ctx = common::bench_context();
 
     // times[r][k]: round r's time for the lines that start in slice k.
     let mut times: Vec<Vec<Duration>> = Vec::with_capacity(rounds);
     let mut outputs = 0;
     for _ in 0..rounds {
         let mut p = formats::build(format, &formats::Options::default()).expect("built-in format");
-        let mut out = Vec::with_capacity(4096);
         let mut slices = Vec::new();
-        let mut n = 0usize;
         let mut next = SLICE;
         let mut t = Instant::now();
-        for (i, (s, e)) in spans.iter().enumerate() {
-            if *s >= next {
+        let n = common::feed_all(p.as_mut(), &ctx, &data, &spans, |start| {
+            if start >= next {
                 let now = Instant::now();
                 slices.push(now - t);
                 t = now;
                 next += SLICE;
             }
-            let line = RawLine {
-                bytes: &data[*s..*e],
-                path: "bench",
-                file_id: 1,
-                offset: *s as u64,
-                line: i as u64 + 1,
-            };
-            p.feed(&line, &ctx, &mut out);
-            if out.len() >= 4096 {
-                n += out.len();
-                out.clear();
-            }
-        }
-        p.flush(&ctx, &mut out);
+        });
         drop(p);
-        n += out.len();
-        drop(out);
         slices.push(t.elapsed());
         outputs = n;
         times.push(slices);
