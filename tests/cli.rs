@@ -956,6 +956,25 @@ fn show_prints_the_event_its_raw_line_and_origin() {
     );
 }
 
+/// `vigil --data DATA ingest --format syslog --source auth ARGS` (quick use, no config), which
+/// must succeed; its stderr (the summary).
+fn quick_auth_ingest(data: &Path, args: &[&str]) -> String {
+    let mut all = vec![
+        "--data",
+        data.to_str().unwrap(),
+        "ingest",
+        "--format",
+        "syslog",
+        "--source",
+        "auth",
+    ];
+    all.extend_from_slice(args);
+    let out = vigil(&all);
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    err
+}
+
 #[test]
 fn a_file_that_grew_gives_exactly_its_new_lines() {
     let dir = tempfile_dir().join("grow");
@@ -967,23 +986,7 @@ fn a_file_that_grew_gives_exactly_its_new_lines() {
     let lines: Vec<&str> = text.lines().collect();
     std::fs::write(&log, lines[..500].join("\n") + "\n").unwrap();
     let data = dir.join("data");
-    let ingest = || {
-        let out = vigil(&[
-            "--data",
-            data.to_str().unwrap(),
-            "ingest",
-            "--format",
-            "syslog",
-            "--source",
-            "auth",
-            "--zone",
-            "Asia/Shanghai",
-            log.to_str().unwrap(),
-        ]);
-        let err = String::from_utf8(out.stderr).unwrap();
-        assert_eq!(out.status.code(), Some(0), "{err}");
-        err
-    };
+    let ingest = || quick_auth_ingest(&data, &["--zone", "Asia/Shanghai", log.to_str().unwrap()]);
     assert!(ingest().contains("total: 500 new lines, 500 new events"));
     let mut f = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
     std::io::Write::write_all(&mut f, (lines[500..510].join("\n") + "\n").as_bytes()).unwrap();
@@ -1028,22 +1031,7 @@ fn a_file_that_starts_like_another_is_refused_not_mixed_with_it() {
     )
     .unwrap();
     let data = dir.join("data");
-    let ingest = || {
-        let out = vigil(&[
-            "--data",
-            data.to_str().unwrap(),
-            "ingest",
-            "--format",
-            "syslog",
-            "--source",
-            "auth",
-            a.to_str().unwrap(),
-            b.to_str().unwrap(),
-        ]);
-        let err = String::from_utf8(out.stderr).unwrap();
-        assert_eq!(out.status.code(), Some(0), "{err}");
-        err
-    };
+    let ingest = || quick_auth_ingest(&data, &[a.to_str().unwrap(), b.to_str().unwrap()]);
     let refused = format!(
         "skipped {}: starts with the same line as {}, which was read up to byte ",
         b.display(),
