@@ -105,9 +105,9 @@ fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    let mut f = options.open(path)?;
-    f.write_all(bytes)?;
-    f.sync_all()
+    // Not synced: a file torn by a crash fails its CRC, and the files are then opened as
+    // tantivy opens them. The commit it follows was synced by tantivy.
+    options.open(path)?.write_all(bytes)
 }
 
 /// A file's length and its last [`TAIL`] bytes (all of it if shorter).
@@ -128,12 +128,18 @@ fn tail_of(path: &Path) -> io::Result<(u64, Vec<u8>)> {
     Ok((len, tail))
 }
 
-/// One file's saved tail: its length, and its last bytes from `start`.
+/// One file's saved tail: its length, and its last bytes.
 #[derive(Clone)]
 struct Tail {
     len: usize,
-    start: usize,
     bytes: OwnedBytes,
+}
+
+impl Tail {
+    /// Where in the file the saved bytes start.
+    fn start(&self) -> usize {
+        self.len - self.bytes.len()
+    }
 }
 
 /// Reads [`TAILS`]; `None` when it is missing, damaged or from another version (the files are
@@ -158,12 +164,13 @@ fn load(dir: &Path) -> Option<Vec<(PathBuf, Tail)>> {
         let len = usize::try_from(c.number(8)?).ok()?;
         let tail_len = c.number(4)? as usize;
         let range = c.take(tail_len)?;
-        let start = len.checked_sub(tail_len)?;
+        if tail_len > len {
+            return None;
+        }
         tails.push((
             name,
             Tail {
                 len,
-                start,
                 bytes: all.slice(range),
             },
         ));
@@ -279,8 +286,8 @@ impl LazyFile {
 
 impl FileHandle for LazyFile {
     fn read_bytes(&self, range: Range<usize>) -> io::Result<OwnedBytes> {
-        if range.start >= self.tail.start && range.end <= self.tail.len {
-            let at = self.tail.start;
+        let at = self.tail.start();
+        if range.start >= at && range.end <= self.tail.len {
             return Ok(self.tail.bytes.slice(range.start - at..range.end - at));
         }
         self.file()?.read_bytes(range)
