@@ -12,7 +12,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde::Serialize;
 use vigil_backups::artefacts::{self, ArtefactReport, ArtefactSpec, Manifest, VerifyOptions};
 use vigil_backups::jobs::{RunStatus, RunVerdict, human, judge};
-use vigil_index::{EventStore, Filter, IndexWriter};
+use vigil_index::{EventStore, Filter};
 use vigil_parsers::{Category, Event, EventId, Fields, FlagSet, Origin, Outcome};
 
 use crate::backups_config::BackupJob;
@@ -62,6 +62,10 @@ pub struct VerifyArgs {
     /// Judge the index as it is, without reading the sources first.
     #[arg(long)]
     pub no_ingest: bool,
+    /// While `vigil watch` holds the index, wait this long for it to commit what its sources
+    /// hold (e.g. 60s, 500ms).
+    #[arg(long, default_value = "60s", value_parser = crate::spool::parse_wait)]
+    pub wait: std::time::Duration,
 }
 
 /// One job's verdict.
@@ -157,11 +161,15 @@ pub fn run(config: &Config, data: &Path, args: &VerifyArgs) -> Result<ExitCode> 
     }
     let zone = config.checking.policy.zone;
     let (since, until) = window(args, zone)?;
+    let mut problems = 0;
     if !args.no_ingest {
-        let inputs = crate::ingest::config_inputs(config)?;
-        crate::ingest::run(data, &inputs, config.display_zone).context(
+        let fresh = crate::ingest::bring_up_to_date(config, data, args.wait).context(
             "bringing the index up to date before the verification (--no-ingest skips this)",
         )?;
+        if matches!(fresh, crate::ingest::Freshness::Stale(_)) || fresh.problems() > 0 {
+            crate::ingest::say_freshness("backups verify", &fresh);
+        }
+        problems = fresh.problems();
     }
     let store = crate::search_cmd::open(data)?;
     let clock = Utc::now();
@@ -219,10 +227,18 @@ pub fn run(config: &Config, data: &Path, args: &VerifyArgs) -> Result<ExitCode> 
     if let Some(p) = &args.prometheus {
         write_prometheus(p, &results, clock)?;
     }
-    if let Err(e) = record(data, &results, until) {
-        eprintln!("vigil: the verdicts were not indexed (the exit status stands): {e:#}");
+    match record(data, &results, until, args.wait) {
+        Ok(crate::spool::Delivery::Committed | crate::spool::Delivery::ByWriter) => {}
+        Ok(crate::spool::Delivery::Waiting(p)) => eprintln!(
+            "vigil: the index's writer did not take the verdicts in within {} s: they wait in {} for it (the exit status stands)",
+            args.wait.as_secs(),
+            terminal(&p.display().to_string())
+        ),
+        Err(e) => {
+            eprintln!("vigil: the verdicts were not indexed (the exit status stands): {e:#}")
+        }
     }
-    Ok(if results.iter().all(|r| r.ok) {
+    Ok(if problems == 0 && results.iter().all(|r| r.ok) {
         ExitCode::Ok
     } else {
         ExitCode::Findings
@@ -497,11 +513,16 @@ fn write_prometheus(path: &Path, results: &[JobResult], clock: DateTime<Utc>) ->
     Ok(())
 }
 
-/// Indexes one event per job: `backup.verified` or `backup.verify_failed`, at the window's end.
+/// Indexes one event per job: `backup.verified` or `backup.verify_failed`, in the window's last second.
 /// Its id comes from the job and the window's end, so verifying the same window again replaces
 /// the verdict instead of adding one.
-fn record(data: &Path, results: &[JobResult], until: DateTime<Utc>) -> Result<()> {
-    let mut writer = IndexWriter::open(data.join("index"))?;
+fn record(
+    data: &Path,
+    results: &[JobResult],
+    until: DateTime<Utc>,
+    wait: std::time::Duration,
+) -> Result<crate::spool::Delivery> {
+    let mut events = Vec::with_capacity(results.len());
     for r in results {
         let key = format!("vigil backups verify: {}", r.job);
         let file_id = vigil_follow::fingerprint_partial(key.as_bytes());
@@ -532,9 +553,10 @@ fn record(data: &Path, results: &[JobResult], until: DateTime<Utc>) -> Result<()
         let raw = serde_json::to_string(
             &serde_json::json!({"job": r.job, "ok": r.ok, "problems": r.problems}),
         )?;
-        writer.add(Event {
+        events.push(Event {
             id: EventId::new(file_id, offset),
-            ts: until.min(Utc::now()),
+            // Dated inside its window (its last second), so a month's report counts it.
+            ts: (until - TimeDelta::seconds(1)).min(Utc::now()),
             host: "vigil".into(),
             source: "vigil-backups".into(),
             format: "vigil".into(),
@@ -555,10 +577,8 @@ fn record(data: &Path, results: &[JobResult], until: DateTime<Utc>) -> Result<()
                 offset,
                 line: 0,
             },
-        })?;
+        });
     }
-    let ckpts = writer.checkpoints().clone();
-    let archive = writer.archive_state().cloned();
-    writer.commit_with_archive(&ckpts, archive)?;
-    Ok(())
+    // Through the spool: while `vigil watch` holds the index it takes them in.
+    crate::spool::deliver(data, "backups-verify", &events, wait)
 }

@@ -48,6 +48,10 @@ pub struct CheckArgs {
     /// Check the index as it is, without reading the sources first.
     #[arg(long)]
     pub no_ingest: bool,
+    /// While `vigil watch` holds the index, wait this long for it to commit what its sources
+    /// hold (e.g. 60s, 500ms).
+    #[arg(long, default_value = "60s", value_parser = crate::spool::parse_wait)]
+    pub wait: std::time::Duration,
     /// Print how long each rule took (on stderr).
     #[arg(long)]
     pub timings: bool,
@@ -176,19 +180,12 @@ pub fn run(config: &Config, data: &Path, args: &CheckArgs) -> Result<ExitCode> {
     let (since, until) = period(args, policy.zone)?;
     // The registers first: a bad row stops the run before any work.
     let (approvals, accounts) = registers(config)?;
+    let mut problems = 0;
     if !args.no_ingest {
-        let inputs = crate::ingest::config_inputs(config)?;
-        let summary = crate::ingest::run(data, &inputs, config.display_zone)
+        let fresh = crate::ingest::bring_up_to_date(config, data, args.wait)
             .context("bringing the index up to date before the checks (--no-ingest skips this)")?;
-        let total = |f: fn(&crate::ingest::SourceSummary) -> u64| -> u64 {
-            summary.sources.values().map(f).sum()
-        };
-        eprintln!(
-            "check: index brought up to date: {} new lines, {} new events, {} dead-lettered",
-            total(|s| s.lines),
-            total(|s| s.events),
-            total(|s| s.dead.values().sum())
-        );
+        crate::ingest::say_freshness("check", &fresh);
+        problems = fresh.problems();
     }
     let store = crate::search_cmd::open(data)?;
     let jobs: Vec<vigil_backups::jobs::Job> =
@@ -236,7 +233,7 @@ pub fn run(config: &Config, data: &Path, args: &CheckArgs) -> Result<ExitCode> {
                 n.with_timezone(&zone).format("%Y-%m-%d %H:%M:%S")
             ))
     );
-    if outcome.findings.iter().any(|f| f.severity >= args.fail_on) {
+    if problems > 0 || outcome.findings.iter().any(|f| f.severity >= args.fail_on) {
         Ok(ExitCode::Findings)
     } else {
         Ok(ExitCode::Ok)

@@ -1,6 +1,7 @@
 //! One commit of everything a run read, shared by `vigil ingest` and `vigil watch`: the dead
-//! letter flushed, the archive's frames written and its segments sealed, then the index with the
-//! checkpoints and the archive's state, in one tantivy commit. The archive goes first: after a
+//! letter flushed, the archive's frames written and its segments sealed, the events other
+//! commands left in the spool ([`crate::spool`]) taken in, then the index with the checkpoints
+//! and the archive's state, in one tantivy commit; the spooled files are removed after it. The archive goes first: after a
 //! crash before the index commit, [`open_archive`] cuts it back to what the index holds.
 
 use std::fs::File;
@@ -12,6 +13,8 @@ use chrono::Utc;
 use chrono_tz::Tz;
 use vigil_archive::{Archive, ArchiveState};
 use vigil_index::{Checkpoints, IndexWriter};
+
+use crate::spool::Spool;
 
 /// The data directory's archive, brought back to the state of the index's last commit.
 pub fn open_archive(data: &Path, writer: &IndexWriter) -> Result<Archive> {
@@ -38,12 +41,15 @@ pub fn commit(
     dead: &mut BufWriter<File>,
     ckpts: &Checkpoints,
     zone: Tz,
+    spool: &Spool,
 ) -> Result<()> {
     dead.flush().context("cannot write the dead letter")?;
+    let taken = spool.take(writer)?;
     let now = Utc::now();
     let today = now.with_timezone(&zone).date_naive();
     let state = archive.commit(today, now)?;
     let state = serde_json::to_value(&state).context("the archive state cannot be written")?;
     writer.commit_with_archive(ckpts, Some(state))?;
+    spool.done(taken)?;
     Ok(())
 }

@@ -141,14 +141,17 @@ pub struct Source {
 }
 
 impl Source {
-    /// The files the source's patterns match now, sorted, each once.
+    /// The files the source's patterns match now, sorted, each once. A pattern without glob
+    /// characters names its path even when it is not a file (a directory, a FIFO): the reader
+    /// then says why it is not read, instead of the path vanishing from the run.
     pub fn files(&self) -> Result<Vec<PathBuf>, String> {
         let mut out = BTreeSet::new();
         for p in &self.patterns {
             let matches = glob::glob(p)
                 .map_err(|e| format!("source {:?}: bad pattern {p:?}: {e}", self.name))?;
+            let literal = !p.contains(['*', '?', '[']);
             for m in matches.flatten() {
-                if m.is_file() {
+                if literal || m.is_file() {
                     out.insert(m);
                 }
             }

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, mpsc};
 use std::time::{Instant, SystemTime};
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context, Result, anyhow};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use vigil_archive::Archive;
@@ -89,29 +89,30 @@ pub(crate) struct Reading<'a> {
 
 impl Reading<'_> {
     /// The parser and parse context for `file` (opened at `path`): its format resolved (sniffed
-    /// for `auto`), its host, times read against `reference`. `Ok(Err(why))`: a kind of file vigil
-    /// does not read.
+    /// for `auto`), its host, times read against `reference`. `Err(why)`: a file vigil cannot
+    /// read (a kind it does not read, a format it cannot tell), a problem of this file alone.
     pub(crate) fn parser_for(
         &self,
         file: &LogFile,
         path: &Path,
         reference: DateTime<Utc>,
-    ) -> Result<Result<FileParser, &'static str>> {
-        let shown = path.display();
+    ) -> Result<FileParser, String> {
         let format = match crate::parse_cmd::resolve_format(file, self.format, self.options) {
             Ok(f) => f,
-            Err(Unresolved::Unsupported(why)) => return Ok(Err(why)),
-            Err(Unresolved::Unknown) => bail!(
-                "{shown}: cannot tell the format from the first lines; name it in the source's `format` (or --format)"
-            ),
+            Err(Unresolved::Unsupported(why)) => return Err(why.to_string()),
+            Err(Unresolved::Unknown) => {
+                return Err(
+                    "cannot tell the format from the first lines; name it in the source's `format` (or --format), or leave the file out of its paths".into(),
+                );
+            }
         };
-        let parser = formats::build(&format, self.options).map_err(|e| anyhow!("{shown}: {e}"))?;
+        let parser = formats::build(&format, self.options).map_err(|e| e.to_string())?;
         let host = self
             .host
             .map_or_else(|| crate::parse_cmd::default_host(path), str::to_string);
         let mut ctx = ParseContext::new(self.source, &host, self.zone, reference);
         ctx.encoding = self.encoding;
-        Ok(Ok((parser, ctx)))
+        Ok((parser, ctx))
     }
 }
 
@@ -124,7 +125,7 @@ pub struct SourceSummary {
     pub events: u64,
     pub dead: BTreeMap<&'static str, u64>,
     pub consumed: u64,
-    /// Files not read, and why.
+    /// Files not read, and why: each a problem (the run exits 1).
     pub skipped: Vec<(PathBuf, String)>,
 }
 
@@ -133,6 +134,13 @@ pub struct SourceSummary {
 pub struct Summary {
     pub sources: BTreeMap<String, SourceSummary>,
     pub seconds: f64,
+}
+
+impl Summary {
+    /// Files that could not be read (each named in `skipped`).
+    pub fn problems(&self) -> usize {
+        self.sources.values().map(|s| s.skipped.len()).sum()
+    }
 }
 
 /// A batch of outputs and the position up to which everything before is in them (or in earlier
@@ -152,7 +160,7 @@ pub fn data_paths(data: &Path) -> Result<(PathBuf, PathBuf)> {
     Ok((index, dead.join("deadletter.jsonl")))
 }
 
-fn create_private_dir(d: &Path) -> std::io::Result<()> {
+pub(crate) fn create_private_dir(d: &Path) -> std::io::Result<()> {
     let mut b = std::fs::DirBuilder::new();
     b.recursive(true);
     #[cfg(unix)]
@@ -167,7 +175,10 @@ fn create_private_dir(d: &Path) -> std::io::Result<()> {
 pub fn run(data: &Path, inputs: &[Input], zone: Tz) -> Result<Summary> {
     let started = Instant::now();
     let (index_dir, dead_path) = data_paths(data)?;
+    let spool = crate::spool::Spool::open(data)?;
     let mut writer = IndexWriter::open(&index_dir)?;
+    // Requests to commit made before this run: answered by its last commit.
+    let requests = spool.flush_requests()?;
     let archive = Mutex::new(crate::commit::open_archive(data, &writer)?);
     let mut ckpts = writer.checkpoints().clone();
     let dead_file = crate::read::open_private(&dead_path, true)
@@ -185,9 +196,21 @@ pub fn run(data: &Path, inputs: &[Input], zone: Tz) -> Result<Summary> {
                 ckpts: &mut ckpts,
                 dead: &mut dead,
                 zone,
+                spool: &spool,
             };
             match ingest_file(input, path, &mut sink, s, &mut uncommitted, progress)? {
-                Some(reason) => s.skipped.push((path.clone(), reason)),
+                Some(reason) => {
+                    if progress {
+                        eprint!("\r\x1b[K");
+                    }
+                    eprintln!(
+                        "vigil: {}: {}: not read: {}",
+                        sanitize::terminal(&input.source),
+                        sanitize::terminal(&path.display().to_string()),
+                        sanitize::terminal(&reason)
+                    );
+                    s.skipped.push((path.clone(), reason));
+                }
                 None => s.files += 1,
             }
         }
@@ -195,7 +218,8 @@ pub fn run(data: &Path, inputs: &[Input], zone: Tz) -> Result<Summary> {
     let mut archive = archive
         .into_inner()
         .map_err(|_| anyhow!("the archive was left inconsistent by a failed reader"))?;
-    crate::commit::commit(&mut writer, &mut archive, &mut dead, &ckpts, zone)?;
+    crate::commit::commit(&mut writer, &mut archive, &mut dead, &ckpts, zone, &spool)?;
+    crate::spool::remove_all(&requests)?;
     if progress {
         eprint!("\r\x1b[Kingest: merging the last segments");
     }
@@ -215,6 +239,7 @@ struct Sink<'a> {
     ckpts: &'a mut Checkpoints,
     dead: &'a mut BufWriter<File>,
     zone: Tz,
+    spool: &'a crate::spool::Spool,
 }
 
 impl Sink<'_> {
@@ -223,7 +248,14 @@ impl Sink<'_> {
             .archive
             .lock()
             .map_err(|_| anyhow!("the archive was left inconsistent by a failed reader"))?;
-        crate::commit::commit(self.writer, &mut archive, self.dead, self.ckpts, self.zone)
+        crate::commit::commit(
+            self.writer,
+            &mut archive,
+            self.dead,
+            self.ckpts,
+            self.zone,
+            self.spool,
+        )
     }
 }
 
@@ -236,8 +268,21 @@ fn ingest_file(
     progress: bool,
 ) -> Result<Option<String>> {
     let shown = path.display().to_string();
-    let file = LogFile::open(path).with_context(|| format!("{shown}: cannot read"))?;
-    let meta = std::fs::metadata(path).with_context(|| format!("{shown}: cannot read"))?;
+    // What cannot be read is a problem of this file alone: named, and the others read on.
+    let meta = match std::fs::metadata(path) {
+        Ok(m) if m.is_dir() => return Ok(Some("a directory, not a log file".into())),
+        Ok(m) if !m.is_file() => {
+            return Ok(Some(
+                "not a regular file (a FIFO, socket or device is not read)".into(),
+            ));
+        }
+        Ok(m) => m,
+        Err(e) => return Ok(Some(format!("cannot read: {e}"))),
+    };
+    let file = match LogFile::open(path) {
+        Ok(f) => f,
+        Err(e) => return Ok(Some(format!("cannot read: {e}"))),
+    };
     let id = FileId(file.file_id);
     let (start, start_line) = sink.ckpts.get(id).map_or((0, 1), |c| (c.offset, c.line));
     // A file no checkpoint knows has never been read: none of its events is in the index, and
@@ -256,7 +301,10 @@ fn ingest_file(
     let plain = if file.is_gzip() {
         None
     } else {
-        Some(File::open(path).with_context(|| format!("{shown}: cannot read"))?)
+        match File::open(path) {
+            Ok(f) => Some(f),
+            Err(e) => return Ok(Some(format!("cannot read: {e}"))),
+        }
     };
     let tail = |offset: u64| -> Result<Option<u64>> {
         plain
@@ -285,9 +333,9 @@ fn ingest_file(
         format: &input.format,
         options: &input.options,
     };
-    let (mut parser, ctx) = match reading.parser_for(&file, path, reference)? {
+    let (mut parser, ctx) = match reading.parser_for(&file, path, reference) {
         Ok(p) => p,
-        Err(why) => return Ok(Some(why.to_string())),
+        Err(why) => return Ok(Some(why)),
     };
 
     let (tx, rx) = mpsc::sync_channel::<Batch>(8);
@@ -295,8 +343,8 @@ fn ingest_file(
     let source_name = input.source.clone();
     let archive = sink.archive;
     let archive_source = input.source.as_str();
-    std::thread::scope(|scope| -> Result<()> {
-        let reader = scope.spawn(move || -> std::io::Result<(u64, u64, u64)> {
+    std::thread::scope(|scope| -> Result<Option<String>> {
+        let reader = scope.spawn(move || -> std::result::Result<(u64, u64, u64), ReadFailure> {
             // The evidence archive takes every raw line as it is read (a line read again after a
             // restart is archived once: the archive knows how far each file went).
             let mut archived: std::io::Result<()> = Ok(());
@@ -331,8 +379,9 @@ fn ingest_file(
                 }
                 fed.push_back((line.offset, line.line));
                 parser.feed(line, &ctx, &mut out);
-            })?;
-            archived?;
+            })
+            .map_err(ReadFailure::File)?;
+            archived.map_err(ReadFailure::Archive)?;
             parser.flush(&ctx, &mut out);
             let _ = tx.send(Batch {
                 outputs: out,
@@ -384,16 +433,31 @@ fn ingest_file(
                 );
             }
         }
-        let (lines, bytes, consumed) = reader
+        let (lines, bytes, consumed) = match reader
             .join()
             .map_err(|_| anyhow!("{shown}: the reader thread failed"))?
-            .with_context(|| format!("{shown}: cannot read"))?;
+        {
+            Ok(r) => r,
+            // What was read before stays, committed with its checkpoint; the rest of the file
+            // is read by the next run.
+            Err(ReadFailure::File(e)) => return Ok(Some(format!("cannot read on: {e}"))),
+            Err(ReadFailure::Archive(e)) => {
+                return Err(e).with_context(|| format!("{shown}: cannot archive its lines"));
+            }
+        };
         s.lines += lines;
         s.bytes += bytes;
         s.consumed += consumed;
-        Ok(())
-    })?;
-    Ok(None)
+        Ok(None)
+    })
+}
+
+/// Why a file's reader thread stopped early.
+enum ReadFailure {
+    /// The file could not be read on: a problem of this file.
+    File(std::io::Error),
+    /// The evidence archive could not be written: the run cannot go on.
+    Archive(std::io::Error),
 }
 
 /// Where reading may resume after the lines fed so far: the first line the parser still holds,
@@ -439,9 +503,9 @@ pub fn render(summary: &Summary) -> String {
         }
         for (p, why) in &src.skipped {
             s.push_str(&format!(
-                "  skipped {}: {}\n",
+                "  not read {}: {}\n",
                 sanitize::terminal(&p.display().to_string()),
-                why
+                sanitize::terminal(why)
             ));
         }
         lines += src.lines;
@@ -459,5 +523,84 @@ pub fn render(summary: &Summary) -> String {
         bytes as f64 / 1e6,
         summary.seconds
     ));
+    let problems = summary.problems();
+    if problems > 0 {
+        s.push_str(&format!(
+            "problems: {problems} file{} not read (named above); the rest is indexed\n",
+            if problems == 1 { "" } else { "s" }
+        ));
+    }
     s
+}
+
+/// How a command that reads the index brought it up to date first.
+#[derive(Debug)]
+pub enum Freshness {
+    /// It ingested the sources itself (no other writer ran).
+    Ingested(Summary),
+    /// The running writer (`vigil watch`) read its sources to their end and committed.
+    ByWriter,
+    /// The running writer did not answer in time: the index is as of its last commit.
+    Stale(std::time::Duration),
+}
+
+impl Freshness {
+    /// Files that could not be read (named on stderr as they were met).
+    pub fn problems(&self) -> usize {
+        match self {
+            Freshness::Ingested(s) => s.problems(),
+            _ => 0,
+        }
+    }
+}
+
+/// Brings the index up to date with the configured sources before a command reads it: ingests
+/// them, or, while another writer holds the index, asks it to commit what its sources hold and
+/// waits at most `wait` ([`crate::spool::flush`]).
+pub fn bring_up_to_date(
+    config: &crate::config::Config,
+    data: &Path,
+    wait: std::time::Duration,
+) -> Result<Freshness> {
+    let inputs = config_inputs(config)?;
+    // The writer may go away while we ask it: then this process ingests. Bounded all the same.
+    for _ in 0..3 {
+        match run(data, &inputs, config.display_zone) {
+            Ok(s) => return Ok(Freshness::Ingested(s)),
+            Err(e) if crate::spool::is_locked(&e) => match crate::spool::flush(data, wait)? {
+                crate::spool::Flushed::ByWriter => return Ok(Freshness::ByWriter),
+                crate::spool::Flushed::TimedOut => return Ok(Freshness::Stale(wait)),
+                crate::spool::Flushed::Free => continue,
+            },
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(Freshness::Stale(wait))
+}
+
+/// One line on stderr saying how `command` found the index, when it is worth saying.
+pub fn say_freshness(command: &str, f: &Freshness) {
+    match f {
+        Freshness::Ingested(s) => {
+            let total =
+                |f: fn(&SourceSummary) -> u64| -> u64 { s.sources.values().map(f).sum() };
+            eprintln!(
+                "{command}: index brought up to date: {} new lines, {} new events, {} dead-lettered{}",
+                total(|s| s.lines),
+                total(|s| s.events),
+                total(|s| s.dead.values().sum()),
+                match s.problems() {
+                    0 => String::new(),
+                    n => format!("; {n} files not read (named above)"),
+                }
+            );
+        }
+        Freshness::ByWriter => {
+            eprintln!("{command}: the running `vigil watch` committed what its sources hold");
+        }
+        Freshness::Stale(wait) => eprintln!(
+            "{command}: warning: the index's writer (`vigil watch` or an ingest) did not answer within {} s: judging the index as of its last commit",
+            wait.as_secs()
+        ),
+    }
 }

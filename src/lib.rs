@@ -20,6 +20,7 @@
 //! | [`policy_config`] | `[policy]` and `[registers]` of `vigil.toml`, read into the checks' policy |
 //! | [`parse_cmd`] | `vigil parse`: run the parsers over files and print events |
 //! | [`search_cmd`] | `vigil search` and `vigil show`: hits as a table, JSON or raw lines |
+//! | [`spool`] | the writer's inbox: events and commit requests from commands that are not the writer |
 //! | [`watch`] | `vigil watch`: follow the sources, index and archive every line once, stop cleanly |
 
 pub mod archive_cmd;
@@ -38,4 +39,5 @@ pub mod read;
 pub mod report_cmd;
 pub mod sanitize;
 pub mod search_cmd;
+pub mod spool;
 pub mod watch;

@@ -52,13 +52,13 @@ enum Command {
         #[command(flatten)]
         quick: Quick,
         /// New lines are searchable within about this long (e.g. 1s, 500ms).
-        #[arg(long, default_value = "1s", value_parser = parse_duration)]
+        #[arg(long, default_value = "1s", value_parser = vigil::spool::parse_wait)]
         commit_every: std::time::Duration,
         /// Look at the files this often even when notify says nothing.
-        #[arg(long, default_value = "1s", value_parser = parse_duration)]
+        #[arg(long, default_value = "1s", value_parser = vigil::spool::parse_wait)]
         poll_every: std::time::Duration,
         /// How long a file must be unchanged before its unterminated last line is taken.
-        #[arg(long, default_value = "5s", value_parser = parse_duration)]
+        #[arg(long, default_value = "5s", value_parser = vigil::spool::parse_wait)]
         quiet: std::time::Duration,
     },
     /// The evidence archive: `verify` recomputes the hash chain, `head` prints its head hash.
@@ -231,22 +231,6 @@ fn cli_zone(z: &str) -> Result<chrono_tz::Tz> {
         .map_err(|_| anyhow!("--zone {z:?}: not an IANA zone name (such as Asia/Shanghai or UTC)"))
 }
 
-/// A duration such as `2s`, `500ms` or `1m`.
-fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
-    let (n, unit) = s
-        .find(|c: char| !c.is_ascii_digit())
-        .map_or((s, ""), |i| s.split_at(i));
-    let n: u64 = n
-        .parse()
-        .map_err(|_| format!("{s:?}: write a number and a unit, such as 2s or 500ms"))?;
-    match unit {
-        "ms" => Ok(std::time::Duration::from_millis(n)),
-        "s" | "" => Ok(std::time::Duration::from_secs(n)),
-        "m" => Ok(std::time::Duration::from_secs(n * 60)),
-        _ => Err(format!("{s:?}: the unit is ms, s or m")),
-    }
-}
-
 /// The config a command cannot run without; `why` says what it needs from it.
 fn needed(config: Option<vigil::config::Config>, why: &str) -> Result<vigil::config::Config> {
     config.ok_or_else(|| {
@@ -309,7 +293,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 .map_or(chrono_tz::Asia::Shanghai, |c| c.display_zone);
             let summary = vigil::ingest::run(&data, &inputs, zone)?;
             eprint!("{}", vigil::ingest::render(&summary));
-            Ok(ExitCode::Ok)
+            // Done, with problems: files that could not be read are named above.
+            Ok(if summary.problems() > 0 {
+                ExitCode::Findings
+            } else {
+                ExitCode::Ok
+            })
         }
         Command::Watch {
             ref paths,
@@ -365,10 +354,25 @@ fn run(cli: Cli) -> Result<ExitCode> {
             };
             let summary = vigil::watch::serve(&data, sources, opts)?;
             eprintln!(
-                "watch: stopped: {} lines, {} events, {} dead-lettered, {} commits",
-                summary.lines, summary.events, summary.dead, summary.commits
+                "watch: stopped: {} lines, {} events, {} dead-lettered, {} commits{}",
+                summary.lines,
+                summary.events,
+                summary.dead,
+                summary.commits,
+                if summary.refused_files > 0 {
+                    format!(
+                        "; {} files not read ({} lines skipped, named above)",
+                        summary.refused_files, summary.refused_lines
+                    )
+                } else {
+                    String::new()
+                }
             );
-            Ok(ExitCode::Ok)
+            Ok(if summary.refused_files > 0 {
+                ExitCode::Findings
+            } else {
+                ExitCode::Ok
+            })
         }
         Command::Archive { ref command } => {
             let config = data_config()?;

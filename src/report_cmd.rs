@@ -58,6 +58,10 @@ pub struct ReportArgs {
     /// Report on the index as it is, without reading the sources first.
     #[arg(long)]
     pub no_ingest: bool,
+    /// While `vigil watch` holds the index, wait this long for it to commit what its sources
+    /// hold (e.g. 60s, 500ms).
+    #[arg(long, default_value = "60s", value_parser = crate::spool::parse_wait)]
+    pub wait: std::time::Duration,
 }
 
 /// The archive's head and verification, and the dead letter by class.
@@ -168,10 +172,14 @@ pub fn run(config: &Config, data: &Path, args: &ReportArgs) -> Result<ExitCode> 
     let policy = &checking.policy;
     let (label, since, until, prev_since) = period(args, policy)?;
     let (approvals, accounts) = crate::check_cmd::registers(config)?;
+    let mut problems = 0;
     if !args.no_ingest {
-        let inputs = crate::ingest::config_inputs(config)?;
-        crate::ingest::run(data, &inputs, config.display_zone)
+        let fresh = crate::ingest::bring_up_to_date(config, data, args.wait)
             .context("bringing the index up to date before the report (--no-ingest skips this)")?;
+        if matches!(fresh, crate::ingest::Freshness::Stale(_)) || fresh.problems() > 0 {
+            crate::ingest::say_freshness("report", &fresh);
+        }
+        problems = fresh.problems();
     }
     let store = crate::search_cmd::open(data)?;
     let head = store
@@ -224,5 +232,10 @@ pub fn run(config: &Config, data: &Path, args: &ReportArgs) -> Result<ExitCode> 
             out.flush().context("cannot write to stdout")?;
         }
     }
-    Ok(ExitCode::Ok)
+    // Done, with problems: files not read are named above.
+    Ok(if problems > 0 {
+        ExitCode::Findings
+    } else {
+        ExitCode::Ok
+    })
 }

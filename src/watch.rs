@@ -84,6 +84,9 @@ pub struct Summary {
     pub events: u64,
     pub dead: u64,
     pub commits: u64,
+    /// Files not read (a format vigil cannot tell), and their lines.
+    pub refused_files: u64,
+    pub refused_lines: u64,
 }
 
 /// A file being parsed: its parser and context, and the lines fed since the last safe position.
@@ -106,6 +109,7 @@ pub fn run(
     wake: Receiver<()>,
 ) -> Result<Summary> {
     let (index_dir, dead_path) = crate::ingest::data_paths(data)?;
+    let spool = crate::spool::Spool::open(data)?;
     let mut writer = IndexWriter::open(&index_dir)?;
     let mut archive = crate::commit::open_archive(data, &writer)?;
     let mut ckpts = writer.checkpoints().clone();
@@ -126,12 +130,32 @@ pub fn run(
     let mut uncommitted = 0u64;
     let mut dirty_since: Option<Instant> = None;
     let mut warned: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
+    // Files vigil cannot read (a format it cannot tell): warned about once, their lines skipped
+    // and counted, their positions never committed (a restart with a fixed config reads them).
+    let mut refused: std::collections::HashSet<u64> = std::collections::HashSet::new();
+    // Flush requests seen (see crate::spool): answered by the commit after a round that read
+    // every source to its end.
+    let mut requests: Vec<PathBuf> = Vec::new();
     let status = std::io::stderr().is_terminal();
 
     loop {
         let stopping = stop.load(Ordering::SeqCst);
         let now = Instant::now();
         let mut more = false;
+        let asked = match spool.flush_requests() {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("vigil watch: {e:#}");
+                Vec::new()
+            }
+        };
+        for r in asked {
+            if !requests.contains(&r) {
+                requests.push(r);
+            }
+        }
+        // Spooled events are committed at once: their sender waits for them.
+        let spooled = spool.has_events().unwrap_or(false);
         for (si, src) in sources.iter().enumerate() {
             let committed = |id: u64| {
                 ckpts.get(FileId(id)).map(|c| {
@@ -149,8 +173,8 @@ pub fn run(
                 if failure.is_some() {
                     return;
                 }
-                if let Err(e) = archive.append(&src.source, line.file_id, line.offset, line.bytes) {
-                    failure = Some(e.into());
+                if refused.contains(&line.file_id) {
+                    summary.refused_lines += 1;
                     return;
                 }
                 let path = line.path.to_string_lossy();
@@ -159,13 +183,25 @@ pub fn run(
                     std::collections::hash_map::Entry::Vacant(v) => {
                         match file_state(si, src, line.path) {
                             Ok(st) => v.insert(st),
-                            Err(e) => {
-                                failure = Some(e);
+                            Err(why) => {
+                                eprintln!(
+                                    "vigil watch: {}: {}: not read: {}",
+                                    sanitize::terminal(&src.source),
+                                    sanitize::terminal(&path),
+                                    sanitize::terminal(&why)
+                                );
+                                refused.insert(line.file_id);
+                                summary.refused_files += 1;
+                                summary.refused_lines += 1;
                                 return;
                             }
                         }
                     }
                 };
+                if let Err(e) = archive.append(&src.source, line.file_id, line.offset, line.bytes) {
+                    failure = Some(e.into());
+                    return;
+                }
                 if st.path != path {
                     st.path = path.into_owned();
                 }
@@ -218,6 +254,9 @@ pub fn run(
         let mut moved = false;
         for f in &followers {
             for (id, pos, path, tail) in f.positions() {
+                if refused.contains(&id) {
+                    continue;
+                }
                 let reached = (pos.offset, pos.line);
                 let safe = match files.get_mut(&id) {
                     Some(st) => {
@@ -253,11 +292,19 @@ pub fn run(
         if moved || uncommitted > 0 || archive.pending_lines() > 0 {
             dirty_since.get_or_insert(now);
         }
+        // A request is answered once every source has been read to its end.
+        let answer = !requests.is_empty() && !more;
         let due = dirty_since
             .is_some_and(|t| stopping || now.saturating_duration_since(t) >= opts.commit_every)
-            || uncommitted >= opts.max_uncommitted;
+            || uncommitted >= opts.max_uncommitted
+            || answer
+            || spooled;
         if due {
-            crate::commit::commit(&mut writer, &mut archive, &mut dead, &ckpts, opts.zone)?;
+            crate::commit::commit(&mut writer, &mut archive, &mut dead, &ckpts, opts.zone, &spool)?;
+            if answer {
+                crate::spool::remove_all(&requests)?;
+                requests.clear();
+            }
             summary.commits += 1;
             uncommitted = 0;
             dirty_since = None;
@@ -294,10 +341,11 @@ pub fn run(
     Ok(summary)
 }
 
-/// The parser and context for a file seen for the first time.
-fn file_state(si: usize, src: &Watched, path: &Path) -> Result<FileState> {
+/// The parser and context for a file seen for the first time; `Err(why)`: a file vigil cannot
+/// read.
+fn file_state(si: usize, src: &Watched, path: &Path) -> Result<FileState, String> {
     let shown = path.display().to_string();
-    let file = LogFile::open(path).with_context(|| format!("{shown}: cannot read"))?;
+    let file = LogFile::open(path).map_err(|e| format!("cannot read: {e}"))?;
     let reading = crate::ingest::Reading {
         source: &src.source,
         host: src.host.as_deref(),
@@ -306,9 +354,7 @@ fn file_state(si: usize, src: &Watched, path: &Path) -> Result<FileState> {
         format: &src.format,
         options: &src.options,
     };
-    let (parser, ctx) = reading
-        .parser_for(&file, path, Utc::now())?
-        .map_err(|why| anyhow!("{shown}: {why}"))?;
+    let (parser, ctx) = reading.parser_for(&file, path, Utc::now())?;
     Ok(FileState {
         source: si,
         parser,
@@ -406,6 +452,9 @@ pub fn serve(data: &Path, sources: Vec<Watched>, opts: Options) -> Result<Summar
         // A folder that does not exist yet is found by the timer's polls.
         let _ = watcher.watch(&dir, notify::RecursiveMode::NonRecursive);
     }
+    // Other commands' events and commit requests arrive in the spool.
+    let spool = crate::spool::Spool::open(data)?;
+    let _ = watcher.watch(spool.dir(), notify::RecursiveMode::NonRecursive);
     let data = data.to_path_buf();
     rt.block_on(async move {
         let signal_stop = stop.clone();
