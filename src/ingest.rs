@@ -344,7 +344,7 @@ fn ingest_file(
     let archive = sink.archive;
     let archive_source = input.source.as_str();
     std::thread::scope(|scope| -> Result<Option<String>> {
-        let reader = scope.spawn(move || -> std::result::Result<(u64, u64, u64), ReadFailure> {
+        let reader = scope.spawn(move || -> ReadResult {
             // The evidence archive takes every raw line as it is read (a line read again after a
             // restart is archived once: the archive knows how far each file went).
             let mut archived: std::io::Result<()> = Ok(());
@@ -354,33 +354,39 @@ fn ingest_file(
             let mut safe = (start, start_line);
             let mut lines = 0u64;
             let mut last_line = start_line.saturating_sub(1);
-            let end = file.lines_from(start, start_line, &path_str, |line| {
-                // Every line before this one has been fed: this line is where reading resumes,
-                // unless the parser still holds an earlier one.
-                if out.len() >= BATCH {
-                    safe = safe_position(parser.as_ref(), &mut fed, (line.offset, line.line), safe);
-                    let batch = std::mem::replace(&mut out, Vec::with_capacity(BATCH));
-                    // A closed channel means the indexing side failed; it reports why.
-                    let _ = tx.send(Batch {
-                        outputs: batch,
-                        safe,
-                    });
-                }
-                lines += 1;
-                last_line = line.line;
-                if archived.is_ok() {
-                    archived = match archive.lock() {
-                        Ok(mut a) => a
-                            .append(archive_source, line.file_id, line.offset, line.bytes)
-                            .map(|_| ())
-                            .map_err(std::io::Error::other),
-                        Err(_) => Err(std::io::Error::other("the archive lock is poisoned")),
-                    };
-                }
-                fed.push_back((line.offset, line.line));
-                parser.feed(line, &ctx, &mut out);
-            })
-            .map_err(ReadFailure::File)?;
+            let end = file
+                .lines_from(start, start_line, &path_str, |line| {
+                    // Every line before this one has been fed: this line is where reading resumes,
+                    // unless the parser still holds an earlier one.
+                    if out.len() >= BATCH {
+                        safe = safe_position(
+                            parser.as_ref(),
+                            &mut fed,
+                            (line.offset, line.line),
+                            safe,
+                        );
+                        let batch = std::mem::replace(&mut out, Vec::with_capacity(BATCH));
+                        // A closed channel means the indexing side failed; it reports why.
+                        let _ = tx.send(Batch {
+                            outputs: batch,
+                            safe,
+                        });
+                    }
+                    lines += 1;
+                    last_line = line.line;
+                    if archived.is_ok() {
+                        archived = match archive.lock() {
+                            Ok(mut a) => a
+                                .append(archive_source, line.file_id, line.offset, line.bytes)
+                                .map(|_| ())
+                                .map_err(std::io::Error::other),
+                            Err(_) => Err(std::io::Error::other("the archive lock is poisoned")),
+                        };
+                    }
+                    fed.push_back((line.offset, line.line));
+                    parser.feed(line, &ctx, &mut out);
+                })
+                .map_err(ReadFailure::File)?;
             archived.map_err(ReadFailure::Archive)?;
             parser.flush(&ctx, &mut out);
             let _ = tx.send(Batch {
@@ -451,6 +457,9 @@ fn ingest_file(
         Ok(None)
     })
 }
+
+/// What a file's reader thread gives: lines, bytes and progress lines read.
+type ReadResult = std::result::Result<(u64, u64, u64), ReadFailure>;
 
 /// Why a file's reader thread stopped early.
 enum ReadFailure {
@@ -582,8 +591,7 @@ pub fn bring_up_to_date(
 pub fn say_freshness(command: &str, f: &Freshness) {
     match f {
         Freshness::Ingested(s) => {
-            let total =
-                |f: fn(&SourceSummary) -> u64| -> u64 { s.sources.values().map(f).sum() };
+            let total = |f: fn(&SourceSummary) -> u64| -> u64 { s.sources.values().map(f).sum() };
             eprintln!(
                 "{command}: index brought up to date: {} new lines, {} new events, {} dead-lettered{}",
                 total(|s| s.lines),

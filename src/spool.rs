@@ -281,7 +281,11 @@ pub fn flush(data: &Path, wait: Duration) -> Result<Flushed> {
 /// Whether a writer holds the data directory's index now (tantivy's lock file is held).
 pub fn writer_running(data: &Path) -> bool {
     let lock = data.join("index").join(".tantivy-writer.lock");
-    let Ok(f) = std::fs::OpenOptions::new().read(true).write(true).open(&lock) else {
+    let Ok(f) = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&lock)
+    else {
         return false;
     };
     match f.try_lock() {

@@ -300,7 +300,14 @@ pub fn run(
             || answer
             || spooled;
         if due {
-            crate::commit::commit(&mut writer, &mut archive, &mut dead, &ckpts, opts.zone, &spool)?;
+            crate::commit::commit(
+                &mut writer,
+                &mut archive,
+                &mut dead,
+                &ckpts,
+                opts.zone,
+                &spool,
+            )?;
             if answer {
                 crate::spool::remove_all(&requests)?;
                 requests.clear();

@@ -957,8 +957,8 @@ fn show_prints_the_event_its_raw_line_and_origin() {
 }
 
 /// `vigil --data DATA ingest --format syslog --source auth ARGS` (quick use, no config), which
-/// must succeed; its stderr (the summary).
-fn quick_auth_ingest(data: &Path, args: &[&str]) -> String {
+/// must exit with `code` (0 all read, 1 a file not read); its stderr (the summary).
+fn quick_auth_ingest(data: &Path, args: &[&str], code: i32) -> String {
     let mut all = vec![
         "--data",
         data.to_str().unwrap(),
@@ -971,7 +971,7 @@ fn quick_auth_ingest(data: &Path, args: &[&str]) -> String {
     all.extend_from_slice(args);
     let out = vigil(&all);
     let err = String::from_utf8(out.stderr).unwrap();
-    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert_eq!(out.status.code(), Some(code), "{err}");
     err
 }
 
@@ -986,7 +986,13 @@ fn a_file_that_grew_gives_exactly_its_new_lines() {
     let lines: Vec<&str> = text.lines().collect();
     std::fs::write(&log, lines[..500].join("\n") + "\n").unwrap();
     let data = dir.join("data");
-    let ingest = || quick_auth_ingest(&data, &["--zone", "Asia/Shanghai", log.to_str().unwrap()]);
+    let ingest = || {
+        quick_auth_ingest(
+            &data,
+            &["--zone", "Asia/Shanghai", log.to_str().unwrap()],
+            0,
+        )
+    };
     assert!(ingest().contains("total: 500 new lines, 500 new events"));
     let mut f = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
     std::io::Write::write_all(&mut f, (lines[500..510].join("\n") + "\n").as_bytes()).unwrap();
@@ -1031,9 +1037,9 @@ fn a_file_that_starts_like_another_is_refused_not_mixed_with_it() {
     )
     .unwrap();
     let data = dir.join("data");
-    let ingest = || quick_auth_ingest(&data, &[a.to_str().unwrap(), b.to_str().unwrap()]);
+    let ingest = || quick_auth_ingest(&data, &[a.to_str().unwrap(), b.to_str().unwrap()], 1);
     let refused = format!(
-        "skipped {}: starts with the same line as {}, which was read up to byte ",
+        "not read {}: starts with the same line as {}, which was read up to byte ",
         b.display(),
         a.display()
     );

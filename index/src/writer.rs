@@ -181,10 +181,32 @@ pub struct IndexWriter {
 /// beside it, with its first commit and payload, then renamed into place. A process killed
 /// half-way leaves only the side folder, which the next attempt replaces; `path` is never a
 /// tantivy index without a vigil payload.
+///
+/// Two processes that start on an empty data directory at once (`watch`, and a `backups
+/// verify` beside it) take turns on a lock file beside the index: the second finds the index
+/// the first made.
 fn create(path: &Path, schema: &VigilSchema) -> Result<()> {
     let mut side = path.as_os_str().to_owned();
     side.push(".new");
     let side = PathBuf::from(side);
+    let mut lock_path = path.as_os_str().to_owned();
+    lock_path.push(".create.lock");
+    let lock_path = PathBuf::from(lock_path);
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).at(parent)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).truncate(false).write(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let lock = options.open(&lock_path).at(&lock_path)?;
+    lock.lock().at(&lock_path)?;
+    if has_index(path) {
+        return Ok(());
+    }
     if side.exists() {
         std::fs::remove_dir_all(&side).at(&side)?;
     }
