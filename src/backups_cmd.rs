@@ -62,6 +62,13 @@ pub struct VerifyArgs {
     /// Judge the index as it is, without reading the sources first.
     #[arg(long)]
     pub no_ingest: bool,
+    /// The metrics file's mode, octal (default 0644, so node_exporter can read it; 0640 or 0600
+    /// to narrow).
+    #[arg(long, default_value = "0644", value_parser = parse_mode)]
+    pub prometheus_mode: u32,
+    /// Print nothing on stdout when every job is fine (for cron: mail only on problems).
+    #[arg(long)]
+    pub quiet: bool,
     /// While `vigil watch` holds the index, wait this long for it to commit what its sources
     /// hold (e.g. 60s, 500ms).
     #[arg(long, default_value = "60s", value_parser = crate::spool::parse_wait)]
@@ -188,6 +195,7 @@ pub fn run(config: &Config, data: &Path, args: &VerifyArgs) -> Result<ExitCode> 
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     match args.format {
+        VerifyFormat::Table if args.quiet && results.iter().all(|r| r.ok) => {}
         VerifyFormat::Table => {
             for r in &results {
                 if r.ok {
@@ -225,7 +233,7 @@ pub fn run(config: &Config, data: &Path, args: &VerifyArgs) -> Result<ExitCode> 
     }
     out.flush().context("cannot write to stdout")?;
     if let Some(p) = &args.prometheus {
-        write_prometheus(p, &results, clock)?;
+        write_prometheus(p, &results, clock, args.prometheus_mode)?;
     }
     match record(data, &results, until, args.wait) {
         Ok(crate::spool::Delivery::Committed | crate::spool::Delivery::ByWriter) => {}
@@ -423,22 +431,25 @@ fn verify_job(
 }
 
 /// node_exporter textfile metrics, written to a temporary file and renamed into place.
-fn write_prometheus(path: &Path, results: &[JobResult], clock: DateTime<Utc>) -> Result<()> {
+fn write_prometheus(
+    path: &Path,
+    results: &[JobResult],
+    clock: DateTime<Utc>,
+    mode: u32,
+) -> Result<()> {
     let mut text = String::new();
     let label = |s: &str| {
         s.replace('\\', "\\\\")
             .replace('"', "\\\"")
             .replace('\n', "\\n")
     };
-    text.push_str("# HELP vigil_backup_last_success_timestamp_seconds When the job's last successful run finished.\n# TYPE vigil_backup_last_success_timestamp_seconds gauge\n");
+    text.push_str("# HELP vigil_backup_last_success_timestamp_seconds When the job's newest successful run vigil knows finished, however old; 0 when none is known.\n# TYPE vigil_backup_last_success_timestamp_seconds gauge\n");
     for r in results {
-        if let Some(t) = r.last_success {
-            text.push_str(&format!(
-                "vigil_backup_last_success_timestamp_seconds{{job=\"{}\"}} {}\n",
-                label(&r.job),
-                t.timestamp()
-            ));
-        }
+        text.push_str(&format!(
+            "vigil_backup_last_success_timestamp_seconds{{job=\"{}\"}} {}\n",
+            label(&r.job),
+            r.last_success.map_or(0, |t| t.timestamp())
+        ));
     }
     text.push_str("# HELP vigil_backup_run_ok 1 when every expected run of the window is ok (or not due yet), else 0.\n# TYPE vigil_backup_run_ok gauge\n");
     for r in results {
@@ -507,6 +518,12 @@ fn write_prometheus(path: &Path, results: &[JobResult], clock: DateTime<Utc>) ->
             .with_context(|| format!("cannot write {}", tmp.display()))?;
         f.sync_all()
             .with_context(|| format!("cannot write {}", tmp.display()))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            f.set_permissions(std::fs::Permissions::from_mode(mode))
+                .with_context(|| format!("cannot set the mode of {}", tmp.display()))?;
+        }
     }
     std::fs::rename(&tmp, path)
         .with_context(|| format!("cannot move {} to {}", tmp.display(), path.display()))?;
@@ -581,4 +598,16 @@ fn record(
     }
     // Through the spool: while `vigil watch` holds the index it takes them in.
     crate::spool::deliver(data, "backups-verify", &events, wait)
+}
+
+/// `--prometheus-mode`: an octal file mode that lets no one but the owner write.
+fn parse_mode(s: &str) -> Result<u32, String> {
+    let m = u32::from_str_radix(s.trim_start_matches("0o"), 8)
+        .map_err(|_| format!("{s:?}: write an octal mode such as 0644 or 0640"))?;
+    if m > 0o777 || m & 0o022 != 0 || m & 0o600 != 0o600 {
+        return Err(format!(
+            "{s:?}: the owner must read and write the file and no one else write it (such as 0644, 0640 or 0600)"
+        ));
+    }
+    Ok(m)
 }

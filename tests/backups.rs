@@ -221,6 +221,44 @@ fn artefacts_are_hashed_against_their_manifest_and_a_flipped_byte_is_named() {
     ] {
         assert!(metrics.contains(line), "{line} in {metrics}");
     }
+    // node_exporter, another user, can read it.
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&prom).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o644);
+    // Quiet when all is well; narrowed on request.
+    let (code, out, err) = verify(
+        &s,
+        &[
+            "--no-ingest",
+            "--quiet",
+            "--prometheus",
+            prom.to_str().unwrap(),
+            "--prometheus-mode",
+            "0640",
+        ],
+    );
+    assert_eq!((code, out.as_str(), err.as_str()), (Some(0), "", ""));
+    let mode = std::fs::metadata(&prom).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o640);
+    // The newest success is kept however old: a window after it still carries it.
+    let (_, _, err) = verify(
+        &s,
+        &[
+            "--no-ingest",
+            "--date",
+            "2026-11-25",
+            "--prometheus",
+            prom.to_str().unwrap(),
+        ],
+    );
+    let metrics = std::fs::read_to_string(&prom).unwrap();
+    assert!(
+        metrics.contains("vigil_backup_last_success_timestamp_seconds{job=\"db\"} 1795111390\n"),
+        "{metrics}{err}"
+    );
+    let (code, _, err) = verify(&s, &["--no-ingest", "--prometheus-mode", "0666"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("no one else write it"), "{err}");
     // One byte flipped in last night's dump.
     let dump = s.artefacts.join("db-20261120.dump");
     let mut bytes = std::fs::read(&dump).unwrap();
