@@ -166,8 +166,14 @@ vendor_li,李工,信息中心,outsourced,active,2026-05-20
 
 /// Writes the config and the registers into `dir`; returns the files written.
 pub fn write(dir: &Path, force: bool) -> Result<Vec<PathBuf>> {
+    let (zone, how) = machine_zone(std::env::var("TZ").ok().as_deref(), Path::new("/"));
+    let config = CONFIG.replacen(
+        "display_zone = \"Asia/Shanghai\"",
+        &format!("display_zone = \"{zone}\"    # {how}"),
+        1,
+    );
     let files = [
-        (dir.join("vigil.toml"), CONFIG),
+        (dir.join("vigil.toml"), config.as_str()),
         (dir.join("registers/approvals.csv"), APPROVALS),
         (dir.join("registers/accounts.csv"), ACCOUNTS),
     ];
@@ -189,10 +195,67 @@ pub fn write(dir: &Path, force: bool) -> Result<Vec<PathBuf>> {
     Ok(written)
 }
 
+/// This machine's zone, and where it was found: `TZ` (an IANA name, `:` first allowed), else
+/// `etc/timezone` under `root`, else the `etc/localtime` link's target after `zoneinfo/`, else
+/// UTC. vigil reads local times of logs in it, so it must be the zone the logs are written in.
+pub fn machine_zone(tz: Option<&str>, root: &Path) -> (String, String) {
+    let known = |z: &str| z.parse::<chrono_tz::Tz>().is_ok();
+    if let Some(t) = tz.map(|t| t.trim_start_matches(':').trim())
+        && known(t)
+    {
+        return (t.to_string(), "this machine's zone, from $TZ".into());
+    }
+    if let Ok(t) = std::fs::read_to_string(root.join("etc/timezone")) {
+        let t = t.trim();
+        if known(t) {
+            return (
+                t.to_string(),
+                "this machine's zone, from /etc/timezone".into(),
+            );
+        }
+    }
+    if let Ok(target) = std::fs::read_link(root.join("etc/localtime")) {
+        let target = target.to_string_lossy().into_owned();
+        if let Some((_, z)) = target.split_once("zoneinfo/")
+            && known(z)
+        {
+            return (
+                z.to_string(),
+                "this machine's zone, from /etc/localtime".into(),
+            );
+        }
+    }
+    (
+        "UTC".into(),
+        "this machine's zone could not be told ($TZ, /etc/timezone, /etc/localtime): set it".into(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::config::Config;
+
+    #[test]
+    fn the_machine_zone_is_found_where_the_system_keeps_it() {
+        let root = tempfile::tempdir().unwrap();
+        let r = root.path();
+        assert_eq!(machine_zone(Some("UTC"), r).0, "UTC");
+        assert_eq!(machine_zone(Some(":Europe/Berlin"), r).0, "Europe/Berlin");
+        let (z, how) = machine_zone(Some("Mars/Olympus"), r);
+        assert_eq!(z, "UTC");
+        assert!(how.contains("could not be told"), "{how}");
+        std::fs::create_dir(r.join("etc")).unwrap();
+        std::os::unix::fs::symlink(
+            "/usr/share/zoneinfo/America/New_York",
+            r.join("etc/localtime"),
+        )
+        .unwrap();
+        assert_eq!(machine_zone(None, r).0, "America/New_York");
+        std::fs::write(r.join("etc/timezone"), "Asia/Shanghai\n").unwrap();
+        assert_eq!(machine_zone(None, r).0, "Asia/Shanghai");
+        assert_eq!(machine_zone(Some("UTC"), r).0, "UTC");
+    }
 
     #[test]
     fn the_written_config_loads() {

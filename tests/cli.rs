@@ -1096,3 +1096,20 @@ fn a_missing_or_corrupt_index_is_one_line_and_exit_2() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn init_on_a_machine_set_to_utc_writes_utc() {
+    let dir = tempfile_dir().join("site-utc");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .args(["init", dir.to_str().unwrap()])
+        .env("TZ", "UTC")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = std::fs::read_to_string(dir.join("vigil.toml")).unwrap();
+    assert!(
+        text.contains("\ndisplay_zone = \"UTC\"    # this machine's zone, from $TZ\n"),
+        "{text}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
