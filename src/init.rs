@@ -200,6 +200,24 @@ pub fn write(dir: &Path, force: bool) -> Result<Vec<PathBuf>> {
 /// UTC. vigil reads local times of logs in it, so it must be the zone the logs are written in.
 pub fn machine_zone(tz: Option<&str>, root: &Path) -> (String, String) {
     let known = |z: &str| z.parse::<chrono_tz::Tz>().is_ok();
+    let (zone, how) = find_zone(tz, root, known);
+    // Debian's UTC machine links /etc/localtime to Etc/UTC: the same zone, written as UTC.
+    let utc = [
+        "Etc/UTC",
+        "Etc/UCT",
+        "UCT",
+        "Etc/Universal",
+        "Universal",
+        "Etc/Zulu",
+        "Zulu",
+    ];
+    if utc.contains(&zone.as_str()) {
+        return ("UTC".into(), how);
+    }
+    (zone, how)
+}
+
+fn find_zone(tz: Option<&str>, root: &Path, known: impl Fn(&str) -> bool) -> (String, String) {
     if let Some(t) = tz.map(|t| t.trim_start_matches(':').trim())
         && known(t)
     {
@@ -255,6 +273,9 @@ mod tests {
         std::fs::write(r.join("etc/timezone"), "Asia/Shanghai\n").unwrap();
         assert_eq!(machine_zone(None, r).0, "Asia/Shanghai");
         assert_eq!(machine_zone(Some("UTC"), r).0, "UTC");
+        // Debian's UTC.
+        std::fs::write(r.join("etc/timezone"), "Etc/UTC\n").unwrap();
+        assert_eq!(machine_zone(None, r).0, "UTC");
     }
 
     #[test]
