@@ -14,6 +14,7 @@
 //! | [`config`] | `vigil.toml`: sources, the site's formats, data directory, display zone |
 //! | [`init`] | `vigil init`: a commented config and example registers |
 //! | [`ingest`] | `vigil ingest`: files into the index from their checkpoints, rejects to the dead letter |
+//! | [`metrics`] | `watch --metrics`: the watcher's counters as Prometheus text over HTTP |
 //! | [`report_cmd`] | `vigil report`: the monthly IT-meeting report, Markdown (zh, en) or JSON |
 //! | [`sanitize`] | log text made safe for a terminal (control sequences stripped) |
 //! | [`read`] | reading a log file (plain or gzip) into parser lines, with its fingerprint |
@@ -33,6 +34,7 @@ pub mod deadletter;
 pub mod exit;
 pub mod ingest;
 pub mod init;
+pub mod metrics;
 pub mod parse_cmd;
 pub mod policy_config;
 pub mod read;

@@ -60,6 +60,10 @@ enum Command {
         /// How long a file must be unchanged before its unterminated last line is taken.
         #[arg(long, default_value = "5s", value_parser = vigil::spool::parse_wait)]
         quiet: std::time::Duration,
+        /// Serve the watcher's counters as Prometheus text on http://ADDR/metrics (such as
+        /// 127.0.0.1:9464; keep it on a local address).
+        #[arg(long, value_name = "ADDR")]
+        metrics: Option<String>,
     },
     /// The evidence archive: `verify` recomputes the hash chain, `head` prints its head hash.
     Archive {
@@ -306,6 +310,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             commit_every,
             poll_every,
             quiet,
+            ref metrics,
         } => {
             let config = config()?;
             let data = data_dir(config.as_ref().map(|c| &c.data_dir));
@@ -345,11 +350,21 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     options,
                 }]
             };
+            let metrics = match metrics {
+                Some(addr) => {
+                    let m = std::sync::Arc::new(vigil::metrics::Metrics::default());
+                    let bound = vigil::metrics::serve(addr, m.clone())?;
+                    eprintln!("watch: metrics on http://{bound}/metrics");
+                    Some(m)
+                }
+                None => None,
+            };
             let opts = vigil::watch::Options {
                 commit_every,
                 poll_every,
                 quiet,
                 zone: display,
+                metrics,
                 ..Default::default()
             };
             let summary = vigil::watch::serve(&data, sources, opts)?;

@@ -50,7 +50,7 @@ pub struct Watched {
 }
 
 /// How the watcher paces itself.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Options {
     /// New lines are committed (searchable) at most this long after they are read.
     pub commit_every: Duration,
@@ -63,6 +63,8 @@ pub struct Options {
     pub max_uncommitted: u64,
     /// The zone whose calendar days seal archive segments.
     pub zone: Tz,
+    /// Counters for `--metrics`, updated as the loop goes.
+    pub metrics: Option<Arc<crate::metrics::Metrics>>,
 }
 
 impl Default for Options {
@@ -73,6 +75,7 @@ impl Default for Options {
             quiet: Duration::from_secs(5),
             max_uncommitted: 50_000,
             zone: chrono_tz::Asia::Shanghai,
+            metrics: None,
         }
     }
 }
@@ -157,6 +160,7 @@ pub fn run(
         // Spooled events are committed at once: their sender waits for them.
         let spooled = spool.has_events().unwrap_or(false);
         for (si, src) in sources.iter().enumerate() {
+            let lines_before = summary.lines;
             let committed = |id: u64| {
                 ckpts.get(FileId(id)).map(|c| {
                     (
@@ -220,6 +224,13 @@ pub fn run(
             });
             if let Some(e) = failure {
                 return Err(e);
+            }
+            if let Some(m) = &opts.metrics {
+                let newest = out
+                    .iter()
+                    .filter_map(|o| o.as_ref().ok().map(|e| e.ts.timestamp()))
+                    .max();
+                m.source(&src.source, summary.lines - lines_before, newest);
             }
             uncommitted += index(&mut writer, &mut dead, &src.source, &mut out, &mut summary)?;
             more |= report.more;
@@ -313,6 +324,10 @@ pub fn run(
                 requests.clear();
             }
             summary.commits += 1;
+            if let Some(m) = &opts.metrics {
+                m.last_commit
+                    .store(Utc::now().timestamp(), std::sync::atomic::Ordering::Relaxed);
+            }
             uncommitted = 0;
             dirty_since = None;
             if status {
@@ -321,6 +336,18 @@ pub fn run(
                     summary.lines, summary.events, summary.dead, summary.commits
                 );
             }
+        }
+        if let Some(m) = &opts.metrics {
+            use std::sync::atomic::Ordering::Relaxed;
+            m.lines.store(summary.lines, Relaxed);
+            m.events.store(summary.events, Relaxed);
+            m.dead.store(summary.dead, Relaxed);
+            m.commits.store(summary.commits, Relaxed);
+            let since = dirty_since.map_or(0, |t| {
+                Utc::now().timestamp()
+                    - i64::try_from(now.saturating_duration_since(t).as_secs()).unwrap_or(0)
+            });
+            m.dirty_since.store(since, Relaxed);
         }
         if stopping {
             break;

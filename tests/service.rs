@@ -356,3 +356,85 @@ role = "operation"
     assert!(err.contains("total: 0 new lines, 0 new events"), "{err}");
     assert_eq!(count(dir, "*"), 8);
 }
+
+/// `GET path` on `addr`: the response, head and body.
+fn http_get(addr: &str, path: &str) -> String {
+    use std::io::Read;
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    write!(s, "GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out
+}
+
+#[test]
+fn watch_serves_its_counters_on_metrics() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    fs::create_dir(dir.join("logs")).unwrap();
+    fs::write(
+        dir.join("vigil.toml"),
+        "data_dir = \"data\"\ndisplay_zone = \"UTC\"\n\n[[sources]]\nname = \"live\"\npaths = [\"logs/app.log\"]\nformat = \"syslog\"\nhost = \"web9\"\nrole = \"login\"\n",
+    )
+    .unwrap();
+    let lines: Vec<String> = (0..40).map(login).collect();
+    fs::write(
+        dir.join("logs/app.log"),
+        lines.join("\n") + "\nnot a syslog line\n",
+    )
+    .unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let mut watch = Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .args([
+            "--config",
+            "vigil.toml",
+            "watch",
+            "--commit-every",
+            "100ms",
+            "--poll-every",
+            "100ms",
+            "--metrics",
+            &addr,
+        ])
+        .current_dir(dir)
+        .env_clear()
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut got = String::new();
+    while Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+        if std::net::TcpStream::connect(&addr).is_err() {
+            continue;
+        }
+        got = http_get(&addr, "/metrics");
+        if got.contains("vigil_watch_commits_total 1")
+            || got.contains("vigil_watch_events_total 41")
+        {
+            break;
+        }
+    }
+    assert!(got.starts_with("HTTP/1.1 200 OK\r\n"), "{got}");
+    for line in [
+        "\nvigil_watch_lines_total 41\n",
+        "\nvigil_watch_events_total 40\n",
+        "\nvigil_watch_dead_letters_total 1\n",
+        "\nvigil_watch_source_lines_total{source=\"live\"} 41\n",
+    ] {
+        assert!(got.contains(line), "no {line:?} in {got}");
+    }
+    assert!(got.contains("\nvigil_watch_source_last_event_timestamp_seconds{source=\"live\"} "));
+    assert!(http_get(&addr, "/").starts_with("HTTP/1.1 404 Not Found\r\n"));
+    Command::new("kill")
+        .args(["-INT", &watch.id().to_string()])
+        .status()
+        .unwrap();
+    assert_eq!(watch.wait().unwrap().code(), Some(0));
+}
