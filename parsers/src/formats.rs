@@ -58,6 +58,7 @@ pub fn build(name: &str, opts: &Options) -> Result<Box<dyn crate::Parser>, Build
     };
     Ok(match name {
         "syslog" => Box::new(syslog::SyslogParser::new()),
+        "journald" => Box::new(crate::journald::JournaldParser::new()),
         "auditd" => Box::new(auditd::AuditdParser::new()),
         "postgres" => {
             Box::new(postgres::PostgresParser::new(opts.pg_prefix.as_deref()).map_err(prefix_err)?)

@@ -33,6 +33,7 @@ pub mod context;
 pub mod error;
 pub mod event;
 pub mod formats;
+pub mod journald;
 pub mod json;
 pub mod line;
 pub mod mysql;

@@ -133,6 +133,20 @@ fn build(env: &Envelope<'_>, text: &str, line: &RawLine<'_>, ctx: &ParseContext)
     ev
 }
 
+/// Reads a message `msg` written by program `app` (as a syslog tag such as `sshd` or
+/// `sshd(pam_unix)`) into `ev`, as a syslog line's message is read: the program's reader sets the
+/// action, actor, address and outcome, and a quoted ticket is found. For the journal, whose
+/// entries carry the same messages in fields.
+pub(crate) fn read_message(app: &str, msg: &str, ctx: &ParseContext, ev: &mut Event) {
+    let (program, sub) = split_program(app);
+    if !program.is_empty() {
+        ev.field("program", program);
+    }
+    let body = strip_repeated(trim_blanks(msg), ev);
+    dispatch(program, sub, body, ev);
+    ev.ticket = ctx.find_ticket(msg);
+}
+
 /// RFC 5424 structured data as a JSON object of objects.
 fn structured(env: &Envelope<'_>) -> Value {
     let mut sd = Map::new();
@@ -155,8 +169,9 @@ fn structured(env: &Envelope<'_>) -> Value {
     Value::Object(sd)
 }
 
-/// `su(pam_unix)` is `su` with the sub-part `pam_unix`.
-fn split_program(app: &str) -> (&str, Option<&str>) {
+/// `su(pam_unix)` is `su` with the sub-part `pam_unix`. Shared with the `journald` format, whose
+/// `SYSLOG_IDENTIFIER` is the same tag.
+pub(crate) fn split_program(app: &str) -> (&str, Option<&str>) {
     match split_once_byte(app, b'(') {
         Some((prog, rest)) if !prog.is_empty() => {
             let inner = rest.strip_suffix(')').unwrap_or(rest);
@@ -190,7 +205,10 @@ fn strip_repeated<'a>(msg: &'a str, ev: &mut Event) -> &'a str {
     msg
 }
 
-fn dispatch(program: &str, sub: Option<&str>, msg: &str, ev: &mut Event) {
+/// Hands `msg` to the reader of `program` (with its `(sub)` part, see [`split_program`]): the
+/// table of the module comment. Shared with the `journald` format, whose `MESSAGE` is the same
+/// text a syslog line carries after its tag.
+pub(crate) fn dispatch(program: &str, sub: Option<&str>, msg: &str, ev: &mut Event) {
     if let Some(module) = sub
         && module.starts_with("pam_")
     {
