@@ -118,7 +118,7 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
         /// The format: auto (sniff each file), or one of syslog, auditd, postgres, postgres_syslog,
-        /// postgres_csv, mariadb_audit, mysql_general, json, restic, borg.
+        /// postgres_csv, mariadb_audit, mysql_general, journald, json, restic, borg.
         #[arg(long, default_value = "auto")]
         format: String,
         /// The zone the logs write local times in (an IANA name such as Asia/Shanghai or UTC).

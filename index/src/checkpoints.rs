@@ -3,7 +3,9 @@
 //! They travel in the tantivy commit payload (see [`crate::IndexWriter::commit`]), so the index
 //! and the positions always move together: after a crash, reading resumes exactly after the last
 //! committed event. The payload is a small JSON document:
-//! `{"vigil_index": <schema version>, "checkpoints": {"version": "1", "files": {...}}}`.
+//! `{"vigil_index": <schema version>, "checkpoints": {"version": "1", "files": {...}}}`, with
+//! `"journals": {...}` beside `files` once a journal source has been read (a payload without it
+//! reads as one with none, and one without journal sources is written without it).
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -55,14 +57,26 @@ pub struct FileCheckpoint {
     pub tail: Option<u64>,
 }
 
-/// The positions of every file, by file id. Versioned, so that a later layout can still read
-/// this one.
+/// How far a systemd journal source has been read: the journal's own position of the last entry
+/// indexed, which `journalctl --after-cursor` resumes after.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JournalCheckpoint {
+    /// What the source reads (informative): `journal`, `journal:DIR` or `journal:FILE,...`.
+    pub journal: String,
+    /// The `__CURSOR` of the last entry indexed.
+    pub cursor: String,
+}
+
+/// The positions of every file, by file id, and of every journal source, by source name.
+/// Versioned, so that a later layout can still read this one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "version")]
 pub enum Checkpoints {
     #[serde(rename = "1")]
     V1 {
         files: BTreeMap<FileId, FileCheckpoint>,
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        journals: BTreeMap<String, JournalCheckpoint>,
     },
 }
 
@@ -70,6 +84,7 @@ impl Default for Checkpoints {
     fn default() -> Checkpoints {
         Checkpoints::V1 {
             files: BTreeMap::new(),
+            journals: BTreeMap::new(),
         }
     }
 }
@@ -82,7 +97,7 @@ impl Checkpoints {
     /// Every file's position.
     pub fn files(&self) -> &BTreeMap<FileId, FileCheckpoint> {
         match self {
-            Checkpoints::V1 { files } => files,
+            Checkpoints::V1 { files, .. } => files,
         }
     }
 
@@ -93,7 +108,7 @@ impl Checkpoints {
     /// Sets the position of file `id`.
     pub fn set(&mut self, id: FileId, checkpoint: FileCheckpoint) {
         match self {
-            Checkpoints::V1 { files } => {
+            Checkpoints::V1 { files, .. } => {
                 files.insert(id, checkpoint);
             }
         }
@@ -102,12 +117,33 @@ impl Checkpoints {
     /// Forgets file `id` (gone for good).
     pub fn remove(&mut self, id: FileId) -> Option<FileCheckpoint> {
         match self {
-            Checkpoints::V1 { files } => files.remove(&id),
+            Checkpoints::V1 { files, .. } => files.remove(&id),
+        }
+    }
+
+    /// Every journal source's position, by source name.
+    pub fn journals(&self) -> &BTreeMap<String, JournalCheckpoint> {
+        match self {
+            Checkpoints::V1 { journals, .. } => journals,
+        }
+    }
+
+    /// The position of the journal source `source`.
+    pub fn journal(&self, source: &str) -> Option<&JournalCheckpoint> {
+        self.journals().get(source)
+    }
+
+    /// Sets the position of the journal source `source`.
+    pub fn set_journal(&mut self, source: &str, checkpoint: JournalCheckpoint) {
+        match self {
+            Checkpoints::V1 { journals, .. } => {
+                journals.insert(source.to_string(), checkpoint);
+            }
         }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.files().is_empty()
+        self.files().is_empty() && self.journals().is_empty()
     }
 }
 
@@ -155,5 +191,35 @@ mod tests {
         assert_eq!(back, p);
         let bad = serde_json::json!({"version": "1", "files": {"xyz": {"path": "", "offset": 0, "line": 1}}});
         assert!(serde_json::from_value::<Checkpoints>(bad).is_err());
+    }
+
+    #[test]
+    fn journal_cursors_ride_beside_the_files() {
+        let mut c = Checkpoints::new();
+        let cursor = "s=59fd6ac07ad847f2afe1c63d0258d12d;i=8;b=0f5b6b8a1c2d4e3f9a8b7c6d5e4f3a2b;m=1f40;t=66188e45cd6c0;x=4ce2362ceed8cbca";
+        c.set_journal(
+            "journal",
+            JournalCheckpoint {
+                journal: "journal:/var/log/journal".into(),
+                cursor: cursor.into(),
+            },
+        );
+        assert!(!c.is_empty() && c.files().is_empty());
+        let json = serde_json::to_value(&c).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"version": "1", "files": {}, "journals": {"journal": {
+                "journal": "journal:/var/log/journal", "cursor": cursor}}})
+        );
+        let back: Checkpoints = serde_json::from_value(json).unwrap();
+        assert_eq!(
+            back.journal("journal").map(|j| j.cursor.as_str()),
+            Some(cursor)
+        );
+        // A payload written before journal sources existed reads as one without any.
+        let old: Checkpoints =
+            serde_json::from_value(serde_json::json!({"version": "1", "files": {}})).unwrap();
+        assert_eq!(old, Checkpoints::new());
+        assert!(old.journals().is_empty());
     }
 }

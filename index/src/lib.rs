@@ -35,7 +35,7 @@ pub mod tails;
 pub mod tokenizer;
 pub mod writer;
 
-pub use checkpoints::{Checkpoints, FileCheckpoint, FileId};
+pub use checkpoints::{Checkpoints, FileCheckpoint, FileId, JournalCheckpoint};
 pub use error::{Error, Result};
 pub use reader::Searcher;
 pub use schema::{SCHEMA_VERSION, VigilSchema};

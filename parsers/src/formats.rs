@@ -9,6 +9,7 @@
 //! | `postgres_csv` | PostgreSQL csvlog |
 //! | `mariadb_audit` | MariaDB server_audit plugin lines |
 //! | `mysql_general` | the MySQL general query log (5.0 tab format and 5.7+ ISO times) |
+//! | `journald` | systemd journal entries as `journalctl -o json` writes them, messages read as syslog's |
 //! | `json` | JSON lines with a field mapping (the archive application's audit log) |
 //! | `restic` | restic `backup --json` output (and its plain-text summary) |
 //! | `borg` | borg `--log-json` lines and `--json` documents |
@@ -23,6 +24,7 @@ pub const BUILTIN: &[&str] = &[
     "postgres_csv",
     "mariadb_audit",
     "mysql_general",
+    "journald",
     "json",
     "restic",
     "borg",
@@ -155,6 +157,9 @@ fn sniff_line(l: &str) -> Option<&'static str> {
         return Some("auditd");
     }
     if b.first() == Some(&b'{') && b.last() == Some(&b'}') {
+        if l.contains("\"__REALTIME_TIMESTAMP\"") {
+            return Some("journald");
+        }
         if l.contains("\"message_type\"") {
             return Some("restic");
         }
@@ -368,6 +373,10 @@ mod tests {
             (
                 "{\"ts\":\"2026-11-03T09:15:02+08:00\",\"user\":\"zhangsan\"}",
                 Sniffed::Format("json"),
+            ),
+            (
+                "{\"MESSAGE\":\"Started Session 3.\",\"__CURSOR\":\"s=59fd;i=1\",\"__REALTIME_TIMESTAMP\":\"1796090400123456\"}",
+                Sniffed::Format("journald"),
             ),
             (
                 "{\"message_type\":\"summary\",\"files_new\":213}",

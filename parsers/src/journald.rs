@@ -171,38 +171,162 @@ pub fn parse_line(line: &RawLine<'_>, ctx: &ParseContext) -> Output {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::event::Outcome;
 
     fn ctx() -> ParseContext {
         ParseContext::new(
             "journal",
             "fallback-host",
             chrono_tz::Asia::Shanghai,
-            DateTime::UNIX_EPOCH,
+            Utc::now(),
         )
     }
 
-    fn line(json: &str) -> RawLine<'_> {
-        RawLine {
+    #[allow(clippy::result_large_err)] // `Output` is the crate's shared result type.
+    fn parse(json: &str) -> Output {
+        let line = RawLine {
             bytes: json.as_bytes(),
-            path: "journal:/var/log/journal",
+            path: "journald:journal",
             file_id: 0x1234,
             offset: 7,
             line: 7,
-        }
+        };
+        parse_line(&line, &ctx())
     }
 
-    fn parse(json: &str) -> Output {
-        let mut out = Vec::new();
-        JournaldParser::new().feed(&line(json), &ctx(), &mut out);
-        assert_eq!(out.len(), 1, "{json}");
-        out.remove(0)
+    /// line, ts, host, action, outcome, actor, src_ip, program, pid.
+    type Row<'a> = (
+        &'a str,
+        &'a str,
+        &'a str,
+        &'a str,
+        Outcome,
+        Option<&'a str>,
+        Option<&'a str>,
+        &'a str,
+        u64,
+    );
+
+    /// Real entries as `journalctl -o json` writes them (the cursor cut short), and the event
+    /// each gives: (line, ts, host, action, outcome, actor, src_ip, program, pid).
+    #[test]
+    fn journal_entries_give_the_events_their_messages_say() {
+        let table: &[Row] = &[
+            (
+                r#"{"_PID":"4321","_HOSTNAME":"arch-web01","PRIORITY":"6","SYSLOG_IDENTIFIER":"sshd","SYSLOG_FACILITY":"10","__REALTIME_TIMESTAMP":"1767232800123456","__CURSOR":"s=291f;i=1","MESSAGE":"Accepted password for zhangsan from 10.1.2.3 port 50022 ssh2","_SYSTEMD_UNIT":"ssh.service"}"#,
+                "2026-01-01T02:00:00.123456Z",
+                "arch-web01",
+                "login.success",
+                Outcome::Success,
+                Some("zhangsan"),
+                Some("10.1.2.3"),
+                "sshd",
+                4321,
+            ),
+            (
+                r#"{"_HOSTNAME":"arch-web01","SYSLOG_IDENTIFIER":"sshd-session","_PID":"901","__REALTIME_TIMESTAMP":"1767232802000001","MESSAGE":"Failed password for invalid user admin from 203.0.113.9 port 4711 ssh2"}"#,
+                "2026-01-01T02:00:02.000001Z",
+                "arch-web01",
+                "login.failure",
+                Outcome::Failure,
+                Some("admin"),
+                Some("203.0.113.9"),
+                "sshd-session",
+                901,
+            ),
+            (
+                r#"{"MESSAGE":"zhangsan : TTY=pts/0 ; PWD=/home/zhangsan ; USER=root ; COMMAND=/usr/bin/systemctl restart nginx","SYSLOG_IDENTIFIER":"sudo","__REALTIME_TIMESTAMP":"1767232801000001","_PID":"4400","_HOSTNAME":"arch-web01"}"#,
+                "2026-01-01T02:00:01.000001Z",
+                "arch-web01",
+                "sudo.command",
+                Outcome::Success,
+                Some("zhangsan"),
+                None,
+                "sudo",
+                4400,
+            ),
+            (
+                r#"{"MESSAGE":"new user: name=wangwu, UID=1005, GID=1005, home=/home/wangwu, shell=/bin/bash, from=/dev/pts/0","SYSLOG_IDENTIFIER":"useradd","__REALTIME_TIMESTAMP":"1767232803000000","_PID":"5000","_HOSTNAME":"arch-db01"}"#,
+                "2026-01-01T02:00:03Z",
+                "arch-db01",
+                "account.create",
+                Outcome::Success,
+                None,
+                None,
+                "useradd",
+                5000,
+            ),
+        ];
+        for (json, ts, host, action, outcome, actor, ip, program, pid) in table {
+            let e = parse(json).unwrap();
+            assert_eq!(
+                e.ts.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+                *ts
+            );
+            assert_eq!(&*e.host, *host, "{json}");
+            assert_eq!(e.action, *action, "{json}");
+            assert_eq!(e.outcome, *outcome, "{json}");
+            assert_eq!(e.actor.as_deref(), *actor, "{json}");
+            assert_eq!(e.src_ip.as_deref(), *ip, "{json}");
+            assert_eq!(
+                e.fields.get("program").map(|v| v.to_string()),
+                Some(format!("{program:?}"))
+            );
+            assert_eq!(
+                e.fields.get("pid").map(|v| v.to_string()),
+                Some(pid.to_string())
+            );
+            assert_eq!(e.format, FORMAT);
+            assert_eq!(e.id.as_str(), Event::make_id(0x1234, 7).as_str());
+        }
+        let e = parse(table[0].0).unwrap();
+        assert_eq!(
+            e.fields.get("severity").map(|v| v.to_string()),
+            Some("\"info\"".into())
+        );
+        assert_eq!(
+            e.fields.get("facility").map(|v| v.to_string()),
+            Some("\"authpriv\"".into())
+        );
+        assert_eq!(
+            e.fields.get("unit").map(|v| v.to_string()),
+            Some("\"ssh.service\"".into())
+        );
+        assert_eq!(
+            e.message,
+            "Accepted password for zhangsan from 10.1.2.3 port 50022 ssh2"
+        );
     }
 
     #[test]
-    fn dump() {
-        for l in std::fs::read_to_string("/tmp/jt/t.jsonl").unwrap().lines() {
-            println!("{}", serde_json::to_string(&parse(l).unwrap()).unwrap());
+    fn byte_arrays_and_repeated_fields_are_text() {
+        // "bad \xff\xfe bytes" and a field given twice.
+        let e = parse(r#"{"__REALTIME_TIMESTAMP":"1767232950000000","_HOSTNAME":"h","SYSLOG_IDENTIFIER":"app","MESSAGE":[98,97,100,32,255,254,32,98,121,116,101,115]}"#).unwrap();
+        assert_eq!(e.message, "bad \u{fffd}\u{fffd} bytes");
+        assert!(e.flags.contains(&Flag::InvalidUtf8));
+        let e = parse(
+            r#"{"__REALTIME_TIMESTAMP":"1767232951000000","MESSAGE":["line one","second value"]}"#,
+        )
+        .unwrap();
+        assert_eq!(e.message, "line one\nsecond value");
+        assert_eq!(&*e.host, "fallback-host");
+        assert_eq!(e.action, "system.message");
+    }
+
+    #[test]
+    fn lines_that_are_not_entries_are_rejected() {
+        for (json, why) in [
+            ("not json", "invalid JSON"),
+            ("[1,2]", "not a journald line"),
+            (r#"{"MESSAGE":"x"}"#, "expected __REALTIME_TIMESTAMP"),
+            (r#"{"__REALTIME_TIMESTAMP":"1"}"#, "expected MESSAGE"),
+            (
+                r#"{"__REALTIME_TIMESTAMP":"soon","MESSAGE":"x"}"#,
+                "bad timestamp",
+            ),
+        ] {
+            let r = parse(json).unwrap_err();
+            assert!(r.error.to_string().contains(why), "{json}: {}", r.error);
         }
     }
 }

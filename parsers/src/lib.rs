@@ -17,6 +17,7 @@
 //! | [`auditd`] | Linux audit records, joined per serial |
 //! | [`postgres`] | PostgreSQL stderr, syslog and csvlog, with pgaudit |
 //! | [`mysql`] | MariaDB server_audit and the MySQL general query log |
+//! | [`journald`] | systemd journal entries (`journalctl -o json`), their messages read as syslog's |
 //! | [`json`] | JSON lines with a field mapping |
 //! | [`backup`] | restic and borg JSON output |
 //! | [`regex_format`] | formats defined in the config by a regular expression |
