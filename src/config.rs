@@ -83,8 +83,19 @@ struct ConfigFile {
 struct SourceFile {
     /// The source's name, unique: events carry it in `source`.
     name: Spanned<String>,
-    /// Files or glob patterns (`/var/log/auth.log*`), relative to the config's folder.
-    paths: Spanned<Vec<String>>,
+    /// Files or glob patterns (`/var/log/auth.log*`), relative to the config's folder; none for
+    /// a `journald` source.
+    #[serde(default)]
+    paths: Option<Spanned<Vec<String>>>,
+    /// A `journald` source's journal files (default: `journal_dir`, else the machine's journal).
+    #[serde(default)]
+    journal_files: Option<Spanned<Vec<String>>>,
+    /// A `journald` source's journal directory.
+    #[serde(default)]
+    journal_dir: Option<Spanned<String>>,
+    /// journalctl matches (`_SYSTEMD_UNIT=ssh.service`) a `journald` source's entries must meet.
+    #[serde(default)]
+    journal_matches: Option<Spanned<Vec<String>>>,
     /// A built-in format, a `[[formats]]` name, or `auto` (default).
     #[serde(default)]
     format: Option<Spanned<String>>,
@@ -138,6 +149,8 @@ pub struct Source {
     pub role: Role,
     pub encoding: Encoding,
     pub options: Options,
+    /// Where a `journald` source reads (its `patterns` are empty).
+    pub journal: Option<crate::journal::JournalSpec>,
 }
 
 impl Source {
@@ -250,32 +263,63 @@ impl Config {
                     format!("{name:?} names two sources"),
                 ));
             }
-            if s.paths.get_ref().is_empty() {
-                return Err(value_err(
-                    s.paths.span(),
-                    key("paths"),
-                    "list at least one file or pattern".into(),
-                ));
-            }
-            let patterns = s
-                .paths
-                .get_ref()
-                .iter()
-                .map(|p| {
-                    let p = Path::new(p);
-                    if p.is_absolute() {
-                        p.to_path_buf()
-                    } else {
-                        base.join(p)
-                    }
-                    .to_string_lossy()
-                    .into_owned()
-                })
-                .collect();
             let format = s
                 .format
                 .as_ref()
                 .map_or("auto".to_string(), |f| f.get_ref().clone());
+            let absolute = |p: &str| -> PathBuf {
+                let p = Path::new(p);
+                if p.is_absolute() {
+                    p.to_path_buf()
+                } else {
+                    base.join(p)
+                }
+            };
+            let journald = format == "journald";
+            let journal_keys = [
+                s.journal_files.as_ref().map(|v| ("journal_files", v.span())),
+                s.journal_dir.as_ref().map(|v| ("journal_dir", v.span())),
+                s.journal_matches
+                    .as_ref()
+                    .map(|v| ("journal_matches", v.span())),
+            ];
+            if !journald && let Some((k, span)) = journal_keys.iter().flatten().next() {
+                return Err(value_err(
+                    span.clone(),
+                    key(k),
+                    "only a source with format = \"journald\" reads a journal".into(),
+                ));
+            }
+            let paths: &[String] = s.paths.as_ref().map_or(&[], |p| p.get_ref());
+            if journald && let Some(p) = &s.paths {
+                return Err(value_err(
+                    p.span(),
+                    key("paths"),
+                    "a journald source reads the journal, not files: give journal_files or journal_dir, or neither for this machine's journal".into(),
+                ));
+            }
+            if !journald && paths.is_empty() {
+                return Err(value_err(
+                    s.paths.as_ref().map_or(0..0, Spanned::span),
+                    key("paths"),
+                    "list at least one file or pattern".into(),
+                ));
+            }
+            let patterns = paths
+                .iter()
+                .map(|p| absolute(p).to_string_lossy().into_owned())
+                .collect();
+            let journal = journald.then(|| crate::journal::JournalSpec {
+                files: s
+                    .journal_files
+                    .as_ref()
+                    .map_or(Vec::new(), |f| f.get_ref().iter().map(|p| absolute(p)).collect()),
+                dir: s.journal_dir.as_ref().map(|d| absolute(d.get_ref())),
+                matches: s
+                    .journal_matches
+                    .as_ref()
+                    .map_or(Vec::new(), |m| m.get_ref().clone()),
+            });
             if format != "auto" {
                 let mut opts = options.clone();
                 opts.pg_prefix = s.pg_prefix.clone();
@@ -321,6 +365,7 @@ impl Config {
                 role,
                 encoding,
                 options: source_options,
+                journal,
             });
         }
         let (policy_file, policy_span) = match file.policy {

@@ -50,6 +50,8 @@ pub struct Input {
     pub format: String,
     pub options: Options,
     pub files: Vec<PathBuf>,
+    /// A `journald` source's journal (its `files` are empty).
+    pub journal: Option<crate::journal::JournalSpec>,
 }
 
 /// The inputs of the configured sources: each source with the files its patterns match now.
@@ -67,6 +69,7 @@ pub fn config_inputs(c: &crate::config::Config) -> Result<Vec<Input>> {
             format: s.format.clone(),
             options: s.options.clone(),
             files,
+            journal: s.journal.clone(),
         });
     }
     Ok(inputs)
@@ -212,6 +215,25 @@ pub fn run(data: &Path, inputs: &[Input], zone: Tz) -> Result<Summary> {
                     s.skipped.push((path.clone(), reason));
                 }
                 None => s.files += 1,
+            }
+        }
+        if let Some(spec) = &input.journal {
+            let mut sink = Sink {
+                writer: &mut writer,
+                archive: &archive,
+                ckpts: &mut ckpts,
+                dead: &mut dead,
+                zone,
+                spool: &spool,
+            };
+            if let Some(why) = ingest_journal(input, spec, &mut sink, s, &mut uncommitted)? {
+                eprintln!(
+                    "vigil: {}: {}: not read: {}",
+                    sanitize::terminal(&input.source),
+                    sanitize::terminal(&spec.describe()),
+                    sanitize::terminal(&why)
+                );
+                s.skipped.push((PathBuf::from(spec.describe()), why));
             }
         }
     }
@@ -456,6 +478,90 @@ fn ingest_file(
         s.consumed += consumed;
         Ok(None)
     })
+}
+
+/// Entries read from the journal in one batch (one journalctl run).
+const JOURNAL_BATCH: usize = 20_000;
+
+/// Reads a journal source from its cursor to the journal's end, in batches: each entry archived,
+/// parsed and indexed, the cursor of the last one set in the checkpoints that commit with it.
+/// `Ok(Some(why))`: the journal could not be read (a problem of this source).
+fn ingest_journal(
+    input: &Input,
+    spec: &crate::journal::JournalSpec,
+    sink: &mut Sink<'_>,
+    s: &mut SourceSummary,
+    uncommitted: &mut u64,
+) -> Result<Option<String>> {
+    let mut parser = match formats::build("journald", &input.options) {
+        Ok(p) => p,
+        Err(e) => return Ok(Some(e.to_string())),
+    };
+    let host = input.host.clone().unwrap_or_else(|| input.source.clone());
+    let ctx = ParseContext::new(&input.source, &host, input.zone, Utc::now());
+    let path = format!("journald:{}", input.source);
+    let mut cursor = sink.ckpts.journal(&input.source).map(|j| j.cursor.clone());
+    let mut out: Vec<Output> = Vec::new();
+    s.files += 1;
+    loop {
+        let (entries, more) =
+            match crate::journal::read(spec, cursor.as_deref(), JOURNAL_BATCH) {
+                Ok(r) => r,
+                Err(e) => return Ok(Some(e.to_string())),
+            };
+        let Some(last) = entries.last() else { break };
+        let last_cursor = last.cursor.clone();
+        {
+            let mut archive = sink
+                .archive
+                .lock()
+                .map_err(|_| anyhow!("the archive was left inconsistent by a failed reader"))?;
+            for e in &entries {
+                archive.append(&input.source, e.file_id, e.seqnum, &e.line)?;
+                let raw = vigil_parsers::RawLine {
+                    bytes: &e.line,
+                    path: &path,
+                    file_id: e.file_id,
+                    offset: e.seqnum,
+                    line: e.seqnum,
+                };
+                parser.feed(&raw, &ctx, &mut out);
+                s.lines += 1;
+                s.bytes += e.line.len() as u64 + 1;
+            }
+        }
+        for o in out.drain(..) {
+            match o {
+                Ok(e) => {
+                    // An entry read again (a crash before the commit) replaces its event.
+                    sink.writer.add(e)?;
+                    s.events += 1;
+                    *uncommitted += 1;
+                }
+                Err(r) => {
+                    *s.dead.entry(r.error.class()).or_default() += 1;
+                    crate::deadletter::write(&mut *sink.dead, Some(&input.source), &r)
+                        .context("cannot write the dead letter")?;
+                }
+            }
+        }
+        sink.ckpts.set_journal(
+            &input.source,
+            vigil_index::JournalCheckpoint {
+                journal: spec.describe(),
+                cursor: last_cursor.clone(),
+            },
+        );
+        cursor = Some(last_cursor);
+        if *uncommitted >= COMMIT_EVERY {
+            sink.commit()?;
+            *uncommitted = 0;
+        }
+        if !more {
+            break;
+        }
+    }
+    Ok(None)
 }
 
 /// What a file's reader thread gives: lines, bytes and progress lines read.

@@ -13,6 +13,7 @@
 //! | [`deadletter`] | the dead letter's JSON lines |
 //! | [`config`] | `vigil.toml`: sources, the site's formats, data directory, display zone |
 //! | [`init`] | `vigil init`: a commented config and example registers |
+//! | [`journal`] | the systemd journal as a source: `journalctl -o json` after the last cursor |
 //! | [`ingest`] | `vigil ingest`: files into the index from their checkpoints, rejects to the dead letter |
 //! | [`metrics`] | `watch --metrics`: the watcher's counters as Prometheus text over HTTP |
 //! | [`report_cmd`] | `vigil report`: the monthly IT-meeting report, Markdown (zh, en) or JSON |
@@ -34,6 +35,7 @@ pub mod deadletter;
 pub mod exit;
 pub mod ingest;
 pub mod init;
+pub mod journal;
 pub mod metrics;
 pub mod parse_cmd;
 pub mod policy_config;

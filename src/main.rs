@@ -289,6 +289,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                         format: quick.format.clone(),
                         options: options.clone(),
                         files: vec![p.clone()],
+                        journal: None,
                     })
                     .collect()
             };
