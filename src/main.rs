@@ -334,6 +334,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                         encoding: s.encoding,
                         format: s.format.clone(),
                         options: s.options.clone(),
+                        journal: s.journal.clone(),
                     })
                     .collect()
             } else {
@@ -349,6 +350,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     encoding,
                     format: quick.format.clone(),
                     options,
+                    journal: None,
                 }]
             };
             let metrics = match metrics {

@@ -47,6 +47,8 @@ pub struct Watched {
     /// A format name, or `auto`.
     pub format: String,
     pub options: FormatOptions,
+    /// A `journald` source's journal (its `patterns` are empty).
+    pub journal: Option<crate::journal::JournalSpec>,
 }
 
 /// How the watcher paces itself.
@@ -139,6 +141,9 @@ pub fn run(
     // Flush requests seen (see crate::spool): answered by the commit after a round that read
     // every source to its end.
     let mut requests: Vec<PathBuf> = Vec::new();
+    // Journal sources: when each was last asked (journalctl runs once per poll, not per wake-up).
+    let mut journal_polled: Vec<Option<Instant>> = vec![None; sources.len()];
+    let mut journal_parser = vigil_parsers::journald::JournaldParser::new();
     let status = std::io::stderr().is_terminal();
 
     loop {
@@ -160,6 +165,63 @@ pub fn run(
         // Spooled events are committed at once: their sender waits for them.
         let spooled = spool.has_events().unwrap_or(false);
         for (si, src) in sources.iter().enumerate() {
+            if let Some(spec) = &src.journal {
+                let due = journal_polled[si]
+                    .is_none_or(|t| now.saturating_duration_since(t) >= opts.poll_every);
+                if !(due || !requests.is_empty() || stopping) {
+                    continue;
+                }
+                journal_polled[si] = Some(now);
+                let cursor = ckpts.journal(&src.source).map(|j| j.cursor.clone());
+                let (entries, m) = match crate::journal::read(spec, cursor.as_deref(), 5_000) {
+                    Ok(r) => r,
+                    Err(e) => {
+                        if warned.insert(PathBuf::from(spec.describe())) {
+                            eprintln!(
+                                "vigil watch: {}: {}: {e} (will retry)",
+                                sanitize::terminal(&src.source),
+                                sanitize::terminal(&spec.describe())
+                            );
+                        }
+                        continue;
+                    }
+                };
+                more |= m;
+                let Some(last) = entries.last() else { continue };
+                let last_cursor = last.cursor.clone();
+                let host = src.host.clone().unwrap_or_else(|| src.source.clone());
+                let ctx = ParseContext::new(&src.source, &host, src.zone, Utc::now());
+                let path = format!("journald:{}", src.source);
+                for e in &entries {
+                    archive.append(&src.source, e.file_id, e.seqnum, &e.line)?;
+                    let raw = RawLine {
+                        bytes: &e.line,
+                        path: &path,
+                        file_id: e.file_id,
+                        offset: e.seqnum,
+                        line: e.seqnum,
+                    };
+                    journal_parser.feed(&raw, &ctx, &mut out);
+                    summary.lines += 1;
+                }
+                if let Some(m) = &opts.metrics {
+                    let newest = out
+                        .iter()
+                        .filter_map(|o| o.as_ref().ok().map(|e| e.ts.timestamp()))
+                        .max();
+                    m.source(&src.source, entries.len() as u64, newest);
+                }
+                uncommitted += index(&mut writer, &mut dead, &src.source, &mut out, &mut summary)?;
+                ckpts.set_journal(
+                    &src.source,
+                    vigil_index::JournalCheckpoint {
+                        journal: spec.describe(),
+                        cursor: last_cursor,
+                    },
+                );
+                dirty_since.get_or_insert(now);
+                continue;
+            }
             let lines_before = summary.lines;
             let committed = |id: u64| {
                 ckpts.get(FileId(id)).map(|c| {
