@@ -277,7 +277,9 @@ impl Config {
             };
             let journald = format == "journald";
             let journal_keys = [
-                s.journal_files.as_ref().map(|v| ("journal_files", v.span())),
+                s.journal_files
+                    .as_ref()
+                    .map(|v| ("journal_files", v.span())),
                 s.journal_dir.as_ref().map(|v| ("journal_dir", v.span())),
                 s.journal_matches
                     .as_ref()
@@ -310,10 +312,9 @@ impl Config {
                 .map(|p| absolute(p).to_string_lossy().into_owned())
                 .collect();
             let journal = journald.then(|| crate::journal::JournalSpec {
-                files: s
-                    .journal_files
-                    .as_ref()
-                    .map_or(Vec::new(), |f| f.get_ref().iter().map(|p| absolute(p)).collect()),
+                files: s.journal_files.as_ref().map_or(Vec::new(), |f| {
+                    f.get_ref().iter().map(|p| absolute(p)).collect()
+                }),
                 dir: s.journal_dir.as_ref().map(|d| absolute(d.get_ref())),
                 matches: s
                     .journal_matches

@@ -504,11 +504,10 @@ fn ingest_journal(
     let mut out: Vec<Output> = Vec::new();
     s.files += 1;
     loop {
-        let (entries, more) =
-            match crate::journal::read(spec, cursor.as_deref(), JOURNAL_BATCH) {
-                Ok(r) => r,
-                Err(e) => return Ok(Some(e.to_string())),
-            };
+        let (entries, more) = match crate::journal::read(spec, cursor.as_deref(), JOURNAL_BATCH) {
+            Ok(r) => r,
+            Err(e) => return Ok(Some(e.to_string())),
+        };
         let Some(last) = entries.last() else { break };
         let last_cursor = last.cursor.clone();
         {

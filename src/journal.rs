@@ -29,11 +29,7 @@ impl JournalSpec {
     /// What it reads, for messages and the checkpoint: `journal`, `journal:DIR`, `journal:F,G`.
     pub fn describe(&self) -> String {
         if !self.files.is_empty() {
-            let f: Vec<String> = self
-                .files
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect();
+            let f: Vec<String> = self.files.iter().map(|p| p.display().to_string()).collect();
             format!("journal:{}", f.join(","))
         } else if let Some(d) = &self.dir {
             format!("journal:{}", d.display())
