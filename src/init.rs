@@ -21,13 +21,16 @@ display_zone = "Asia/Shanghai"
 # One [[sources]] table per log. Keys:
 #   name      unique name; events carry it in `source`
 #   paths     files or glob patterns ("/var/log/auth.log*")
-#   format    auto (sniffed), syslog, auditd, postgres, postgres_syslog, postgres_csv,
+#   format    auto (sniffed), syslog, journald, auditd, postgres, postgres_syslog, postgres_csv,
 #             mariadb_audit, mysql_general, json, restic, borg, or a [[formats]] name below
 #   host      the host the files come from, for lines that name none (default: the name)
 #   zone      the zone the files write local times in (default: display_zone)
 #   role      login, operation, database or backup
 #   encoding  utf-8 (default) or gb18030 (older Chinese systems write GBK)
 #   pg_prefix PostgreSQL's log_line_prefix, for postgres sources (default: the common ones)
+#   journal_files, journal_dir, journal_matches
+#             for format = "journald" (no paths): journal files or a journal folder (default: this
+#             machine's journal), and journalctl matches such as "_SYSTEMD_UNIT=ssh.service"
 
 [[sources]]
 name = "auth"
@@ -172,6 +175,7 @@ pub fn write(dir: &Path, force: bool) -> Result<Vec<PathBuf>> {
         &format!("display_zone = \"{zone}\"    # {how}"),
         1,
     );
+    let config = with_host_sources(&config, Path::new("/"));
     let files = [
         (dir.join("vigil.toml"), config.as_str()),
         (dir.join("registers/approvals.csv"), APPROVALS),
@@ -193,6 +197,69 @@ pub fn write(dir: &Path, force: bool) -> Result<Vec<PathBuf>> {
         written.push(path.clone());
     }
     Ok(written)
+}
+
+/// The system logs `vigil init` looks for: name, where they are (under the root), the source's
+/// keys, and the path a file of them has when present.
+const HOST_LOGS: &[(&str, &[&str], &str)] = &[
+    (
+        "journal",
+        &["run/systemd/journal", "var/log/journal"],
+        "format = \"journald\"             # this machine's journal (sshd, sudo, su... where no auth.log is)\nrole = \"login\"",
+    ),
+    (
+        "auth",
+        &["var/log/auth.log"],
+        "paths = [\"/var/log/auth.log*\"]\nformat = \"syslog\"\nrole = \"login\"",
+    ),
+    (
+        "secure",
+        &["var/log/secure"],
+        "paths = [\"/var/log/secure*\"]\nformat = \"syslog\"\nrole = \"login\"",
+    ),
+    (
+        "audit",
+        &["var/log/audit/audit.log"],
+        "paths = [\"/var/log/audit/audit.log*\"]\nformat = \"auditd\"\nrole = \"operation\"",
+    ),
+    (
+        "postgresql",
+        &["var/log/postgresql"],
+        "paths = [\"/var/log/postgresql/postgresql-*.log\"]\nformat = \"postgres\"\npg_prefix = \"%m [%p] %u@%d \"\nrole = \"database\"",
+    ),
+    (
+        "mariadb",
+        &[
+            "var/lib/mysql/server_audit.log",
+            "var/log/mysql/server_audit.log",
+        ],
+        "paths = [\"/var/lib/mysql/server_audit.log*\", \"/var/log/mysql/server_audit.log*\"]\nformat = \"mariadb_audit\"\nrole = \"database\"",
+    ),
+];
+
+/// The config with its system sources replaced by the ones this host has (under `root`): each
+/// present one as a `[[sources]]`, each absent one commented out, to enable where it appears.
+pub fn with_host_sources(config: &str, root: &Path) -> String {
+    let start = config.find("[[sources]]\nname = \"auth\"");
+    let end = config.find("[[sources]]\nname = \"archive-app\"");
+    let (Some(start), Some(end)) = (start, end) else {
+        return config.to_string();
+    };
+    let mut block = String::new();
+    for (name, paths, keys) in HOST_LOGS {
+        if paths.iter().any(|p| root.join(p).exists()) {
+            block.push_str(&format!("[[sources]]\nname = \"{name}\"\n{keys}\n\n"));
+        } else {
+            block.push_str(&format!(
+                "# not on this host when vigil init ran:\n# [[sources]]\n# name = \"{name}\"\n{}\n\n",
+                keys.lines()
+                    .map(|l| format!("# {l}"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            ));
+        }
+    }
+    format!("{}{block}{}", &config[..start], &config[end..])
 }
 
 /// This machine's zone, and where it was found: `TZ` (an IANA name, `:` first allowed), else
@@ -276,6 +343,31 @@ mod tests {
         // Debian's UTC.
         std::fs::write(r.join("etc/timezone"), "Etc/UTC\n").unwrap();
         assert_eq!(machine_zone(None, r).0, "UTC");
+    }
+
+    #[test]
+    fn init_offers_the_sources_this_host_has() {
+        let root = tempfile::tempdir().unwrap();
+        let r = root.path();
+        std::fs::create_dir_all(r.join("var/log/journal")).unwrap();
+        std::fs::create_dir_all(r.join("var/log/audit")).unwrap();
+        std::fs::write(r.join("var/log/audit/audit.log"), "").unwrap();
+        let text = with_host_sources(CONFIG, r);
+        let c = Config::parse(Path::new("/etc/vigil/vigil.toml"), &text).unwrap();
+        let names: Vec<&str> = c.sources.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["journal", "audit", "archive-app", "backup-job"]);
+        assert_eq!(c.sources[0].format, "journald");
+        assert!(
+            text.contains("# [[sources]]\n# name = \"auth\"\n# paths = [\"/var/log/auth.log*\"]")
+        );
+        // A host with none of them: only the application's and the backup job's.
+        let empty = tempfile::tempdir().unwrap();
+        let c = Config::parse(
+            Path::new("/x/vigil.toml"),
+            &with_host_sources(CONFIG, empty.path()),
+        )
+        .unwrap();
+        assert_eq!(c.sources.len(), 2);
     }
 
     #[test]
