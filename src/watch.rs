@@ -115,7 +115,34 @@ pub fn run(
 ) -> Result<Summary> {
     let (index_dir, dead_path) = crate::ingest::data_paths(data)?;
     let spool = crate::spool::Spool::open(data)?;
-    let mut writer = IndexWriter::open(&index_dir)?;
+    // One watch per data directory; a one-shot command (an ingest, a verification) that holds
+    // the index when the watch starts is waited for: it ends by itself.
+    let lock_path = data.join("watch.lock");
+    let watch_lock = crate::read::open_private(&lock_path, false)
+        .with_context(|| format!("cannot open {}", lock_path.display()))?;
+    if watch_lock.try_lock().is_err() {
+        return Err(anyhow!(
+            "{}: the index is watched already: another `vigil watch` runs on this data directory",
+            index_dir.display()
+        ));
+    }
+    let mut said = false;
+    let mut writer = loop {
+        match IndexWriter::open(&index_dir) {
+            Ok(w) => break w,
+            Err(vigil_index::Error::Locked { .. }) if !stop.load(Ordering::SeqCst) => {
+                if !said {
+                    eprintln!(
+                        "vigil watch: {}: another command is writing the index; waiting for it to finish",
+                        index_dir.display()
+                    );
+                    said = true;
+                }
+                std::thread::sleep(Duration::from_millis(200));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    };
     let mut archive = crate::commit::open_archive(data, &writer)?;
     let mut ckpts = writer.checkpoints().clone();
     let dead_file = crate::read::open_private(&dead_path, true)

@@ -30,6 +30,15 @@ fn count(dir: &Path, query: &str) -> usize {
         .unwrap()
 }
 
+/// `count(dir, "*")`, or 0 while there is no index yet.
+fn count_or_zero(dir: &Path) -> usize {
+    let out = vigil_in(dir, &["search", "*", "--count"]);
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .unwrap_or(0)
+}
+
 /// Each indexed raw line of `query`'s events, with its ids.
 fn raw_lines(dir: &Path, query: &str) -> BTreeMap<String, Vec<String>> {
     let out = vigil_in(
@@ -117,6 +126,11 @@ fn watch_runs_while_verify_check_report_and_searches_run_beside_it() {
     .unwrap();
     drop(cfg);
     let mut watch = start_watch(&dir);
+    // The service is up: it has committed the sample month.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while count_or_zero(&dir) < sample_events && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
 
     const LINES: usize = 1500;
     let writer = {
@@ -437,4 +451,39 @@ fn watch_serves_its_counters_on_metrics() {
         .status()
         .unwrap();
     assert_eq!(watch.wait().unwrap().code(), Some(0));
+}
+
+#[test]
+fn a_watch_started_while_an_ingest_writes_waits_for_it() {
+    let dir = samples_copy("service-wait");
+    let ingest = Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .args(["--config", "vigil.toml", "--data", "data", "ingest"])
+        .current_dir(&dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The ingest holds the index (it has made it) when the watch starts.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !dir.join("data/index/meta.json").exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let mut watch = start_watch(&dir);
+    let out = ingest.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let events = new_events(&String::from_utf8_lossy(&out.stderr));
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(watch.try_wait().unwrap().is_none(), "the watch gave up");
+    Command::new("kill")
+        .args(["-INT", &watch.id().to_string()])
+        .status()
+        .unwrap();
+    let status = watch.wait().unwrap();
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut watch.stderr.take().unwrap(), &mut err).unwrap();
+    assert_eq!(status.code(), Some(0), "{err}");
+    // The watch found everything read: nothing new, nothing twice.
+    assert!(err.contains("watch: stopped: 0 lines, 0 events"), "{err}");
+    assert_eq!(count(&dir, "*"), events);
+    let _ = fs::remove_dir_all(&dir);
 }
