@@ -1,8 +1,9 @@
 //! One commit of everything a run read, shared by `vigil ingest` and `vigil watch`: the dead
 //! letter flushed, the archive's frames written and its segments sealed, the events other
 //! commands left in the spool ([`crate::spool`]) taken in, then the index with the checkpoints
-//! and the archive's state, in one tantivy commit; the spooled files are removed after it. The archive goes first: after a
-//! crash before the index commit, [`open_archive`] cuts it back to what the index holds.
+//! and the archive's state, in one tantivy commit; the spooled files are removed after it. The
+//! archive goes first: after a crash before the index commit, [`open_archive`] cuts it back to
+//! what the index holds.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};

@@ -190,50 +190,32 @@ pub fn run(data: &Path, inputs: &[Input], zone: Tz) -> Result<Summary> {
     let progress = std::io::stderr().is_terminal();
     let mut summary = Summary::default();
     let mut uncommitted = 0u64;
-    for input in inputs {
-        let s = summary.sources.entry(input.source.clone()).or_default();
-        for path in &input.files {
-            let mut sink = Sink {
-                writer: &mut writer,
-                archive: &archive,
-                ckpts: &mut ckpts,
-                dead: &mut dead,
-                zone,
-                spool: &spool,
-            };
-            match ingest_file(input, path, &mut sink, s, &mut uncommitted, progress)? {
-                Some(reason) => {
-                    if progress {
-                        eprint!("\r\x1b[K");
+    {
+        let mut sink = Sink {
+            writer: &mut writer,
+            archive: &archive,
+            ckpts: &mut ckpts,
+            dead: &mut dead,
+            zone,
+            spool: &spool,
+        };
+        for input in inputs {
+            let s = summary.sources.entry(input.source.clone()).or_default();
+            for path in &input.files {
+                match ingest_file(input, path, &mut sink, s, &mut uncommitted, progress)? {
+                    Some(why) => {
+                        if progress {
+                            eprint!("\r\x1b[K");
+                        }
+                        not_read(s, &input.source, path.clone(), why);
                     }
-                    eprintln!(
-                        "vigil: {}: {}: not read: {}",
-                        sanitize::terminal(&input.source),
-                        sanitize::terminal(&path.display().to_string()),
-                        sanitize::terminal(&reason)
-                    );
-                    s.skipped.push((path.clone(), reason));
+                    None => s.files += 1,
                 }
-                None => s.files += 1,
             }
-        }
-        if let Some(spec) = &input.journal {
-            let mut sink = Sink {
-                writer: &mut writer,
-                archive: &archive,
-                ckpts: &mut ckpts,
-                dead: &mut dead,
-                zone,
-                spool: &spool,
-            };
-            if let Some(why) = ingest_journal(input, spec, &mut sink, s, &mut uncommitted)? {
-                eprintln!(
-                    "vigil: {}: {}: not read: {}",
-                    sanitize::terminal(&input.source),
-                    sanitize::terminal(&spec.describe()),
-                    sanitize::terminal(&why)
-                );
-                s.skipped.push((PathBuf::from(spec.describe()), why));
+            if let Some(spec) = &input.journal
+                && let Some(why) = ingest_journal(input, spec, &mut sink, s, &mut uncommitted)?
+            {
+                not_read(s, &input.source, PathBuf::from(spec.describe()), why);
             }
         }
     }
@@ -253,6 +235,25 @@ pub fn run(data: &Path, inputs: &[Input], zone: Tz) -> Result<Summary> {
     Ok(summary)
 }
 
+/// Names a file (or journal) of `source` that could not be read, on stderr and in the summary.
+fn not_read(s: &mut SourceSummary, source: &str, what: PathBuf, why: String) {
+    eprintln!(
+        "{}",
+        not_read_line("vigil", source, &what.display().to_string(), &why)
+    );
+    s.skipped.push((what, why));
+}
+
+/// The one warning line for what `source` could not read (shared by ingest and watch).
+pub(crate) fn not_read_line(command: &str, source: &str, what: &str, why: &str) -> String {
+    format!(
+        "{command}: {}: {}: not read: {}",
+        sanitize::terminal(source),
+        sanitize::terminal(what),
+        sanitize::terminal(why)
+    )
+}
+
 /// Where a file's outputs go: the index, the archive, the checkpoints, the dead letter.
 struct Sink<'a> {
     writer: &'a mut IndexWriter,
@@ -265,6 +266,37 @@ struct Sink<'a> {
 }
 
 impl Sink<'_> {
+    /// Indexes the events of `outputs` (`fresh`: of a file never read, see
+    /// [`IndexWriter::add_fresh`]) and dead-letters its rejects, counting both in `s`.
+    fn index(
+        &mut self,
+        outputs: impl IntoIterator<Item = Output>,
+        source: &str,
+        fresh: bool,
+        s: &mut SourceSummary,
+        uncommitted: &mut u64,
+    ) -> Result<()> {
+        for o in outputs {
+            match o {
+                Ok(e) => {
+                    if fresh {
+                        self.writer.add_fresh(e)?;
+                    } else {
+                        self.writer.add(e)?;
+                    }
+                    s.events += 1;
+                    *uncommitted += 1;
+                }
+                Err(r) => {
+                    *s.dead.entry(r.error.class()).or_default() += 1;
+                    crate::deadletter::write(&mut *self.dead, Some(source), &r)
+                        .context("cannot write the dead letter")?;
+                }
+            }
+        }
+        Ok(())
+    }
+
     fn commit(&mut self) -> Result<()> {
         let mut archive = self
             .archive
@@ -419,24 +451,7 @@ fn ingest_file(
         });
         let mut last_progress = Instant::now();
         for batch in rx {
-            for o in batch.outputs {
-                match o {
-                    Ok(e) => {
-                        if fresh {
-                            sink.writer.add_fresh(e)?;
-                        } else {
-                            sink.writer.add(e)?;
-                        }
-                        s.events += 1;
-                        *uncommitted += 1;
-                    }
-                    Err(r) => {
-                        *s.dead.entry(r.error.class()).or_default() += 1;
-                        crate::deadletter::write(&mut *sink.dead, Some(&source_name), &r)
-                            .context("cannot write the dead letter")?;
-                    }
-                }
-            }
+            sink.index(batch.outputs, &source_name, fresh, s, uncommitted)?;
             sink.ckpts.set(
                 id,
                 FileCheckpoint {
@@ -497,9 +512,7 @@ fn ingest_journal(
         Ok(p) => p,
         Err(e) => return Ok(Some(e.to_string())),
     };
-    let host = input.host.clone().unwrap_or_else(|| input.source.clone());
-    let ctx = ParseContext::new(&input.source, &host, input.zone, Utc::now());
-    let path = format!("journald:{}", input.source);
+    let ctx = crate::journal::context(&input.source, input.host.as_deref(), input.zone);
     let mut cursor = sink.ckpts.journal(&input.source).map(|j| j.cursor.clone());
     let mut out: Vec<Output> = Vec::new();
     s.files += 1;
@@ -508,50 +521,28 @@ fn ingest_journal(
             Ok(r) => r,
             Err(e) => return Ok(Some(e.to_string())),
         };
-        let Some(last) = entries.last() else { break };
-        let last_cursor = last.cursor.clone();
-        {
+        let checkpoint = {
             let mut archive = sink
                 .archive
                 .lock()
                 .map_err(|_| anyhow!("the archive was left inconsistent by a failed reader"))?;
-            for e in &entries {
-                archive.append(&input.source, e.file_id, e.seqnum, &e.line)?;
-                let raw = vigil_parsers::RawLine {
-                    bytes: &e.line,
-                    path: &path,
-                    file_id: e.file_id,
-                    offset: e.seqnum,
-                    line: e.seqnum,
-                };
-                parser.feed(&raw, &ctx, &mut out);
-                s.lines += 1;
-                s.bytes += e.line.len() as u64 + 1;
-            }
-        }
-        for o in out.drain(..) {
-            match o {
-                Ok(e) => {
-                    // An entry read again (a crash before the commit) replaces its event.
-                    sink.writer.add(e)?;
-                    s.events += 1;
-                    *uncommitted += 1;
-                }
-                Err(r) => {
-                    *s.dead.entry(r.error.class()).or_default() += 1;
-                    crate::deadletter::write(&mut *sink.dead, Some(&input.source), &r)
-                        .context("cannot write the dead letter")?;
-                }
-            }
-        }
-        sink.ckpts.set_journal(
-            &input.source,
-            vigil_index::JournalCheckpoint {
-                journal: spec.describe(),
-                cursor: last_cursor.clone(),
-            },
-        );
-        cursor = Some(last_cursor);
+            crate::journal::feed(
+                spec,
+                &input.source,
+                &entries,
+                &mut archive,
+                parser.as_mut(),
+                &ctx,
+                &mut out,
+            )?
+        };
+        let Some(checkpoint) = checkpoint else { break };
+        s.lines += entries.len() as u64;
+        s.bytes += entries.iter().map(|e| e.line.len() as u64 + 1).sum::<u64>();
+        // An entry read again (a crash before the commit) replaces its event.
+        sink.index(out.drain(..), &input.source, false, s, uncommitted)?;
+        cursor = Some(checkpoint.cursor.clone());
+        sink.ckpts.set_journal(&input.source, checkpoint);
         if *uncommitted >= COMMIT_EVERY {
             sink.commit()?;
             *uncommitted = 0;

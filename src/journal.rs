@@ -176,3 +176,44 @@ pub fn read(
     }
     Ok((entries, false))
 }
+
+/// The parse context of a journal source's entries: the source's host (else its name) stands
+/// for entries that name none.
+pub fn context(
+    source: &str,
+    host: Option<&str>,
+    zone: chrono_tz::Tz,
+) -> vigil_parsers::ParseContext {
+    vigil_parsers::ParseContext::new(source, host.unwrap_or(source), zone, chrono::Utc::now())
+}
+
+/// Archives each of `entries` in `source`'s segment and feeds it to `parser` as a line of the
+/// entry's journal at its sequence number (so its event's id is the entry's); the events and
+/// rejections go to `out`. Returns the checkpoint to set once they are indexed: the last entry's
+/// cursor (`None` for no entries).
+pub fn feed(
+    spec: &JournalSpec,
+    source: &str,
+    entries: &[Entry],
+    archive: &mut vigil_archive::Archive,
+    parser: &mut dyn vigil_parsers::Parser,
+    ctx: &vigil_parsers::ParseContext,
+    out: &mut Vec<vigil_parsers::Output>,
+) -> Result<Option<vigil_index::JournalCheckpoint>, vigil_archive::Error> {
+    let path = format!("journald:{source}");
+    for e in entries {
+        archive.append(source, e.file_id, e.seqnum, &e.line)?;
+        let raw = vigil_parsers::RawLine {
+            bytes: &e.line,
+            path: &path,
+            file_id: e.file_id,
+            offset: e.seqnum,
+            line: e.seqnum,
+        };
+        parser.feed(&raw, ctx, out);
+    }
+    Ok(entries.last().map(|last| vigil_index::JournalCheckpoint {
+        journal: spec.describe(),
+        cursor: last.cursor.clone(),
+    }))
+}

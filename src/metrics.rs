@@ -27,8 +27,12 @@ pub struct Metrics {
 }
 
 impl Metrics {
-    /// Counts `lines` read from `source` and its newest event time `ts` (unix seconds).
-    pub fn source(&self, source: &str, lines: u64, ts: Option<i64>) {
+    /// Counts `lines` read from `source`, and the newest event time of what they gave.
+    pub fn source(&self, source: &str, lines: u64, out: &[vigil_parsers::Output]) {
+        let ts = out
+            .iter()
+            .filter_map(|o| o.as_ref().ok().map(|e| e.ts.timestamp()))
+            .max();
         if let Ok(mut m) = self.sources.lock() {
             let e = m.entry(source.to_string()).or_insert((0, 0));
             e.0 += lines;

@@ -214,38 +214,25 @@ pub fn run(
                     }
                 };
                 more |= m;
-                let Some(last) = entries.last() else { continue };
-                let last_cursor = last.cursor.clone();
-                let host = src.host.clone().unwrap_or_else(|| src.source.clone());
-                let ctx = ParseContext::new(&src.source, &host, src.zone, Utc::now());
-                let path = format!("journald:{}", src.source);
-                for e in &entries {
-                    archive.append(&src.source, e.file_id, e.seqnum, &e.line)?;
-                    let raw = RawLine {
-                        bytes: &e.line,
-                        path: &path,
-                        file_id: e.file_id,
-                        offset: e.seqnum,
-                        line: e.seqnum,
-                    };
-                    journal_parser.feed(&raw, &ctx, &mut out);
-                    summary.lines += 1;
-                }
+                let ctx = crate::journal::context(&src.source, src.host.as_deref(), src.zone);
+                let checkpoint = crate::journal::feed(
+                    spec,
+                    &src.source,
+                    &entries,
+                    &mut archive,
+                    &mut journal_parser,
+                    &ctx,
+                    &mut out,
+                )?;
+                let Some(checkpoint) = checkpoint else {
+                    continue;
+                };
+                summary.lines += entries.len() as u64;
                 if let Some(m) = &opts.metrics {
-                    let newest = out
-                        .iter()
-                        .filter_map(|o| o.as_ref().ok().map(|e| e.ts.timestamp()))
-                        .max();
-                    m.source(&src.source, entries.len() as u64, newest);
+                    m.source(&src.source, entries.len() as u64, &out);
                 }
                 uncommitted += index(&mut writer, &mut dead, &src.source, &mut out, &mut summary)?;
-                ckpts.set_journal(
-                    &src.source,
-                    vigil_index::JournalCheckpoint {
-                        journal: spec.describe(),
-                        cursor: last_cursor,
-                    },
-                );
+                ckpts.set_journal(&src.source, checkpoint);
                 dirty_since.get_or_insert(now);
                 continue;
             }
@@ -278,10 +265,13 @@ pub fn run(
                             Ok(st) => v.insert(st),
                             Err(why) => {
                                 eprintln!(
-                                    "vigil watch: {}: {}: not read: {}",
-                                    sanitize::terminal(&src.source),
-                                    sanitize::terminal(&path),
-                                    sanitize::terminal(&why)
+                                    "{}",
+                                    crate::ingest::not_read_line(
+                                        "vigil watch",
+                                        &src.source,
+                                        &path,
+                                        &why
+                                    )
                                 );
                                 refused.insert(line.file_id);
                                 summary.refused_files += 1;
@@ -315,11 +305,7 @@ pub fn run(
                 return Err(e);
             }
             if let Some(m) = &opts.metrics {
-                let newest = out
-                    .iter()
-                    .filter_map(|o| o.as_ref().ok().map(|e| e.ts.timestamp()))
-                    .max();
-                m.source(&src.source, summary.lines - lines_before, newest);
+                m.source(&src.source, summary.lines - lines_before, &out);
             }
             uncommitted += index(&mut writer, &mut dead, &src.source, &mut out, &mut summary)?;
             more |= report.more;
