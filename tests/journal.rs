@@ -13,9 +13,9 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::vigil_in;
+use common::{start_watch_in, stop_watch, vigil_in, wait_for_count};
 
 const REMOTE: &str = "/lib/systemd/systemd-journal-remote";
 
@@ -202,54 +202,19 @@ fn watch_killed_and_restarted_on_a_journal_loses_and_repeats_nothing() {
     }
     let (tmp, journal) = site();
     let dir = tmp.path();
-    let start = || {
-        Command::new(env!("CARGO_BIN_EXE_vigil"))
-            .args([
-                "--config",
-                "vigil.toml",
-                "--data",
-                "data",
-                "watch",
-                "--commit-every",
-                "100ms",
-                "--poll-every",
-                "100ms",
-            ])
-            .current_dir(dir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap()
-    };
-    let wait_for = |n: usize| {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            let out = vigil_in(dir, &["search", "*", "--count"]);
-            let got: usize = String::from_utf8_lossy(&out.stdout)
-                .trim()
-                .parse()
-                .unwrap_or(0);
-            if got >= n || Instant::now() > deadline {
-                return got;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    };
+    let start = || start_watch_in(dir, &["--commit-every", "100ms", "--poll-every", "100ms"]);
     append(dir, &journal, 0..100);
     let mut w = start();
-    assert_eq!(wait_for(100), 100);
+    assert_eq!(wait_for_count(dir, "*", 100), 100);
     append(dir, &journal, 100..200);
     // Killed at once, whatever it was doing: its last commit stands.
     std::thread::sleep(Duration::from_millis(150));
     w.kill().unwrap();
     w.wait().unwrap();
     append(dir, &journal, 200..300);
-    let mut w = start();
-    assert_eq!(wait_for(300), 300);
-    Command::new("kill")
-        .args(["-INT", &w.id().to_string()])
-        .status()
-        .unwrap();
-    assert_eq!(w.wait().unwrap().code(), Some(0));
+    let w = start();
+    assert_eq!(wait_for_count(dir, "*", 300), 300);
+    let (code, err) = stop_watch(w);
+    assert_eq!(code, Some(0), "{err}");
     assert_each_once(dir, 300);
 }

@@ -10,34 +10,12 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::io::Write;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{samples_copy, vigil_in};
-
-/// The count `vigil search QUERY --count` prints.
-fn count(dir: &Path, query: &str) -> usize {
-    let out = vigil_in(dir, &["search", query, "--count"]);
-    assert!(
-        out.status.success(),
-        "search {query}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap()
-}
-
-/// `count(dir, "*")`, or 0 while there is no index yet.
-fn count_or_zero(dir: &Path) -> usize {
-    let out = vigil_in(dir, &["search", "*", "--count"]);
-    String::from_utf8_lossy(&out.stdout)
-        .trim()
-        .parse()
-        .unwrap_or(0)
-}
+use common::{
+    count_in as count, samples_copy, start_watch_in, stop_watch, vigil_in, wait_for_count,
+};
 
 /// Each indexed raw line of `query`'s events, with its ids.
 fn raw_lines(dir: &Path, query: &str) -> BTreeMap<String, Vec<String>> {
@@ -66,29 +44,15 @@ fn new_events(summary: &str) -> usize {
     words[4].parse().unwrap()
 }
 
-fn start_watch(dir: &Path) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_vigil"))
-        .args([
-            "--config",
-            "vigil.toml",
-            "--data",
-            "data",
-            "watch",
-            "--commit-every",
-            "200ms",
-            "--poll-every",
-            "100ms",
-            "--quiet",
-            "1s",
-        ])
-        .current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
-}
+/// How the service tests' watch paces itself.
+const WATCH: &[&str] = &[
+    "--commit-every",
+    "200ms",
+    "--poll-every",
+    "100ms",
+    "--quiet",
+    "1s",
+];
 
 fn login(i: usize) -> String {
     format!(
@@ -125,12 +89,9 @@ fn watch_runs_while_verify_check_report_and_searches_run_beside_it() {
     )
     .unwrap();
     drop(cfg);
-    let mut watch = start_watch(&dir);
+    let mut watch = start_watch_in(&dir, WATCH);
     // The service is up: it has committed the sample month.
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while count_or_zero(&dir) < sample_events && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    wait_for_count(&dir, "*", sample_events);
 
     const LINES: usize = 1500;
     let writer = {
@@ -208,18 +169,9 @@ fn watch_runs_while_verify_check_report_and_searches_run_beside_it() {
     writer.join().unwrap();
 
     // Everything written is searchable soon after.
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while count(&dir, "source:live") < LINES && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    Command::new("kill")
-        .args(["-INT", &watch.id().to_string()])
-        .status()
-        .unwrap();
-    let status = watch.wait().unwrap();
-    let mut err = String::new();
-    std::io::Read::read_to_string(&mut watch.stderr.take().unwrap(), &mut err).unwrap();
-    assert_eq!(status.code(), Some(0), "{err}");
+    wait_for_count(&dir, "source:live", LINES);
+    let (code, err) = stop_watch(watch);
+    assert_eq!(code, Some(0), "{err}");
 
     // Every line exactly once, the samples' events once, and one verdict per backup job.
     let got = raw_lines(&dir, "source:live");
@@ -403,24 +355,17 @@ fn watch_serves_its_counters_on_metrics() {
         .unwrap()
         .port();
     let addr = format!("127.0.0.1:{port}");
-    let mut watch = Command::new(env!("CARGO_BIN_EXE_vigil"))
-        .args([
-            "--config",
-            "vigil.toml",
-            "watch",
+    let watch = start_watch_in(
+        dir,
+        &[
             "--commit-every",
             "100ms",
             "--poll-every",
             "100ms",
             "--metrics",
             &addr,
-        ])
-        .current_dir(dir)
-        .env_clear()
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+        ],
+    );
     let deadline = Instant::now() + Duration::from_secs(60);
     let mut got = String::new();
     while Instant::now() < deadline {
@@ -446,11 +391,7 @@ fn watch_serves_its_counters_on_metrics() {
     }
     assert!(got.contains("\nvigil_watch_source_last_event_timestamp_seconds{source=\"live\"} "));
     assert!(http_get(&addr, "/").starts_with("HTTP/1.1 404 Not Found\r\n"));
-    Command::new("kill")
-        .args(["-INT", &watch.id().to_string()])
-        .status()
-        .unwrap();
-    assert_eq!(watch.wait().unwrap().code(), Some(0));
+    assert_eq!(stop_watch(watch).0, Some(0));
 }
 
 #[test]
@@ -468,20 +409,14 @@ fn a_watch_started_while_an_ingest_writes_waits_for_it() {
     while !dir.join("data/index/meta.json").exists() && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(5));
     }
-    let mut watch = start_watch(&dir);
+    let mut watch = start_watch_in(&dir, WATCH);
     let out = ingest.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(0));
     let events = new_events(&String::from_utf8_lossy(&out.stderr));
     std::thread::sleep(Duration::from_millis(1500));
     assert!(watch.try_wait().unwrap().is_none(), "the watch gave up");
-    Command::new("kill")
-        .args(["-INT", &watch.id().to_string()])
-        .status()
-        .unwrap();
-    let status = watch.wait().unwrap();
-    let mut err = String::new();
-    std::io::Read::read_to_string(&mut watch.stderr.take().unwrap(), &mut err).unwrap();
-    assert_eq!(status.code(), Some(0), "{err}");
+    let (code, err) = stop_watch(watch);
+    assert_eq!(code, Some(0), "{err}");
     // The watch found everything read: nothing new, nothing twice.
     assert!(err.contains("watch: stopped: 0 lines, 0 events"), "{err}");
     assert_eq!(count(&dir, "*"), events);

@@ -60,3 +60,64 @@ pub fn samples_copy(name: &str) -> PathBuf {
     copy_dir(&root().join("samples"), &dir);
     dir
 }
+
+/// Starts `vigil --config vigil.toml --data data watch OPTS` in `dir`, its stderr kept for
+/// [`stop_watch`].
+pub fn start_watch_in(dir: &Path, opts: &[&str]) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .args(["--config", "vigil.toml", "--data", "data", "watch"])
+        .args(opts)
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Stops a watch as an operator does (SIGINT) and waits: its exit code and stderr.
+pub fn stop_watch(mut watch: std::process::Child) -> (Option<i32>, String) {
+    Command::new("kill")
+        .args(["-INT", &watch.id().to_string()])
+        .status()
+        .unwrap();
+    let status = watch.wait().unwrap();
+    let mut err = String::new();
+    if let Some(mut e) = watch.stderr.take() {
+        std::io::Read::read_to_string(&mut e, &mut err).unwrap();
+    }
+    (status.code(), err)
+}
+
+/// The count `vigil search QUERY --count` prints in `dir`, which must succeed.
+pub fn count_in(dir: &Path, query: &str) -> usize {
+    let out = vigil_in(dir, &["search", query, "--count"]);
+    assert!(
+        out.status.success(),
+        "search {query}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+/// Polls until `query` counts at least `n` events in `dir` (0 while there is no index yet), or
+/// two minutes pass; the last count.
+pub fn wait_for_count(dir: &Path, query: &str, n: usize) -> usize {
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    loop {
+        let out = vigil_in(dir, &["search", query, "--count"]);
+        let got: usize = String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .parse()
+            .unwrap_or(0);
+        if got >= n || std::time::Instant::now() > deadline {
+            return got;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
