@@ -113,6 +113,10 @@ struct SourceFile {
     /// The PostgreSQL `log_line_prefix` of a `postgres` or `postgres_syslog` source.
     #[serde(default)]
     pg_prefix: Option<String>,
+    /// The time lines without a year (or any time) are read against, instead of a date in the
+    /// file's name or its mtime: `2026-12-01` or an RFC 3339 time.
+    #[serde(default)]
+    reference_time: Option<Spanned<String>>,
 }
 
 /// What a source records, for the checks that need a kind of log.
@@ -151,6 +155,8 @@ pub struct Source {
     pub options: Options,
     /// Where a `journald` source reads (its `patterns` are empty).
     pub journal: Option<crate::journal::JournalSpec>,
+    /// The configured reference time ([`crate::reference`]).
+    pub reference_time: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl Source {
@@ -355,6 +361,13 @@ impl Config {
                 })?,
                 None => Encoding::Utf8,
             };
+            let reference_time = match &s.reference_time {
+                Some(r) => Some(
+                    crate::reference::parse_configured(r.get_ref(), zone)
+                        .map_err(|m| value_err(r.span(), key("reference_time"), m))?,
+                ),
+                None => None,
+            };
             let mut source_options = options.clone();
             source_options.pg_prefix = s.pg_prefix;
             sources.push(Source {
@@ -367,6 +380,7 @@ impl Config {
                 encoding,
                 options: source_options,
                 journal,
+                reference_time,
             });
         }
         let (policy_file, policy_span) = match file.policy {

@@ -52,6 +52,8 @@ pub struct Input {
     pub files: Vec<PathBuf>,
     /// A `journald` source's journal (its `files` are empty).
     pub journal: Option<crate::journal::JournalSpec>,
+    /// The configured reference time ([`crate::reference`]).
+    pub reference_time: Option<DateTime<Utc>>,
 }
 
 /// The inputs of the configured sources: each source with the files its patterns match now.
@@ -70,6 +72,7 @@ pub fn config_inputs(c: &crate::config::Config) -> Result<Vec<Input>> {
             options: s.options.clone(),
             files,
             journal: s.journal.clone(),
+            reference_time: s.reference_time,
         });
     }
     Ok(inputs)
@@ -88,17 +91,20 @@ pub(crate) struct Reading<'a> {
     /// A format name, or `auto`.
     pub format: &'a str,
     pub options: &'a Options,
+    /// The configured reference time ([`crate::reference`]).
+    pub reference_time: Option<DateTime<Utc>>,
 }
 
 impl Reading<'_> {
     /// The parser and parse context for `file` (opened at `path`): its format resolved (sniffed
-    /// for `auto`), its host, times read against `reference`. `Err(why)`: a file vigil cannot
-    /// read (a kind it does not read, a format it cannot tell), a problem of this file alone.
+    /// for `auto`), its host, times read against the file's reference time
+    /// ([`crate::reference::for_file`], from `mtime`). `Err(why)`: a file vigil cannot read (a
+    /// kind it does not read, a format it cannot tell), a problem of this file alone.
     pub(crate) fn parser_for(
         &self,
         file: &LogFile,
         path: &Path,
-        reference: DateTime<Utc>,
+        mtime: DateTime<Utc>,
     ) -> Result<FileParser, String> {
         let format = match crate::parse_cmd::resolve_format(file, self.format, self.options) {
             Ok(f) => f,
@@ -113,7 +119,14 @@ impl Reading<'_> {
         let host = self
             .host
             .map_or_else(|| crate::parse_cmd::default_host(path), str::to_string);
+        let (reference, from) = crate::reference::for_file(
+            &path.to_string_lossy(),
+            mtime,
+            self.reference_time,
+            self.zone,
+        );
         let mut ctx = ParseContext::new(self.source, &host, self.zone, reference);
+        ctx.reference_from = from;
         ctx.encoding = self.encoding;
         Ok((parser, ctx))
     }
@@ -386,6 +399,7 @@ fn ingest_file(
         encoding: input.encoding,
         format: &input.format,
         options: &input.options,
+        reference_time: input.reference_time,
     };
     let (mut parser, ctx) = match reading.parser_for(&file, path, reference) {
         Ok(p) => p,

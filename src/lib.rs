@@ -18,6 +18,7 @@
 //! | [`metrics`] | `watch --metrics`: the watcher's counters as Prometheus text over HTTP |
 //! | [`report_cmd`] | `vigil report`: the monthly IT-meeting report, Markdown (zh, en) or JSON |
 //! | [`sanitize`] | log text made safe for a terminal (control sequences stripped) |
+//! | [`reference`] | the time a file's lines without a year or a time are read against |
 //! | [`read`] | reading a log file (plain or gzip) into parser lines, with its fingerprint |
 //! | [`policy_config`] | `[policy]` and `[registers]` of `vigil.toml`, read into the checks' policy |
 //! | [`parse_cmd`] | `vigil parse`: run the parsers over files and print events |
@@ -40,6 +41,7 @@ pub mod metrics;
 pub mod parse_cmd;
 pub mod policy_config;
 pub mod read;
+pub mod reference;
 pub mod report_cmd;
 pub mod sanitize;
 pub mod search_cmd;

@@ -290,6 +290,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                         options: options.clone(),
                         files: vec![p.clone()],
                         journal: None,
+                        reference_time: None,
                     })
                     .collect()
             };
@@ -335,6 +336,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                         format: s.format.clone(),
                         options: s.options.clone(),
                         journal: s.journal.clone(),
+                        reference_time: s.reference_time,
                     })
                     .collect()
             } else {
@@ -351,6 +353,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     format: quick.format.clone(),
                     options,
                     journal: None,
+                    reference_time: None,
                 }]
             };
             let metrics = match metrics {

@@ -172,13 +172,16 @@ fn parse_file<'a>(
         ),
     };
     let mut parser = formats::build(&format, &args.options)?;
-    let reference = match args.reference {
-        Some(r) => r,
-        None => DateTime::<Utc>::from(meta.modified().unwrap_or(SystemTime::now())),
-    };
+    let (reference, from) = crate::reference::for_file(
+        &path.to_string_lossy(),
+        DateTime::<Utc>::from(meta.modified().unwrap_or(SystemTime::now())),
+        args.reference,
+        args.zone,
+    );
     let host = args.host.clone().unwrap_or_else(|| default_host(path));
     let source = args.source.clone().unwrap_or_else(|| host.clone());
     let mut ctx = ParseContext::new(&source, &host, args.zone, reference);
+    ctx.reference_from = from;
     ctx.encoding = args.encoding;
 
     let mut summary = FileSummary {

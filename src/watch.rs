@@ -24,7 +24,7 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use vigil_follow::{Follower, Pos};
 use vigil_index::{FileCheckpoint, FileId, IndexWriter};
@@ -49,6 +49,9 @@ pub struct Watched {
     pub options: FormatOptions,
     /// A `journald` source's journal (its `patterns` are empty).
     pub journal: Option<crate::journal::JournalSpec>,
+    /// The configured reference time: kept for every line; without it a line read live is
+    /// read against the clock.
+    pub reference_time: Option<DateTime<Utc>>,
 }
 
 /// How the watcher paces itself.
@@ -288,7 +291,9 @@ pub fn run(
                 if st.path != path {
                     st.path = path.into_owned();
                 }
-                st.ctx.reference = Utc::now();
+                if st.ctx.reference_from == "clock" {
+                    st.ctx.reference = Utc::now();
+                }
                 st.fed.push_back((line.offset, line.line));
                 st.last_fed = now;
                 let raw = RawLine {
@@ -462,8 +467,12 @@ fn file_state(si: usize, src: &Watched, path: &Path) -> Result<FileState, String
         encoding: src.encoding,
         format: &src.format,
         options: &src.options,
+        reference_time: src.reference_time,
     };
-    let (parser, ctx) = reading.parser_for(&file, path, Utc::now())?;
+    let (parser, mut ctx) = reading.parser_for(&file, path, Utc::now())?;
+    if src.reference_time.is_none() {
+        ctx.reference_from = "clock";
+    }
     Ok(FileState {
         source: si,
         parser,

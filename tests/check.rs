@@ -4,7 +4,8 @@
 //!
 //! The samples are copied and their modification time set to 2026-12-01 00:00 (Shanghai), the
 //! moment after the month they cover: lines without a year (RFC 3164) are dated against it, so
-//! the result does not depend on the day the test runs.
+//! the result does not depend on the day the test runs (the samples also name a `reference_time`;
+//! tests/timeless.rs checks the month with other mtimes).
 //!
 //! `VIGIL_BLESS=1 cargo test --test check` rewrites `tests/expected/check-2026-11.json` after a
 //! deliberate change; review its diff.

@@ -6,7 +6,8 @@
 //! of clock slack): the start event's time, the finish event's `backup_start`, or the finish less
 //! its `duration_s`. An expected run with a successful finish within the grace is ok; after it,
 //! late; with only failures, failed (with the first error line); with nothing, missing once its
-//! grace has passed. Every time is read from the index; "now" is the later of the clock and the
+//! grace has passed. A run whose time is only the day in its file's name (`time_source =
+//! "file_name"`) takes the first expected run of that day still without an outcome. Every time is read from the index; "now" is the later of the clock and the
 //! newest event vigil holds, so a month of logs read after the fact is judged as it happened.
 //! Runs expected before the oldest event of the job's source are not judged.
 
@@ -260,7 +261,14 @@ pub fn judge(
     // Each event under the expected time of its run; a finish's run started before it.
     let mut slots: Vec<Vec<&Event>> = vec![Vec::new(); expected.len()];
     let mut history: Vec<(DateTime<Utc>, u64)> = Vec::new();
+    // Runs dated only by the day in their file's name (`time_source = "file_name"`): placed
+    // below, once the runs with times have their slots.
+    let mut by_day: Vec<&Event> = Vec::new();
     for e in &events {
+        if e.fields.get("time_source").and_then(|v| v.as_str()) == Some("file_name") {
+            by_day.push(e);
+            continue;
+        }
         let start = started(e);
         if e.action == "backup.finish"
             && e.outcome == Outcome::Success
@@ -281,6 +289,27 @@ pub fn judge(
             continue;
         }
         slots[i].push(e);
+    }
+    by_day.sort_by_key(|e| e.ts);
+    // A run known only by its day takes that day's first expected run that has no outcome yet
+    // (else the day's last): the events of one such run share their time.
+    let mut i = 0;
+    while i < by_day.len() {
+        let ts = by_day[i].ts;
+        let n = by_day[i..].iter().take_while(|e| e.ts == ts).count();
+        let day = ts..ts + TimeDelta::days(1);
+        let of_day: Vec<usize> = (0..expected.len())
+            .filter(|&k| day.contains(&expected[k]))
+            .collect();
+        let open = of_day.iter().copied().find(|&k| {
+            !slots[k]
+                .iter()
+                .any(|e| e.action == "backup.finish" || e.outcome == Outcome::Failure)
+        });
+        if let Some(k) = open.or(of_day.last().copied()) {
+            slots[k].extend(by_day[i..i + n].iter().copied());
+        }
+        i += n;
     }
     let mut out = Vec::with_capacity(expected.len());
     for (i, t) in expected.iter().enumerate() {

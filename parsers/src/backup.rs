@@ -13,9 +13,10 @@
 //!   are not rejected. Each parser counts them ([`ResticParser::consumed_lines`],
 //!   [`BorgParser::consumed_lines`]); restic also reports them in the run's `backup.finish` event
 //!   (`fields.progress_lines`, and `fields.run_lines` for every line of the run).
-//! - **Times.** restic writes no time on its lines (before 0.17): its events take the context's
-//!   reference time (the file's mtime in a backfill, the time of reading when tailing) with
-//!   `fields.time_source = "reference"`. A restic summary with `backup_end` uses that time. borg
+//! - **Times.** restic writes no time on its lines (before 0.17): its errors are dated from their
+//!   run (the summary's start plus the seconds elapsed), else from a time in the message, else the
+//!   context's reference time, each saying so in `fields.time_source`. A restic summary with
+//!   `backup_end` uses that time. borg
 //!   writes Unix times as floats (`1543501427.3991857`), read to the microsecond, and local times
 //!   without a zone in its `--json` documents, read in the source's zone (flag
 //!   `zone_from_source`).

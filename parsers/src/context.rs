@@ -52,6 +52,11 @@ pub struct ParseContext {
     /// The reference time for year inference: a time without a year is put in the year that
     /// makes it at most [`crate::time::YEAR_SLACK_HOURS`] hours after this instant.
     pub reference: DateTime<Utc>,
+    /// Where `reference` came from, written as `fields.time_source` of an event that takes its
+    /// time from it: `mtime` (the file's modification time), `file_name` (a date in the file's
+    /// name), `config` (the source's `reference_time`), `clock` (read while tailing), or
+    /// `reference` when the caller did not say.
+    pub reference_from: &'static str,
     pub encoding: Encoding,
     /// What a ticket number looks like in this source's lines.
     pub ticket: Regex,
@@ -88,6 +93,7 @@ impl ParseContext {
             host: SharedStr::from(host),
             zone,
             reference,
+            reference_from: "reference",
             encoding: Encoding::Utf8,
             ticket: default_ticket_regex(),
             hour_cache: Cell::new(None),

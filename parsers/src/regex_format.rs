@@ -467,7 +467,7 @@ fn build(
         ev.flag(f);
     }
     if from_reference {
-        ev.field("time_source", "reference");
+        ev.field("time_source", ctx.reference_from);
     }
     let mut message = None;
     for (idx, slot, name) in &p.captures {

@@ -24,7 +24,10 @@
 //!     (`fields.time_source = "reference"`), with the archive count, the latest archive, and
 //!     the repository's location, id and last change.
 //!
-//! Times of `--log-json` lines are Unix times as floats, read to the microsecond.
+//! Times of `--log-json` lines are Unix times as floats, read to the microsecond. A line without
+//! one (borg writes none on some messages it relays) takes the time of the line before it in the
+//! same file (`fields.time_source = "previous_line"`), and the reference time only when no line
+//! before it had a time.
 //!
 //! Rejections: a line that is not JSON, invalid JSON, an unknown `type`, a document with none of
 //! `archive`, `archives`, `repository`, a document not closed before the next one begins (a line
@@ -50,6 +53,8 @@ const MAX_DOC_LINES: u64 = 100_000;
 pub struct BorgParser {
     doc: Option<Doc>,
     consumed: u64,
+    /// The time of the last `--log-json` line that had one: a line without a time is dated by it.
+    last_time: Option<DateTime<Utc>>,
 }
 
 /// A `--json` document being gathered.
@@ -139,9 +144,16 @@ impl BorgParser {
                 return fail(e, doc.raw, out);
             }
         };
+        if let Some(t) = obj
+            .get("time")
+            .and_then(Value::as_f64)
+            .and_then(crate::time::from_epoch_secs)
+        {
+            self.last_time = Some(t);
+        }
         let built = match obj.get("type") {
             Some(Value::String(kind)) => match kind.as_str() {
-                "log_message" => Ok(Some(log_message(ctx, &at, obj))),
+                "log_message" => Ok(Some(log_message(ctx, &at, obj, self.last_time))),
                 "archive_progress" | "progress_message" | "progress_percent" | "file_status" => {
                     Ok(None)
                 }
@@ -172,7 +184,12 @@ impl BorgParser {
 }
 
 /// A `--log-json` `log_message` line.
-fn log_message(ctx: &ParseContext, line: &RawLine<'_>, mut obj: Map<String, Value>) -> Event {
+fn log_message(
+    ctx: &ParseContext,
+    line: &RawLine<'_>,
+    mut obj: Map<String, Value>,
+    before: Option<DateTime<Utc>>,
+) -> Event {
     let level = obj
         .get("levelname")
         .and_then(Value::as_str)
@@ -192,7 +209,7 @@ fn log_message(ctx: &ParseContext, line: &RawLine<'_>, mut obj: Map<String, Valu
         ctx,
         line,
         FORMAT,
-        time.unwrap_or(ctx.reference),
+        time.or(before).unwrap_or(ctx.reference),
         action,
         String::new(),
     );
@@ -201,10 +218,13 @@ fn log_message(ctx: &ParseContext, line: &RawLine<'_>, mut obj: Map<String, Valu
     } else {
         Outcome::Unknown
     };
-    if time.is_none() {
-        ev.field("time_source", "reference");
-    } else {
-        obj.remove("time");
+    match (time, before) {
+        (Some(_), _) => {
+            obj.remove("time");
+        }
+        // The run's line before it said when.
+        (None, Some(_)) => ev.field("time_source", "previous_line"),
+        (None, None) => ev.field("time_source", ctx.reference_from),
     }
     if let Some(Value::String(m)) = obj.remove("message") {
         ev.message = m;
@@ -295,7 +315,7 @@ fn document(
         if ts.is_some() {
             ev.flag(Flag::ZoneFromSource);
         } else {
-            ev.field("time_source", "reference");
+            ev.field("time_source", ctx.reference_from);
         }
         ev.field("command", "create");
         put_repo(&mut ev);
@@ -359,7 +379,7 @@ fn document(
             vocab::BACKUP_INFO,
             String::new(),
         );
-        ev.field("time_source", "reference");
+        ev.field("time_source", ctx.reference_from);
         ev.field("command", "list");
         put_repo(&mut ev);
         ev.field("archives", archives.len());
@@ -403,7 +423,7 @@ fn document(
             vocab::BACKUP_INFO,
             String::new(),
         );
-        ev.field("time_source", "reference");
+        ev.field("time_source", ctx.reference_from);
         ev.field("command", "info");
         put_repo(&mut ev);
         if let Some(stats) = obj

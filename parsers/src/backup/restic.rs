@@ -28,11 +28,17 @@
 //! [`Parser::pending_offset`] is the offset of its first line: a reader that restarts reads the
 //! run again, and the events already made from it come again with the same ids.
 //!
-//! restic writes no time on its lines: events take the context's reference time, with
-//! `fields.time_source = "reference"`, except a summary with `backup_end` (restic 0.17+), and an
-//! error that says when it happened: `lock was created at 2026-11-10 01:12:09 (3m0s ago)` puts
-//! the error, and the failed run's finish, at 01:15:09 in the source's zone
-//! (`fields.time_source = "message"`).
+//! restic writes no time on most lines. Each event says in `fields.time_source` how its time was
+//! found, the first that applies:
+//!
+//! - a summary's `backup_end` (restic 0.17+): no `time_source`;
+//! - an error that says when it happened: `lock was created at 2026-11-10 01:12:09 (3m0s ago)`
+//!   puts the error, and the failed run's finish, at 01:15:09 in the source's zone (`message`);
+//! - an error without a time is held until its run ends, then dated from the run: the summary's
+//!   `backup_start` (or `backup_end` less `total_duration`) plus the `seconds_elapsed` of the
+//!   last status line before the error (`run`), or the time another error of the run said;
+//! - else the context's reference time, with its kind (`file_name`, `config`, `mtime`, `clock`:
+//!   see `vigil::reference`).
 
 use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
 use serde_json::{Map, Value};
@@ -79,6 +85,9 @@ struct Run {
     open_error: Option<(Event, u32)>,
     /// When an error of the run said it happened.
     error_time: Option<DateTime<Utc>>,
+    /// Errors that carry no time, held until the run ends and dated from it: each with the
+    /// `seconds_elapsed` of the last status line before it.
+    held: Vec<(Event, Option<f64>)>,
 }
 
 impl Run {
@@ -98,6 +107,7 @@ impl Run {
             warnings: Vec::new(),
             open_error: None,
             error_time: None,
+            held: Vec::new(),
         }
     }
 
@@ -252,8 +262,14 @@ impl ResticParser {
             return;
         };
         if let Some((ev, _)) = run.open_error.take() {
-            out.push(Ok(ev));
+            hold_or_send(&mut run, ev, ctx, out);
         }
+        // No summary: the run's time is the one an error said, else the reference.
+        let (when, source) = match run.error_time {
+            Some(t) => (t, "run"),
+            None => (ctx.reference, ctx.reference_from),
+        };
+        release_held(&mut run, when, source, out);
         let a = &run.last;
         let mut ev = Event::new(
             ctx,
@@ -281,7 +297,7 @@ impl ResticParser {
             if run.error_time.is_some() {
                 "message"
             } else {
-                "reference"
+                ctx.reference_from
             },
         );
         for (k, v) in std::mem::take(&mut run.status) {
@@ -371,7 +387,22 @@ impl ResticParser {
                         ev.flag(Flag::ZoneFromSource);
                     }
                 } else {
-                    ev.field("time_source", "reference");
+                    ev.field("time_source", ctx.reference_from);
+                }
+                // The run's start: `backup_start`, or the end less `total_duration`.
+                let start = obj
+                    .get("backup_start")
+                    .and_then(Value::as_str)
+                    .and_then(|s| crate::time::parse_iso(s, ctx.zone).ok())
+                    .map(|(t, _)| t)
+                    .or_else(|| {
+                        let d = obj.get("total_duration").and_then(Value::as_f64)?;
+                        let d = TimeDelta::try_milliseconds((d * 1000.0).round() as i64)?;
+                        matches!(end, Some(Ok(_))).then(|| ev.ts - d)
+                    });
+                match start {
+                    Some(t) => release_held(&mut run, t, "run", out),
+                    None => release_held(&mut run, ctx.reference, ctx.reference_from, out),
                 }
                 for (k, v) in obj {
                     if k != "message_type" {
@@ -403,16 +434,13 @@ impl ResticParser {
                 }
                 let target = run.repository.clone();
                 let mut ev = error_event(ctx, line, text.to_string(), message, flag);
-                if ev.fields.get("time_source").and_then(FieldValue::as_str) == Some("message") {
-                    run.error_time.get_or_insert(ev.ts);
-                }
                 ev.target = target;
                 for (k, v) in obj {
                     if !matches!(k.as_str(), "message_type" | "error" | "message") {
                         ev.fields.insert(k, v);
                     }
                 }
-                out.push(Ok(ev));
+                hold_or_send(run, ev, ctx, out);
             }
             "" => {
                 let e = ParseError::new(
@@ -486,7 +514,8 @@ impl ResticParser {
                     ev.flag(f);
                 }
                 ev.field("snapshot_id", id);
-                ev.field("time_source", "reference");
+                ev.field("time_source", ctx.reference_from);
+                release_held(&mut run, ctx.reference, ctx.reference_from, out);
                 for (k, v) in std::mem::take(&mut run.stats) {
                     ev.fields.insert(k, v);
                 }
@@ -510,7 +539,7 @@ impl ResticParser {
                 let target = run.repository.clone();
                 let mut ev = error_event(ctx, line, text.to_string(), m.to_string(), flag);
                 ev.target = target;
-                out.push(Ok(ev));
+                hold_or_send(run, ev, ctx, out);
             }
             Plain::Unknown => {
                 let e = ParseError::new(ErrorKind::NotThisFormat("restic"), 0);
@@ -594,13 +623,46 @@ fn error_event(
         if said.is_some() {
             "message"
         } else {
-            "reference"
+            ctx.reference_from
         },
     );
     if let Some(f) = flag {
         ev.flag(f);
     }
     ev
+}
+
+/// An error that said when it happened goes out now and dates its run; one that did not is held
+/// until the run ends, with the run's progress so far.
+fn hold_or_send(run: &mut Run, mut ev: Event, ctx: &ParseContext, out: &mut Vec<Output>) {
+    // A fatal message's later lines may say when (`lock was created at ...`).
+    if ev.fields.get("time_source").and_then(FieldValue::as_str) != Some("message")
+        && let Some(t) = time_in_message(ctx, &ev.message)
+    {
+        ev.ts = t;
+        ev.field("time_source", "message");
+    }
+    if ev.fields.get("time_source").and_then(FieldValue::as_str) == Some("message") {
+        run.error_time.get_or_insert(ev.ts);
+        out.push(Ok(ev));
+    } else {
+        let elapsed = run.status.get("seconds_elapsed").and_then(Value::as_f64);
+        run.held.push((ev, elapsed));
+    }
+}
+
+/// Sends the run's held errors, dated from the run: `start` plus the seconds the run had
+/// reported before each (`time_source = "run"`), or `start` itself with `source` as said.
+fn release_held(run: &mut Run, start: DateTime<Utc>, source: &'static str, out: &mut Vec<Output>) {
+    for (mut ev, elapsed) in std::mem::take(&mut run.held) {
+        let after = elapsed
+            .filter(|_| source == "run")
+            .and_then(|s| TimeDelta::try_milliseconds((s * 1000.0).round() as i64))
+            .unwrap_or_default();
+        ev.ts = start + after;
+        ev.field("time_source", source);
+        out.push(Ok(ev));
+    }
 }
 
 /// The fields every finish event gets from its run.
@@ -692,7 +754,7 @@ impl Parser for ResticParser {
                 return;
             }
             if let Some((ev, _)) = run.open_error.take() {
-                out.push(Ok(ev));
+                hold_or_send(run, ev, ctx, out);
             }
         }
         // restic gave up: this line belongs to the next run.
@@ -766,9 +828,56 @@ mod tests {
             .sum()
     }
 
+    /// Errors without a time, as restic before 0.17 writes them, are dated from their run: the
+    /// summary's start plus the `seconds_elapsed` of the status line before each; a run that
+    /// ends without a summary or a time in its message takes the reference and says where that
+    /// came from. Never the reference when the run says better.
+    #[test]
+    fn timeless_errors_are_dated_from_their_run() {
+        let text = r#"{"message_type":"status","seconds_elapsed":19,"percent_done":0.5,"total_files":3}
+{"message_type":"error","error":{"message":"open /srv/a.tif: permission denied"},"during":"archival","item":"/srv/a.tif"}
+{"message_type":"status","seconds_elapsed":21,"percent_done":0.6,"total_files":3}
+{"message_type":"error","error":{"message":"open /srv/b.tif: permission denied"},"during":"archival","item":"/srv/b.tif"}
+{"message_type":"summary","total_files_processed":2,"total_bytes_processed":200,"total_duration":40.5,"backup_end":"2026-11-16T03:00:48.5+08:00","snapshot_id":"1a2b"}
+{"message_type":"exit_error","code":1,"message":"Fatal: unable to open config file: Stat: stat /backup/restic/config: no such file or directory\nIs there a repository at the following location?\n/backup/restic"}
+"#;
+        let mut ctx = ctx();
+        ctx.reference_from = "file_name";
+        let mut p = ResticParser::new();
+        let out = crate::parse_text(&mut p, &ctx, "arch-web01-2026-11-16.json", text.as_bytes());
+        let got: Vec<(String, String, String)> = out
+            .iter()
+            .map(|o| {
+                let e = o.as_ref().unwrap();
+                (
+                    e.action.to_string(),
+                    e.ts.to_rfc3339(),
+                    e.fields
+                        .get("time_source")
+                        .and_then(FieldValue::as_str)
+                        .unwrap_or_default()
+                        .to_string(),
+                )
+            })
+            .collect();
+        let row = |a: &str, t: &str, s: &str| (a.to_string(), t.to_string(), s.to_string());
+        assert_eq!(
+            got,
+            vec![
+                // start = 03:00:48.5 - 40.5 s = 03:00:08 (+08:00) = 19:00:08Z
+                row("backup.error", "2026-11-15T19:00:27+00:00", "run"),
+                row("backup.error", "2026-11-15T19:00:29+00:00", "run"),
+                row("backup.finish", "2026-11-15T19:00:48.500+00:00", ""),
+                row("backup.error", "2026-11-03T18:30:00+00:00", "file_name"),
+                row("backup.finish", "2026-11-03T18:30:00+00:00", "file_name"),
+            ]
+        );
+    }
+
     #[test]
     fn json_errors_then_summary() {
-        // restic 0.17: an unreadable file, then a summary with its own times.
+        // restic 0.17: an unreadable file, then a summary with its own times: the error is dated
+        // from the run's start (no status line before it said how far the run was).
         let text = r#"{"message_type":"status","percent_done":0.5,"total_files":3,"files_done":1,"total_bytes":300,"bytes_done":100}
 {"message_type":"error","error":{"message":"open /srv/archive/扫描件/2019-WS-0031.pdf: permission denied"},"during":"archival","item":"/srv/archive/扫描件/2019-WS-0031.pdf"}
 {"message_type":"verbose_status","action":"new","item":"/srv/archive/a.pdf","duration":0.01,"data_size":100}
@@ -780,13 +889,13 @@ mod tests {
         assert_eq!(
             err,
             json!({
-                "id": "000000000000000000000000006f", "ts": "2026-11-03T18:30:00Z",
+                "id": "000000000000000000000000006f", "ts": "2026-11-03T18:00:00.100Z",
                 "host": "arch-bk01", "source": "restic-archive", "format": "restic",
                 "category": "backup", "action": "backup.error", "outcome": "failure",
                 "actor": null, "actor_role": null, "src_ip": null, "target": null, "ticket": null,
                 "message": "open /srv/archive/扫描件/2019-WS-0031.pdf: permission denied",
                 "raw": text.lines().nth(1).unwrap(),
-                "fields": {"during": "archival", "item": "/srv/archive/扫描件/2019-WS-0031.pdf", "time_source": "reference"},
+                "fields": {"during": "archival", "item": "/srv/archive/扫描件/2019-WS-0031.pdf", "time_source": "run"},
                 "origin": {"path": "restic.log", "offset": 111, "line": 2}
             })
         );

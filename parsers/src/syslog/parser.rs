@@ -95,7 +95,7 @@ fn build(env: &Envelope<'_>, text: &str, line: &RawLine<'_>, ctx: &ParseContext)
         ev.flags.push(Flag::ZoneFromSource);
     }
     if env.ts_from_reference {
-        ev.field("time_source", "reference");
+        ev.field("time_source", ctx.reference_from);
     }
     // RFC 6587 non-transparent framing may leave its NUL trailer on the message.
     let msg = env.msg.trim_end_matches('\0');
