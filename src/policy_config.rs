@@ -8,7 +8,10 @@ use serde::Deserialize;
 use toml::Spanned;
 use vigil_checks::Policy;
 use vigil_checks::pattern::Pattern;
-use vigil_checks::policy::{DaySpan, ReleaseWindow, parse_duration, parse_weekday};
+use vigil_checks::policy::{
+    DaySpan, Excused, JudgedBy, QuietLimit, ReleaseWindow, parse_duration, parse_weekday,
+};
+use vigil_checks::registers::TicketKind;
 
 use crate::config::{ConfigError, ValueErr, parse_zone};
 
@@ -99,13 +102,39 @@ pub(crate) struct PolicyFile {
     approvers: Option<Spanned<BTreeMap<String, Vec<i64>>>>,
     /// Source name → the longest it may stay silent (`6h`).
     #[serde(default)]
-    quiet: Option<Spanned<BTreeMap<String, String>>>,
+    quiet: Option<Spanned<BTreeMap<String, QuietFile>>>,
+    #[serde(default)]
+    change_actions: Option<Spanned<Vec<String>>>,
+    #[serde(default)]
+    tamper_patterns: Option<Spanned<Vec<String>>>,
+    #[serde(default)]
+    offhours_exempt_tickets: Option<Spanned<Vec<String>>>,
+    #[serde(default)]
+    offhours_counts_logins: Option<bool>,
+    #[serde(default)]
+    disabled_judged_by: Option<Spanned<String>>,
+    #[serde(default)]
+    departed_judged_by: Option<Spanned<String>>,
+    #[serde(default)]
+    bruteforce_invalid_users: Option<bool>,
     /// Numeric login uid → account (auditd's raw format records `auid=1002`).
     #[serde(default)]
     uid_names: Option<Spanned<BTreeMap<String, String>>>,
 }
 
 /// The policy and registers, checked.
+/// A source's quiet limit: `"4h"`, or `{ limit = "4h", except = ["sun", "22:00-07:00"] }`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum QuietFile {
+    Limit(String),
+    Table {
+        limit: String,
+        #[serde(default)]
+        except: Vec<String>,
+    },
+}
+
 #[derive(Debug, Clone)]
 pub struct Checking {
     pub policy: Policy,
@@ -271,9 +300,20 @@ pub(crate) fn checking(
                     ),
                 ));
             }
-            let d = parse_duration(limit)
-                .map_err(|m| err(q.span(), key(&format!("quiet.{source}")), m))?;
-            policy.quiet.insert(source.clone(), d);
+            let k = key(&format!("quiet.{source}"));
+            let (limit, except) = match limit {
+                QuietFile::Limit(l) => (l, &[][..]),
+                QuietFile::Table { limit, except } => (limit, except.as_slice()),
+            };
+            let limit = parse_duration(limit).map_err(|m| err(q.span(), k.clone(), m))?;
+            let mut q_limit = QuietLimit::from(limit);
+            for (n, e) in except.iter().enumerate() {
+                q_limit.except.push(
+                    Excused::parse(e)
+                        .map_err(|m| err(q.span(), format!("{k}.except[{n}]"), m))?,
+                );
+            }
+            policy.quiet.insert(source.clone(), q_limit);
         }
     }
     if let Some(u) = &p.uid_names {
@@ -290,6 +330,79 @@ pub(crate) fn checking(
             policy
                 .uid_names
                 .insert(uid.clone(), name.trim().to_string());
+        }
+    }
+    if let Some(a) = &p.change_actions {
+        let mut set = BTreeSet::new();
+        for action in a.get_ref() {
+            if vigil_parsers::vocab::category_of(action).is_none() {
+                return Err(err(
+                    a.span(),
+                    key("change_actions"),
+                    format!("{action:?} is not an action of the vocabulary (see the README's actions); changes are such as config.change, release.deploy, db.ddl"),
+                ));
+            }
+            set.insert(action.clone());
+        }
+        policy.change_actions = set;
+    }
+    if let Some(list) = &p.tamper_patterns {
+        let mut compiled = Vec::new();
+        for (n, pat) in list.get_ref().iter().enumerate() {
+            let re = regex::Regex::new(pat).map_err(|e| {
+                let why = e.to_string();
+                let last = why.lines().last().unwrap_or("").trim().to_string();
+                err(
+                    list.span(),
+                    key(&format!("tamper_patterns[{n}]")),
+                    format!("{pat:?} is not a regex: {last}"),
+                )
+            })?;
+            compiled.push((pat.clone(), re));
+        }
+        policy.tamper_patterns = compiled;
+    }
+    if let Some(list) = &p.offhours_exempt_tickets {
+        let mut kinds = Vec::new();
+        let mut any = false;
+        for name in list.get_ref() {
+            if name == "any" {
+                any = true;
+                continue;
+            }
+            kinds.push(TicketKind::parse(name).ok_or_else(|| {
+                err(
+                    list.span(),
+                    key("offhours_exempt_tickets"),
+                    format!(
+                        "{name:?} is not a ticket kind; use any, or some of {}",
+                        TicketKind::names().join(", ")
+                    ),
+                )
+            })?);
+        }
+        policy.offhours_exempt_tickets = if any { None } else { Some(kinds) };
+    }
+    if let Some(b) = p.offhours_counts_logins {
+        policy.offhours_counts_logins = b;
+    }
+    if let Some(b) = p.bruteforce_invalid_users {
+        policy.bruteforce_invalid_users = b;
+    }
+    for (value, name, slot) in [
+        (
+            &p.disabled_judged_by,
+            "disabled_judged_by",
+            &mut policy.disabled_judged_by,
+        ),
+        (
+            &p.departed_judged_by,
+            "departed_judged_by",
+            &mut policy.departed_judged_by,
+        ),
+    ] {
+        if let Some(v) = value {
+            *slot = JudgedBy::parse(v.get_ref()).map_err(|m| err(v.span(), key(name), m))?;
         }
     }
     if let Err((k, m)) = policy.validate() {

@@ -15,6 +15,7 @@ use chrono::{
 use chrono_tz::Tz;
 
 use crate::pattern::Pattern;
+use crate::registers::TicketKind;
 
 /// A span of the day in minutes since midnight, `from` inclusive, `to` exclusive; `to` may be
 /// 1440 (24:00).
@@ -162,6 +163,152 @@ pub const APPROVER_ROLES: [&str; 5] = [
     "dept_head",
 ];
 
+/// A stretch of the week in which a source is not expected to write: its silence there does not
+/// count against its quiet limit. `days` (empty: every day) or the calendar's non-working days,
+/// and spans of those days (empty: the whole day).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Excused {
+    pub days: Vec<Weekday>,
+    /// The policy's non-working days (weekends and holidays, less moved working days).
+    pub off_days: bool,
+    pub spans: Vec<DaySpan>,
+}
+
+impl Excused {
+    /// Parses `sun`, `sat,sun`, `off_days`, `22:00-07:00` (across midnight: two spans),
+    /// `mon,tue 12:00-13:00`, `off_days 00:00-24:00`.
+    pub fn parse(s: &str) -> Result<Excused, String> {
+        let mut e = Excused {
+            days: Vec::new(),
+            off_days: false,
+            spans: Vec::new(),
+        };
+        let t = s.trim();
+        if t.is_empty() {
+            return Err("is empty; write days (sat,sun or off_days), hours (22:00-07:00) or both (sat 00:00-12:00)".into());
+        }
+        for word in t.split_whitespace() {
+            if word.contains(':') {
+                let (a, b) = word.split_once('-').ok_or_else(|| {
+                    format!("{word:?} is not a span of the day; write it as 22:00-07:00")
+                })?;
+                let bad = || format!("{word:?} is not a span of the day; write it as 22:00-07:00");
+                let from = minutes(a).ok_or_else(bad)?;
+                let to = minutes(b).ok_or_else(bad)?;
+                if from < to {
+                    e.spans.push(DaySpan { from, to });
+                } else if from > to {
+                    e.spans.push(DaySpan { from, to: 24 * 60 });
+                    if to > 0 {
+                        e.spans.push(DaySpan { from: 0, to });
+                    }
+                } else {
+                    return Err(format!("{word:?} is empty: it starts where it ends"));
+                }
+            } else {
+                for d in word.split(',').filter(|d| !d.is_empty()) {
+                    if d == "off_days" {
+                        e.off_days = true;
+                    } else {
+                        let day = parse_weekday(d).map_err(|m| {
+                            format!("{m}, or off_days for the calendar's non-working days")
+                        })?;
+                        if !e.days.contains(&day) {
+                            e.days.push(day);
+                        }
+                    }
+                }
+            }
+        }
+        Ok(e)
+    }
+
+    fn holds_day(&self, policy: &Policy, date: NaiveDate) -> bool {
+        (self.days.is_empty() && !self.off_days)
+            || self.days.contains(&date.weekday())
+            || (self.off_days && !policy.is_working_day(date))
+    }
+}
+
+impl std::fmt::Display for Excused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut words: Vec<String> = self
+            .days
+            .iter()
+            .map(|d| d.to_string().to_lowercase())
+            .collect();
+        if self.off_days {
+            words.push("off_days".into());
+        }
+        let days = words.join(",");
+        let spans: Vec<String> = self.spans.iter().map(ToString::to_string).collect();
+        match (days.is_empty(), spans.is_empty()) {
+            (false, false) => write!(f, "{days} {}", spans.join(" ")),
+            (false, true) => write!(f, "{days}"),
+            _ => write!(f, "{}", spans.join(" ")),
+        }
+    }
+}
+
+/// How long a source may stay silent, counted over the time it is expected to write: the
+/// stretches in `except` do not count.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuietLimit {
+    pub limit: TimeDelta,
+    pub except: Vec<Excused>,
+}
+
+impl From<TimeDelta> for QuietLimit {
+    fn from(limit: TimeDelta) -> QuietLimit {
+        QuietLimit {
+            limit,
+            except: Vec::new(),
+        }
+    }
+}
+
+/// What a rule takes as the deactivation of an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JudgedBy {
+    /// The accounts register's status and its `changed_on` day.
+    Register,
+    /// Deactivation events in the logs: account.lock or account.delete with the account as target.
+    Events,
+    /// Either.
+    Both,
+}
+
+impl JudgedBy {
+    pub fn parse(s: &str) -> Result<JudgedBy, String> {
+        match s.trim() {
+            "register" => Ok(JudgedBy::Register),
+            "events" => Ok(JudgedBy::Events),
+            "both" => Ok(JudgedBy::Both),
+            _ => Err(format!("{s:?}: use register, events or both")),
+        }
+    }
+
+    pub fn register(self) -> bool {
+        self != JudgedBy::Events
+    }
+
+    pub fn events(self) -> bool {
+        self != JudgedBy::Register
+    }
+}
+
+/// The commands `audit.tampering` flags by default (regexes over the command line, as sudo and
+/// auditd record it): emptying or removing a log under /var/log, deleting the audit rules or
+/// turning auditing off, vacuuming the journal, stopping or disabling the logging daemons.
+pub const DEFAULT_TAMPER_PATTERNS: [&str; 6] = [
+    r"(^|[\s;|&/])(truncate|shred|rm|unlink)\s[^;|&]*/var/log/",
+    r"(^|[\s;|&])(:|echo|cat\s+/dev/null)?\s*>\s*/var/log/",
+    r"(^|[\s;|&/])cp\s+/dev/null\s+/var/log/",
+    r"(^|[\s;|&/])auditctl\s+(.*\s)?(-D|-e\s*0)(\s|$)",
+    r"(^|[\s;|&/])journalctl\s+(.*\s)?--vacuum-",
+    r"(^|[\s;|&/])(systemctl\s+(.*\s)?(stop|disable|mask|kill)|service)\s+(.*\s)?(rsyslog|auditd|systemd-journald|syslog-ng)(\.service)?(\s|$)",
+];
+
 /// The policy the checks judge by.
 #[derive(Debug, Clone)]
 pub struct Policy {
@@ -202,8 +349,25 @@ pub struct Policy {
     pub tables: Vec<(Pattern, u8)>,
     /// Which grades each approver role may approve.
     pub approvers: BTreeMap<String, BTreeSet<u8>>,
-    /// Sources that must not be quiet for longer than this.
-    pub quiet: BTreeMap<String, TimeDelta>,
+    /// Sources that must not be quiet for longer than this (of the time they are expected to
+    /// write).
+    pub quiet: BTreeMap<String, QuietLimit>,
+    /// The actions `change.business_hours` judges (db.ddl only on business tables).
+    pub change_actions: BTreeSet<String>,
+    /// Commands `audit.tampering` flags: each regex as written, and compiled.
+    pub tamper_patterns: Vec<(String, regex::Regex)>,
+    /// The ticket kinds that exempt an administrator action from `admin.offhours` (`None`: a
+    /// ticket of any kind whose operator and window fit).
+    pub offhours_exempt_tickets: Option<Vec<TicketKind>>,
+    /// Whether `admin.offhours` counts the logins of administrator accounts (root's always count).
+    pub offhours_counts_logins: bool,
+    /// What `login.disabled_account` takes as an account's deactivation.
+    pub disabled_judged_by: JudgedBy,
+    /// What `account.departed_active` takes as a departed account's deactivation.
+    pub departed_judged_by: JudgedBy,
+    /// Whether `login.bruteforce` counts failures against names that are not accounts
+    /// (login.invalid_user) as attempts against an account, as well as from an address.
+    pub bruteforce_invalid_users: bool,
     /// Numeric login uids (auditd's `auid` in its raw format) and the account each belongs to,
     /// so that auditd's records name the same person as sshd's and the registers.
     pub uid_names: BTreeMap<String, String>,
@@ -258,6 +422,19 @@ impl Default for Policy {
             .collect(),
             quiet: BTreeMap::new(),
             uid_names: BTreeMap::new(),
+            change_actions: ["config.change", "release.deploy", "db.ddl"]
+                .into_iter()
+                .map(String::from)
+                .collect(),
+            tamper_patterns: DEFAULT_TAMPER_PATTERNS
+                .iter()
+                .filter_map(|p| Some((p.to_string(), regex::Regex::new(p).ok()?)))
+                .collect(),
+            offhours_exempt_tickets: None,
+            offhours_counts_logins: false,
+            disabled_judged_by: JudgedBy::Register,
+            departed_judged_by: JudgedBy::Both,
+            bruteforce_invalid_users: true,
         }
     }
 }
@@ -361,6 +538,60 @@ impl Policy {
             }
         }
         d
+    }
+
+    /// How much of `[a, b)` counts against `q`'s limit: the time outside its excused stretches,
+    /// judged day by day in the policy's zone.
+    pub fn active_between(&self, q: &QuietLimit, a: DateTime<Utc>, b: DateTime<Utc>) -> TimeDelta {
+        if b <= a {
+            return TimeDelta::zero();
+        }
+        if q.except.is_empty() {
+            return b - a;
+        }
+        let mut total = TimeDelta::zero();
+        let mut day = self.local(a).date_naive();
+        let last = self.local(b).date_naive();
+        loop {
+            let (start, end) = (self.start_of(day), self.end_of(day));
+            let (lo, hi) = (start.max(a), end.min(b));
+            if lo < hi {
+                // The excused pieces of this day inside [lo, hi), merged.
+                let mut pieces: Vec<(DateTime<Utc>, DateTime<Utc>)> = Vec::new();
+                for e in q.except.iter().filter(|e| e.holds_day(self, day)) {
+                    if e.spans.is_empty() {
+                        pieces.push((lo, hi));
+                    }
+                    for s in &e.spans {
+                        let from = start + TimeDelta::minutes(i64::from(s.from));
+                        let to = (start + TimeDelta::minutes(i64::from(s.to))).min(end);
+                        let (f, t) = (from.max(lo), to.min(hi));
+                        if f < t {
+                            pieces.push((f, t));
+                        }
+                    }
+                }
+                pieces.sort();
+                let mut excused = TimeDelta::zero();
+                let mut reach = lo;
+                for (f, t) in pieces {
+                    let f = f.max(reach);
+                    if t > f {
+                        excused += t - f;
+                        reach = t;
+                    }
+                }
+                total += (hi - lo) - excused;
+            }
+            if day >= last {
+                break;
+            }
+            match day.succ_opt() {
+                Some(d) => day = d,
+                None => break,
+            }
+        }
+        total
     }
 
     /// Checks that the values hold together; the message names the key.

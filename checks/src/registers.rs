@@ -38,6 +38,16 @@ impl TicketKind {
         ("emergency_release", TicketKind::EmergencyRelease),
     ];
 
+    /// The kind a register or config names (`data_edit`, `emergency_release`, ...).
+    pub fn parse(s: &str) -> Option<TicketKind> {
+        Self::NAMES.iter().find(|(n, _)| *n == s).map(|(_, k)| *k)
+    }
+
+    /// Every kind's name, for a message.
+    pub fn names() -> Vec<&'static str> {
+        Self::NAMES.iter().map(|(n, _)| *n).collect()
+    }
+
     /// The kind's name in the register.
     pub fn as_str(self) -> &'static str {
         Self::NAMES

@@ -9,7 +9,7 @@ use vigil_index::{Filter, Row};
 use super::Ctx;
 use crate::error::Result;
 use crate::finding::Finding;
-use crate::policy::format_duration;
+use crate::policy::{JudgedBy, format_duration};
 use crate::registers::{Account, AccountKind, Status};
 
 /// Actions that are not a use of the account: failures, and the ends of sessions.
@@ -41,34 +41,98 @@ fn uses(
     Ok(ctx.rows(&filter)?.into_iter().filter(is_use).collect())
 }
 
-/// `login.disabled_account`: a successful login or any successful action by an account whose
-/// register status is disabled or departed, from the day after its `changed_on` on (the register
-/// gives the day, not the hour: the day itself is allowed). One finding per account, source and
-/// day, with every event as evidence.
-pub(super) fn disabled_account_use(ctx: &Ctx) -> Result<Vec<Finding>> {
-    let inactive: Vec<&Account> = ctx
-        .accounts
-        .accounts
-        .values()
-        .filter(|a| a.status != Status::Active)
-        .collect();
-    let mut groups: BTreeMap<(String, String, NaiveDate), Vec<Row>> = BTreeMap::new();
-    for row in uses(ctx, &inactive, ctx.since, ctx.until)? {
-        let Some(account) = row.actor.as_deref().and_then(|u| ctx.accounts.get(u)) else {
-            continue;
-        };
-        if row.ts < ctx.policy.end_of(account.changed_on) {
+/// The first successful deactivation (account.lock or account.delete with the account as
+/// target) of each account before `until`.
+fn deactivations(ctx: &Ctx, until: DateTime<Utc>) -> Result<BTreeMap<String, Row>> {
+    let filter = Filter {
+        until: Some(until),
+        ..Filter::all()
+    }
+    .one_of("action", ["account.lock", "account.delete"]);
+    let mut first: BTreeMap<String, Row> = BTreeMap::new();
+    let mut rows = ctx.rows(&filter)?;
+    rows.sort_by(|a, b| (a.ts, &a.id).cmp(&(b.ts, &b.id)));
+    for r in rows {
+        if r.outcome.as_ref() == "failure" {
             continue;
         }
-        let day = ctx.policy.local(row.ts).date_naive();
-        groups
-            .entry((account.user.clone(), row.source.to_string(), day))
-            .or_default()
-            .push(row);
+        if let Some(t) = r.target.as_deref().filter(|t| !t.is_empty()) {
+            first.entry(t.to_string()).or_insert(r);
+        }
+    }
+    Ok(first)
+}
+
+/// `login.disabled_account`: a successful login or any successful action by an account after
+/// its deactivation. What deactivates an account is the policy's `disabled_judged_by`: the
+/// register (status disabled or departed, from the day after its `changed_on`: the register gives
+/// the day, not the hour, so the day itself is allowed; the default), deactivation events
+/// (account.lock or account.delete with the account as target, from that moment), or both
+/// (whichever is first). An account disabled in time and never used after is not a finding.
+/// One finding per account, source and day, with every event as evidence.
+pub(super) fn disabled_account_use(ctx: &Ctx) -> Result<Vec<Finding>> {
+    let by = ctx.policy.disabled_judged_by;
+    // Each account's deactivation: when, and how vigil knows.
+    let mut off: BTreeMap<String, (DateTime<Utc>, String)> = BTreeMap::new();
+    if by.register() {
+        for a in ctx.accounts.accounts.values() {
+            if a.status != Status::Active {
+                let how = format!(
+                    "{}, {} {} {}",
+                    a.name,
+                    kind_name(a.kind),
+                    a.status.as_str(),
+                    a.changed_on
+                );
+                off.insert(a.user.clone(), (ctx.policy.end_of(a.changed_on), how));
+            }
+        }
+    }
+    if by.events() {
+        for (user, r) in deactivations(ctx, ctx.until)? {
+            let how = format!(
+                "{} by {} at {}",
+                if r.action.as_ref() == "account.lock" {
+                    "disabled"
+                } else {
+                    "deleted"
+                },
+                r.actor.as_deref().unwrap_or("-"),
+                ctx.fmt(r.ts)
+            );
+            match off.get(&user) {
+                Some((t, _)) if *t <= r.ts => {}
+                _ => {
+                    off.insert(user, (r.ts, how));
+                }
+            }
+        }
+    }
+    let mut groups: BTreeMap<(String, String, NaiveDate), Vec<Row>> = BTreeMap::new();
+    if !off.is_empty() {
+        let filter = ctx
+            .period()
+            .one_of("actor", ctx.actors(off.keys().cloned()));
+        for row in ctx.rows(&filter)?.into_iter().filter(is_use) {
+            let Some(user) = row.actor.as_deref() else {
+                continue;
+            };
+            let Some((since, _)) = off.get(user) else {
+                continue;
+            };
+            if row.ts < *since {
+                continue;
+            }
+            let day = ctx.policy.local(row.ts).date_naive();
+            groups
+                .entry((user.to_string(), row.source.to_string(), day))
+                .or_default()
+                .push(row);
+        }
     }
     let mut out = Vec::new();
     for ((user, source, day), rows) in groups {
-        let Some(account) = ctx.accounts.get(&user) else {
+        let Some((_, how)) = off.get(&user) else {
             continue;
         };
         let logins = rows
@@ -76,11 +140,7 @@ pub(super) fn disabled_account_use(ctx: &Ctx) -> Result<Vec<Finding>> {
             .filter(|r| matches!(r.action.as_ref(), "login.success" | "db.connect"))
             .count();
         let summary = format!(
-            "{user} ({}, {} {} {}) used on {source} ({}) on {day}: {logins} logins, {} events in all",
-            account.name,
-            kind_name(account.kind),
-            account.status.as_str(),
-            account.changed_on,
+            "{user} ({how}) used on {source} ({}) on {day}: {logins} logins, {} events in all",
             rows[0].host,
             rows.len()
         );
@@ -110,10 +170,13 @@ fn deadline(ctx: &Ctx, account: &Account) -> DateTime<Utc> {
     }
 }
 
-/// `account.departed_active`: a departed account used after its deadline in the period, or whose
-/// deadline falls in the period with no disabling (account.lock or account.delete with the
-/// account as target) between the start of its departure day and the deadline. One finding per
-/// account.
+/// `account.departed_active`: a departed account (register status) used after its deadline, or
+/// whose deadline falls in the period with no disabling (account.lock or account.delete with the
+/// account as target) between the start of its departure day and the deadline. The policy's
+/// `departed_judged_by` says what counts: `register` (the register's status is the record of
+/// the disabling: only uses after the deadline), `events` (a disabling event by the deadline,
+/// and no use after it), `both` (the default: a disabling event by the deadline, and no use
+/// after the deadline or the disabling, whichever is first). One finding per account.
 pub(super) fn departed_active(ctx: &Ctx) -> Result<Vec<Finding>> {
     let mut out = Vec::new();
     for account in ctx
@@ -123,23 +186,39 @@ pub(super) fn departed_active(ctx: &Ctx) -> Result<Vec<Finding>> {
         .filter(|a| a.status == Status::Departed)
     {
         let due = deadline(ctx, account);
-        let used = uses(ctx, &[account], due.max(ctx.since), ctx.until)?;
+        let by = ctx.policy.departed_judged_by;
         let due_in_period = ctx.since <= due && due <= ctx.until;
         let mut disabled_in_time = true;
         let mut later = None;
-        if due_in_period {
+        let mut first_off = None;
+        if by.events() {
             let filter =
                 Filter::between(ctx.policy.start_of(account.changed_on), ctx.until.max(due))
                     .one_of("action", ["account.lock", "account.delete"])
                     .term("target", account.user.clone());
-            let disablings: Vec<Row> = ctx
+            let mut disablings: Vec<Row> = ctx
                 .rows(&filter)?
                 .into_iter()
                 .filter(|r| r.outcome.as_ref() != "failure")
                 .collect();
-            disabled_in_time = disablings.iter().any(|r| r.ts < due);
-            later = disablings.into_iter().find(|r| r.ts >= due);
+            disablings.sort_by_key(|r| r.ts);
+            first_off = disablings.first().map(|r| r.ts);
+            if due_in_period {
+                disabled_in_time = disablings.iter().any(|r| r.ts < due);
+                later = disablings.into_iter().find(|r| r.ts >= due);
+            }
         }
+        // Uses count from the deadline (register), from the deactivation (events), or from
+        // whichever is first (both).
+        let from = match by {
+            JudgedBy::Register => Some(due),
+            JudgedBy::Events => first_off,
+            JudgedBy::Both => Some(first_off.map_or(due, |t| t.min(due))),
+        };
+        let used = match from {
+            Some(t) => uses(ctx, &[account], t.max(ctx.since), ctx.until)?,
+            None => Vec::new(),
+        };
         if used.is_empty() && disabled_in_time {
             continue;
         }
@@ -169,8 +248,12 @@ pub(super) fn departed_active(ctx: &Ctx) -> Result<Vec<Finding>> {
             let sources: std::collections::BTreeSet<&str> =
                 used.iter().map(|r| r.source.as_ref()).collect();
             parts.push(format!(
-                "still used {} times after the deadline ({}), last at {}",
+                "still used {} times after {} ({}), last at {}",
                 used.len(),
+                match from {
+                    Some(t) if t < due => "it was disabled",
+                    _ => "the deadline",
+                },
                 sources.into_iter().collect::<Vec<_>>().join(", "),
                 used.last().map(|r| ctx.fmt(r.ts)).unwrap_or_default()
             ));

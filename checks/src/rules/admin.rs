@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use vigil_index::Row;
 
-use super::{Ctx, acts, once, or_dash, runs};
+use super::{COMMANDS, Ctx, acts, once, or_dash, runs};
 use crate::error::Result;
 use crate::finding::Finding;
 use crate::registers::TicketKind;
@@ -66,12 +66,16 @@ pub(super) fn actions(ctx: &Ctx, offhours: bool) -> Result<Vec<Finding>> {
     let all = once(&ctx.admin_acts, || admin_acts(ctx))?;
     let mut offhours_acts: Vec<Vec<Row>> = Vec::new();
     if offhours {
-        // A login is not work done: the commands after it are judged. Root's is the exception.
+        // A login is not work done: the commands after it are judged. Root's is the exception,
+        // and every administrator's where the policy says so (`offhours_counts_logins`).
+        let logins = ctx.policy.offhours_counts_logins;
         offhours_acts = all
             .iter()
             .filter(|act| {
                 let r = &act[0];
-                (r.action.as_ref() != "login.success" || r.actor.as_deref() == Some("root"))
+                (r.action.as_ref() != "login.success"
+                    || logins
+                    || r.actor.as_deref() == Some("root"))
                     && outside_hours(ctx, r)
             })
             .cloned()
@@ -133,13 +137,7 @@ pub(super) fn actions(ctx: &Ctx, offhours: bool) -> Result<Vec<Finding>> {
         if p.in_working_hours(row.ts) || p.in_release_window(row.ts) {
             continue;
         }
-        if let Some(actor) = row.actor.as_deref()
-            && ctx
-                .approvals
-                .for_operator(None, actor, row.ts)
-                .next()
-                .is_some()
-        {
+        if exempt(ctx, row) {
             continue;
         }
         let local = p.local(row.ts);
@@ -164,21 +162,38 @@ fn outside_hours(ctx: &Ctx, row: &Row) -> bool {
     if p.in_working_hours(row.ts) || p.in_release_window(row.ts) {
         return false;
     }
-    row.actor
-        .as_deref()
-        .is_none_or(|a| ctx.approvals.for_operator(None, a, row.ts).next().is_none())
+    !exempt(ctx, row)
 }
 
-/// Whether `row` is a change: config.change, release.deploy, or db.ddl on a business table.
+/// Whether a ticket exempts the administrator action at `row` from `admin.offhours`: one whose
+/// operator is the actor and whose window holds the time, of a kind the policy names
+/// (`offhours_exempt_tickets`; any kind by default).
+fn exempt(ctx: &Ctx, row: &Row) -> bool {
+    let Some(actor) = row.actor.as_deref() else {
+        return false;
+    };
+    match &ctx.policy.offhours_exempt_tickets {
+        None => ctx.approvals.for_operator(None, actor, row.ts).next().is_some(),
+        Some(kinds) => kinds.iter().any(|k| {
+            ctx.approvals
+                .for_operator(Some(*k), actor, row.ts)
+                .next()
+                .is_some()
+        }),
+    }
+}
+
+/// Whether `row` is a change: one of the policy's `change_actions` (config.change,
+/// release.deploy, db.ddl by default), db.ddl only on a business table.
 fn is_change(ctx: &Ctx, row: &Row) -> bool {
-    match row.action.as_ref() {
-        "config.change" | "release.deploy" => true,
-        "db.ddl" => row
+    if !ctx.policy.change_actions.contains(row.action.as_ref()) {
+        return false;
+    }
+    row.action.as_ref() != "db.ddl"
+        || row
             .target
             .as_deref()
-            .is_some_and(|t| ctx.policy.grade_of(t).is_some()),
-        _ => false,
-    }
+            .is_some_and(|t| ctx.policy.grade_of(t).is_some())
 }
 
 /// Whether an emergency_release ticket covers the actor of `row` at its time.
@@ -191,14 +206,15 @@ fn emergency(ctx: &Ctx, row: &Row) -> bool {
     })
 }
 
-/// `change.business_hours`: a change (config.change, release.deploy, db.ddl on a business table)
-/// inside main business hours on a working day, with no emergency_release ticket for its actor
+/// `change.business_hours`: a change (policy `change_actions`: config.change, release.deploy,
+/// db.ddl on a business table by default) inside main business hours on a working day, with no emergency_release ticket for its actor
 /// whose window holds the time (regulation 7.2.2.4: changes happen outside main business hours).
 pub(super) fn business_hours_changes(ctx: &Ctx) -> Result<Vec<Finding>> {
-    let rows = ctx.rows(
-        &ctx.period()
-            .one_of("action", ["config.change", "release.deploy", "db.ddl"]),
-    )?;
+    let actions = &ctx.policy.change_actions;
+    if actions.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = ctx.rows(&ctx.period().one_of("action", actions.iter().cloned()))?;
     let mut out = Vec::new();
     for row in rows {
         if row.outcome.as_ref() == "failure"
@@ -272,8 +288,10 @@ fn clears_a_log(command: &str) -> bool {
 }
 
 /// `audit.tampering`: audit.log_cleared; audit.config_change by a person (an event with an
-/// actor: rules loaded at boot have none); a command (sudo or auditd's record of it) that
-/// truncates, shreds or removes a file under /var/log.
+/// actor: rules loaded at boot have none); a command (sudo or auditd's record of it) that one of
+/// the policy's `tamper_patterns` matches (by default: emptying or removing a file under
+/// /var/log, `auditctl -D` or `-e 0`, `journalctl --vacuum-*`, stopping or disabling rsyslog,
+/// auditd, systemd-journald or syslog-ng).
 pub(super) fn tampering(ctx: &Ctx) -> Result<Vec<Finding>> {
     let mut out = Vec::new();
     for row in ctx.rows(
@@ -303,21 +321,42 @@ pub(super) fn tampering(ctx: &Ctx) -> Result<Vec<Finding>> {
             ),
         ));
     }
+    let patterns = &ctx.policy.tamper_patterns;
+    if patterns.is_empty() {
+        return Ok(out);
+    }
+    // Every command of the period, read whole: a pattern is a regex, which the index cannot
+    // narrow down.
+    let ids: Vec<String> = ctx
+        .rows(&ctx.period().one_of("action", COMMANDS))?
+        .iter()
+        .filter(|r| r.outcome.as_ref() != "failure")
+        .map(|r| r.id.to_string())
+        .collect();
     let commands: Vec<Row> = ctx
-        .commands(&[(&["truncate", "shred", "rm", "unlink", "null"], &["log"])])?
+        .with_commands(ids)?
         .into_iter()
-        .filter(|r| r.target.as_deref().is_some_and(clears_a_log))
+        .filter(|r| {
+            r.target
+                .as_deref()
+                .is_some_and(|c| patterns.iter().any(|(_, re)| re.is_match(c)))
+        })
         .collect();
     for act in acts(commands) {
         let row = &act[0];
+        let command = or_dash(&row.target);
+        let what = if clears_a_log(command) {
+            "log file emptied or removed"
+        } else {
+            "command that stops or erases auditing"
+        };
         out.push(ctx.finding_of(
             "audit.tampering",
             &act,
             format!(
-                "log file emptied or removed by {} on {}: {}",
+                "{what} by {} on {}: {command}",
                 or_dash(&row.actor),
                 row.host,
-                or_dash(&row.target)
             ),
         ));
     }

@@ -65,7 +65,9 @@ fn bursts(mut rows: Vec<Row>, n: usize, within: TimeDelta) -> Vec<Vec<Attempt>> 
 /// `bruteforce_failures`, `bruteforce_within`; default 5 in 5 minutes). Failures one host
 /// writes in the same second count as one attempt. One finding per burst: a run of attempts
 /// each within T of the previous, reported in the period its first attempt falls in. A burst
-/// already reported by address is not reported again by account.
+/// already reported by address is not reported again by account. Failures against names that are
+/// no account (login.invalid_user) count by account only where the policy says so
+/// (`bruteforce_invalid_users`, default true); by address always.
 pub(super) fn bruteforce(ctx: &Ctx) -> Result<Vec<Finding>> {
     let (n, within) = (ctx.policy.bruteforce_failures, ctx.policy.bruteforce_within);
     // A day on each side, so that a burst across the period's edges is seen whole.
@@ -83,7 +85,9 @@ pub(super) fn bruteforce(ctx: &Ctx) -> Result<Vec<Finding>> {
         {
             by_ip.entry(ip).or_default().push(r.clone());
         }
-        if let Some(actor) = r.actor.clone().filter(|a| !a.is_empty()) {
+        let counts_as_account =
+            ctx.policy.bruteforce_invalid_users || r.action.as_ref() != "login.invalid_user";
+        if let Some(actor) = r.actor.clone().filter(|a| !a.is_empty() && counts_as_account) {
             by_account.entry(actor).or_default().push(r);
         }
     }

@@ -121,12 +121,16 @@ pub(super) fn change_uncovered(ctx: &Ctx) -> Result<Vec<Finding>> {
 /// events longer than the limit that reaches into the period, up to the newest event vigil holds
 /// (what has not been read yet is not silence), from the source's first event on (before it,
 /// vigil cannot tell silence from not being set up yet); a source with no event at all is silent
-/// the whole window. One finding per gap, with the events on either side as evidence.
+/// the whole window. A gap counts only its time outside the source's excused stretches
+/// (`quiet = { src = { limit = "4h", except = ["sun", "22:00-07:00"] } }`). One finding per gap,
+/// with the events on either side as evidence.
 pub(super) fn silent_sources(ctx: &Ctx) -> Result<Vec<Finding>> {
     let end = ctx.newest.map_or(ctx.until, |n| n.min(ctx.until));
     let mut out = Vec::new();
-    for (source, limit) in &ctx.policy.quiet {
-        let limit = *limit;
+    let p = ctx.policy;
+    for (source, quiet) in &p.quiet {
+        let limit = quiet.limit;
+        let silent = |a: DateTime<Utc>, b: DateTime<Utc>| p.active_between(quiet, a, b) > limit;
         if end <= ctx.since {
             continue;
         }
@@ -145,7 +149,7 @@ pub(super) fn silent_sources(ctx: &Ctx) -> Result<Vec<Finding>> {
         let mut gaps: Vec<(DateTime<Utc>, DateTime<Utc>, bool, bool)> = Vec::new();
         for &t in &times {
             match prev {
-                Some(p) if t - p > limit => gaps.push((p, t, true, true)),
+                Some(p) if silent(p, t) => gaps.push((p, t, true, true)),
                 // Before the source's first event vigil holds: not known to be silence.
                 _ => {}
             }
@@ -160,10 +164,26 @@ pub(super) fn silent_sources(ctx: &Ctx) -> Result<Vec<Finding>> {
             continue;
         }
         let (start, known) = prev.map_or((ctx.since, false), |p| (p, true));
-        if end - start > limit {
+        if silent(start, end) {
             gaps.push((start, end, known, false));
         }
+        // The limit as the summary gives it: with the stretches that do not count.
+        let limit_text = if quiet.except.is_empty() {
+            format_duration(limit)
+        } else {
+            let ex: Vec<String> = quiet.except.iter().map(ToString::to_string).collect();
+            format!(
+                "{} outside {}; {} of it counted",
+                format_duration(limit),
+                ex.join(", "),
+                "{counted}"
+            )
+        };
         for (a, b, left, right) in gaps {
+            let limit_text = limit_text.replace(
+                "{counted}",
+                &format_duration(p.active_between(quiet, a, b)),
+            );
             let mut evidence = Vec::new();
             for (t, known) in [(a, left), (b, right)] {
                 if known {
@@ -182,7 +202,7 @@ pub(super) fn silent_sources(ctx: &Ctx) -> Result<Vec<Finding>> {
                         format!("the period's start, {}", ctx.fmt(a))
                     },
                     ctx.fmt(b),
-                    format_duration(limit)
+                    limit_text
                 )
             } else {
                 format!(
@@ -194,7 +214,7 @@ pub(super) fn silent_sources(ctx: &Ctx) -> Result<Vec<Finding>> {
                     },
                     format_duration(b - a),
                     ctx.fmt(b),
-                    format_duration(limit)
+                    limit_text
                 )
             };
             let mut f = ctx.finding("source.silent", a.max(ctx.since), summary);
