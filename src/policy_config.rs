@@ -309,8 +309,7 @@ pub(crate) fn checking(
             let mut q_limit = QuietLimit::from(limit);
             for (n, e) in except.iter().enumerate() {
                 q_limit.except.push(
-                    Excused::parse(e)
-                        .map_err(|m| err(q.span(), format!("{k}.except[{n}]"), m))?,
+                    Excused::parse(e).map_err(|m| err(q.span(), format!("{k}.except[{n}]"), m))?,
                 );
             }
             policy.quiet.insert(source.clone(), q_limit);
@@ -339,7 +338,9 @@ pub(crate) fn checking(
                 return Err(err(
                     a.span(),
                     key("change_actions"),
-                    format!("{action:?} is not an action of the vocabulary (see the README's actions); changes are such as config.change, release.deploy, db.ddl"),
+                    format!(
+                        "{action:?} is not an action of the vocabulary (see the README's actions); changes are such as config.change, release.deploy, db.ddl"
+                    ),
                 ));
             }
             set.insert(action.clone());

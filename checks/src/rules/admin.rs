@@ -173,7 +173,11 @@ fn exempt(ctx: &Ctx, row: &Row) -> bool {
         return false;
     };
     match &ctx.policy.offhours_exempt_tickets {
-        None => ctx.approvals.for_operator(None, actor, row.ts).next().is_some(),
+        None => ctx
+            .approvals
+            .for_operator(None, actor, row.ts)
+            .next()
+            .is_some(),
         Some(kinds) => kinds.iter().any(|k| {
             ctx.approvals
                 .for_operator(Some(*k), actor, row.ts)

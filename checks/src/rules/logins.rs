@@ -87,7 +87,11 @@ pub(super) fn bruteforce(ctx: &Ctx) -> Result<Vec<Finding>> {
         }
         let counts_as_account =
             ctx.policy.bruteforce_invalid_users || r.action.as_ref() != "login.invalid_user";
-        if let Some(actor) = r.actor.clone().filter(|a| !a.is_empty() && counts_as_account) {
+        if let Some(actor) = r
+            .actor
+            .clone()
+            .filter(|a| !a.is_empty() && counts_as_account)
+        {
             by_account.entry(actor).or_default().push(r);
         }
     }

@@ -309,3 +309,6 @@ mod tests {
 
 #[cfg(test)]
 mod rule_tests;
+
+#[cfg(test)]
+mod policy_tests;

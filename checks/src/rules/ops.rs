@@ -180,10 +180,8 @@ pub(super) fn silent_sources(ctx: &Ctx) -> Result<Vec<Finding>> {
             )
         };
         for (a, b, left, right) in gaps {
-            let limit_text = limit_text.replace(
-                "{counted}",
-                &format_duration(p.active_between(quiet, a, b)),
-            );
+            let limit_text =
+                limit_text.replace("{counted}", &format_duration(p.active_between(quiet, a, b)));
             let mut evidence = Vec::new();
             for (t, known) in [(a, left), (b, right)] {
                 if known {

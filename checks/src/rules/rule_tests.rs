@@ -480,9 +480,11 @@ fn a_change_needs_a_backup_of_its_host_on_both_sides() {
 #[test]
 fn silence_is_a_gap_longer_than_the_sources_limit() {
     let mut p = policy();
-    p.quiet.insert("db".into(), chrono::TimeDelta::hours(6));
+    p.quiet
+        .insert("db".into(), chrono::TimeDelta::hours(6).into());
     // A source whose log begins with the period: judged from the period's start, not before.
-    p.quiet.insert("new".into(), chrono::TimeDelta::hours(6));
+    p.quiet
+        .insert("new".into(), chrono::TimeDelta::hours(6).into());
     let e = |n, ts| ev(n, ts, "db.read", Some("archive_app")).source("db");
     let events = vec![
         e(1, "2026-10-31 22:00:00"),
