@@ -64,12 +64,12 @@ fn admin_acts(ctx: &Ctx) -> Result<Vec<Vec<Row>>> {
 pub(super) fn actions(ctx: &Ctx, offhours: bool) -> Result<Vec<Finding>> {
     // admin.action and admin.offhours read the same acts: once per run.
     let all = once(&ctx.admin_acts, || admin_acts(ctx))?;
-    let mut offhours_acts: Vec<Vec<Row>> = Vec::new();
+    let mut acts: Vec<Vec<Row>> = if offhours { Vec::new() } else { all.clone() };
     if offhours {
         // A login is not work done: the commands after it are judged. Root's is the exception,
         // and every administrator's where the policy says so (`offhours_counts_logins`).
         let logins = ctx.policy.offhours_counts_logins;
-        offhours_acts = all
+        acts = all
             .iter()
             .filter(|act| {
                 let r = &act[0];
@@ -80,28 +80,27 @@ pub(super) fn actions(ctx: &Ctx, offhours: bool) -> Result<Vec<Finding>> {
             })
             .cloned()
             .collect();
-        let acts = &mut offhours_acts;
-        // Few: worth reading the commands sudo ran, for the summary.
-        let ids: Vec<String> = acts
-            .iter()
-            .flatten()
-            .filter(|r| r.action.as_ref() == "sudo.command")
-            .map(|r| r.id.to_string())
-            .collect();
-        let commands: std::collections::HashMap<_, _> = ctx
-            .with_commands(ids)?
-            .into_iter()
-            .map(|r| (r.id.clone(), r.target))
-            .collect();
-        for r in acts.iter_mut().flatten() {
-            if let Some(c) = commands.get(&r.id) {
-                r.target = c.clone();
-            }
+    }
+    // The summary names the command sudo ran (its `command` field), not the user it ran as
+    // (sudo's target).
+    let ids: Vec<String> = acts
+        .iter()
+        .flatten()
+        .filter(|r| r.action.as_ref() == "sudo.command")
+        .map(|r| r.id.to_string())
+        .collect();
+    let commands: std::collections::HashMap<_, _> = ctx
+        .with_commands(ids)?
+        .into_iter()
+        .map(|r| (r.id.clone(), r.target))
+        .collect();
+    for r in acts.iter_mut().flatten() {
+        if let Some(c) = commands.get(&r.id) {
+            r.target = c.clone();
         }
     }
-    let acts: &[Vec<Row>] = if offhours { &offhours_acts } else { all };
     let mut out = Vec::new();
-    for act in acts {
+    for act in &acts {
         let row = &act[0];
         let what = match row.action.as_ref() {
             "sudo.command" => format!(
