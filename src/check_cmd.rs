@@ -9,7 +9,7 @@ use std::path::Path;
 use anyhow::{Context, Result, anyhow};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::Serialize;
-use vigil_checks::{Accounts, Approvals, Checks, Finding, Outcome, RULES, Severity, rule_by_id};
+use vigil_checks::{Accounts, Approvals, Checks, Finding, Outcome, RULES, Severity};
 
 use crate::config::Config;
 use crate::exit::ExitCode;
@@ -36,9 +36,13 @@ pub struct CheckArgs {
     /// The end of the period, exclusive (default: now).
     #[arg(long)]
     pub until: Option<String>,
-    /// Run only this rule (repeat for more); default all.
+    /// Run only this rule (repeat for more; a glob such as `backup.*` names several); default all.
     #[arg(long = "rule")]
     pub rules: Vec<String>,
+    /// Show only findings of this severity or higher: low (default), medium or high. The exit
+    /// status still judges every finding (`--fail-on`).
+    #[arg(long, default_value = "low", value_parser = parse_severity)]
+    pub min_severity: Severity,
     /// table or json.
     #[arg(long, value_enum, default_value = "table")]
     pub format: CheckFormat,
@@ -116,8 +120,11 @@ struct Report<'a> {
     zone: String,
     newest_event: Option<String>,
     rules: Vec<&'a str>,
+    /// Of every finding of the period, whatever `--min-severity` shows.
     counts: Counts,
-    findings: &'a [Finding],
+    /// How many findings `findings` holds.
+    shown: usize,
+    findings: &'a [&'a Finding],
 }
 
 #[derive(Serialize, Default)]
@@ -127,7 +134,7 @@ struct Counts {
     low: usize,
 }
 
-fn counts(findings: &[Finding]) -> Counts {
+fn counts<'a>(findings: impl Iterator<Item = &'a Finding>) -> Counts {
     let mut c = Counts::default();
     for f in findings {
         match f.severity {
@@ -167,14 +174,7 @@ pub fn registers(config: &Config) -> Result<(Approvals, Accounts)> {
 
 /// Runs `vigil check`.
 pub fn run(config: &Config, data: &Path, args: &CheckArgs) -> Result<ExitCode> {
-    for r in &args.rules {
-        if rule_by_id(r).is_none() {
-            return Err(anyhow!(
-                "--rule {r:?}: no such rule; the rules are {}",
-                RULES.iter().map(|r| r.id).collect::<Vec<_>>().join(", ")
-            ));
-        }
-    }
+    let rules = expand_rules(&args.rules)?;
     let checking = &config.checking;
     let policy = &checking.policy;
     let (since, until) = period(args, policy.zone)?;
@@ -190,7 +190,6 @@ pub fn run(config: &Config, data: &Path, args: &CheckArgs) -> Result<ExitCode> {
     let store = crate::search_cmd::open(data)?;
     let jobs: Vec<vigil_backups::jobs::Job> =
         config.backups.iter().map(|b| b.job.clone()).collect();
-    let rules: Vec<&str> = args.rules.iter().map(String::as_str).collect();
     let started = std::time::Instant::now();
     let checks = Checks {
         store: &store,
@@ -203,9 +202,22 @@ pub fn run(config: &Config, data: &Path, args: &CheckArgs) -> Result<ExitCode> {
     let elapsed = started.elapsed();
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
+    let shown: Vec<&Finding> = outcome
+        .findings
+        .iter()
+        .filter(|f| f.severity >= args.min_severity)
+        .collect();
     match args.format {
-        CheckFormat::Json => write_json(&mut out, &outcome, since, until, policy.zone, &rules)?,
-        CheckFormat::Table => write_table(&mut out, &outcome.findings)?,
+        CheckFormat::Json => write_json(
+            &mut out,
+            &outcome,
+            &shown,
+            since,
+            until,
+            policy.zone,
+            &rules,
+        )?,
+        CheckFormat::Table => write_table(&mut out, &outcome.findings, &shown)?,
     }
     out.flush().context("cannot write to stdout")?;
     if args.timings {
@@ -213,7 +225,7 @@ pub fn run(config: &Config, data: &Path, args: &CheckArgs) -> Result<ExitCode> {
             eprintln!("check: {rule}: {:.3} s", d.as_secs_f64());
         }
     }
-    let c = counts(&outcome.findings);
+    let c = counts(outcome.findings.iter());
     let zone = policy.zone;
     eprintln!(
         "check: {} to {} ({}): {} high, {} medium, {} low; {} rules in {:.2} s{}",
@@ -233,6 +245,14 @@ pub fn run(config: &Config, data: &Path, args: &CheckArgs) -> Result<ExitCode> {
                 n.with_timezone(&zone).format("%Y-%m-%d %H:%M:%S")
             ))
     );
+    if shown.len() < outcome.findings.len() {
+        eprintln!(
+            "check: {} of {} findings shown (--min-severity {})",
+            shown.len(),
+            outcome.findings.len(),
+            args.min_severity.as_str()
+        );
+    }
     if problems > 0 || outcome.findings.iter().any(|f| f.severity >= args.fail_on) {
         Ok(ExitCode::Findings)
     } else {
@@ -243,6 +263,7 @@ pub fn run(config: &Config, data: &Path, args: &CheckArgs) -> Result<ExitCode> {
 fn write_json(
     out: &mut dyn Write,
     outcome: &Outcome,
+    shown: &[&Finding],
     since: DateTime<Utc>,
     until: DateTime<Utc>,
     zone: chrono_tz::Tz,
@@ -259,21 +280,54 @@ fn write_json(
         } else {
             rules.to_vec()
         },
-        counts: counts(&outcome.findings),
-        findings: &outcome.findings,
+        counts: counts(outcome.findings.iter()),
+        shown: shown.len(),
+        findings: shown,
     };
     serde_json::to_writer_pretty(&mut *out, &report)?;
     writeln!(out)?;
     Ok(())
 }
 
-fn write_table(out: &mut dyn Write, findings: &[Finding]) -> Result<()> {
+fn write_table(out: &mut dyn Write, all: &[Finding], shown: &[&Finding]) -> Result<()> {
     let width = if std::io::stdout().is_terminal() {
         crate::search_cmd::terminal_width()
     } else {
         usize::MAX
     };
-    for f in findings {
+    // First a count per rule, the most severe first: what matters is on the first screen.
+    let mut per_rule: Vec<(&str, Severity, usize, usize)> = Vec::new();
+    for f in all {
+        match per_rule.iter_mut().find(|(r, ..)| *r == f.rule) {
+            Some((_, _, n, s)) => {
+                *n += 1;
+                *s += usize::from(shown.iter().any(|x| std::ptr::eq(*x, f)));
+            }
+            None => per_rule.push((
+                f.rule,
+                f.severity,
+                1,
+                usize::from(shown.iter().any(|x| std::ptr::eq(*x, f))),
+            )),
+        }
+    }
+    per_rule.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    if !per_rule.is_empty() {
+        writeln!(out, "{:<26}  {:<8}  findings", "rule", "severity")?;
+        for (rule, sev, n, s) in &per_rule {
+            let hidden = if s < n {
+                format!(" ({} not shown)", n - s)
+            } else {
+                String::new()
+            };
+            writeln!(out, "{rule:<26}  {:<8}  {n}{hidden}", sev.as_str())?;
+        }
+        writeln!(out)?;
+    }
+    // Then the findings, the most severe first, each severity in time order.
+    let mut sorted: Vec<&&Finding> = shown.iter().collect();
+    sorted.sort_by(|a, b| b.severity.cmp(&a.severity));
+    for f in sorted {
         let line = format!(
             "{}  {:<6}  {:<26}  {}",
             f.time.format("%Y-%m-%d %H:%M:%S"),
@@ -291,4 +345,30 @@ fn write_table(out: &mut dyn Write, findings: &[Finding]) -> Result<()> {
         writeln!(out, "{line}")?;
     }
     Ok(())
+}
+
+/// The rules `--rule` names: ids, or globs over them (`backup.*`), each known, in the order of
+/// the rule table; none: every rule.
+fn expand_rules(args: &[String]) -> Result<Vec<&'static str>> {
+    let mut picked = std::collections::BTreeSet::new();
+    for r in args {
+        let pattern = vigil_checks::pattern::Pattern::new(r);
+        let matched: Vec<&'static str> = RULES
+            .iter()
+            .map(|x| x.id)
+            .filter(|id| pattern.matches(id))
+            .collect();
+        if matched.is_empty() {
+            return Err(anyhow!(
+                "--rule {r:?}: no such rule; the rules are {} (a glob such as backup.* names several)",
+                RULES.iter().map(|r| r.id).collect::<Vec<_>>().join(", ")
+            ));
+        }
+        picked.extend(matched);
+    }
+    Ok(RULES
+        .iter()
+        .map(|x| x.id)
+        .filter(|id| picked.contains(id))
+        .collect())
 }

@@ -229,13 +229,68 @@ fn exit_status_follows_the_worst_finding_and_fail_on() {
             String::from_utf8(out.stderr).unwrap(),
         )
     };
-    // Only medium findings: 1 at the default (medium), 0 with --fail-on high.
+    // Only medium findings: 1 at the default (medium), 0 with --fail-on high. The table opens
+    // with the count per rule.
     let (code, out, _) = run(&["--rule", "login.bruteforce"]);
     assert_eq!(code, Some(1));
-    assert_eq!(out.lines().count(), 8, "{out}");
+    let mut lines = out.lines();
+    assert_eq!(
+        lines.next(),
+        Some("rule                        severity  findings")
+    );
+    assert_eq!(
+        lines.next(),
+        Some("login.bruteforce            medium    8")
+    );
+    assert_eq!(lines.next(), Some(""));
+    let rest: Vec<&str> = lines.collect();
+    assert_eq!(rest.len(), 8, "{out}");
     assert!(
-        out.lines().all(|l| l.contains("medium  login.bruteforce")),
+        rest.iter().all(|l| l.contains("medium  login.bruteforce")),
         "{out}"
+    );
+    // Globs name several rules; --min-severity hides the rest, the counts still say them all,
+    // high first.
+    let (code, out, err) = run(&[
+        "--rule",
+        "admin.*",
+        "--rule",
+        "backup.*",
+        "--min-severity",
+        "medium",
+    ]);
+    assert_eq!(code, Some(1), "{err}");
+    let table: Vec<&str> = out.lines().take_while(|l| !l.is_empty()).collect();
+    assert_eq!(
+        table,
+        vec![
+            "rule                        severity  findings",
+            "backup.failed               high      4",
+            "backup.missing              high      1",
+            "admin.offhours              medium    4",
+            "backup.change_uncovered     medium    1",
+            "admin.action                low       427 (427 not shown)",
+        ]
+    );
+    let shown: Vec<&str> = out.lines().skip(table.len() + 1).collect();
+    assert_eq!(shown.len(), 10, "{out}");
+    assert!(shown[..5].iter().all(|l| l.contains("  high  ")), "{out}");
+    assert!(
+        err.contains("check: 10 of 437 findings shown (--min-severity medium)"),
+        "{err}"
+    );
+    let (_, out, _) = run(&[
+        "--rule",
+        "backup.*",
+        "--min-severity",
+        "high",
+        "--format",
+        "json",
+    ]);
+    let doc: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        (doc["shown"].as_u64(), doc["counts"]["medium"].as_u64()),
+        (Some(5), Some(1))
     );
     assert_eq!(
         run(&["--rule", "login.bruteforce", "--fail-on", "high"]).0,

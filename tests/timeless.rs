@@ -214,3 +214,78 @@ fn the_sample_month_does_not_depend_on_the_files_mtimes() {
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
+
+/// Consecutive missing runs of one job are one finding with their range and count, not one per
+/// run: a job silent for years does not bury the rest.
+#[test]
+fn consecutive_missing_runs_are_one_finding() {
+    let dir = site("missing");
+    let summary = |day: u32| {
+        format!(
+            r#"{{"message_type":"summary","total_files_processed":10,"total_bytes_processed":1000,"total_duration":40.0,"backup_start":"2026-11-{day:02}T01:15:05+08:00","backup_end":"2026-11-{day:02}T01:15:45+08:00","snapshot_id":"ab{day:02}"}}"#
+        )
+    };
+    std::fs::write(
+        dir.join("logs/restic.json"),
+        [1, 5, 6, 9].map(summary).join("\n") + "\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("vigil.toml"),
+        r#"data_dir = "data"
+display_zone = "Asia/Shanghai"
+
+[[sources]]
+name = "restic-files"
+paths = ["logs/restic.json"]
+format = "restic"
+role = "backup"
+
+[[backups]]
+name = "restic-files"
+schedule = "15 1 * * *"
+grace = "1h"
+source = "restic-files"
+"#,
+    )
+    .unwrap();
+    let out = vigil_in(
+        &dir,
+        &[
+            "check",
+            "--since",
+            "2026-11-01",
+            "--until",
+            "2026-11-10",
+            "--rule",
+            "backup.missing",
+            "--format",
+            "json",
+        ],
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let got: Vec<(String, String)> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["summary"].as_str().unwrap().to_string(),
+                f["until"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (
+                "restic-files: no run of the 3 backups expected from 2026-11-02 01:15:00 to 2026-11-04 01:15:00 in restic-files (schedule 15 1 * * *, grace 1h)".to_string(),
+                "2026-11-04T01:15:00+08:00".to_string()
+            ),
+            (
+                "restic-files: no run of the 2 backups expected from 2026-11-07 01:15:00 to 2026-11-08 01:15:00 in restic-files (schedule 15 1 * * *, grace 1h)".to_string(),
+                "2026-11-08T01:15:00+08:00".to_string()
+            ),
+        ]
+    );
+}

@@ -22,12 +22,48 @@ fn verdicts<'c>(ctx: &'c Ctx) -> Result<&'c JobVerdicts> {
 }
 
 /// `backup.missing`, `backup.failed`, `backup.late`, `backup.undersized`: one finding per expected
-/// run of a configured backup job with that verdict (a run may be both late and undersized).
+/// run of a configured backup job with that verdict (a run may be both late and undersized);
+/// consecutive missing runs of one job are one finding with their range and count.
 pub(super) fn runs(ctx: &Ctx, rule: &'static str) -> Result<Vec<Finding>> {
     let mut out = Vec::new();
     for (i, verdicts) in verdicts(ctx)? {
         let job = &ctx.jobs[*i];
-        for v in verdicts {
+        let mut k = 0;
+        while k < verdicts.len() {
+            let v = &verdicts[k];
+            k += 1;
+            // Consecutive missing runs of the job: one finding with their range.
+            if rule == "backup.missing" && v.status == RunStatus::Missing {
+                let mut last = v;
+                let mut n = 1;
+                while k < verdicts.len() && verdicts[k].status == RunStatus::Missing {
+                    last = &verdicts[k];
+                    k += 1;
+                    n += 1;
+                }
+                if n > 1 {
+                    let mut f = ctx.finding(
+                        rule,
+                        v.expected,
+                        format!(
+                            "{}: no run of the {} backups expected from {} to {} in {} (schedule {}, grace {})",
+                            job.name,
+                            thousands(n),
+                            ctx.fmt(v.expected),
+                            ctx.fmt(last.expected),
+                            job.source,
+                            job.schedule.exprs.join(" and "),
+                            format_duration(job.grace)
+                        ),
+                    );
+                    f.target = Some(job.name.clone());
+                    f.source = Some(job.source.clone());
+                    f.host = job.filter.host.clone();
+                    f.until = Some(ctx.policy.local(last.expected).fixed_offset());
+                    out.push(f);
+                    continue;
+                }
+            }
             let when = ctx.fmt(v.expected);
             let summary = match (rule, v.status) {
                 ("backup.missing", RunStatus::Missing) => format!(
@@ -78,6 +114,19 @@ pub(super) fn runs(ctx: &Ctx, rule: &'static str) -> Result<Vec<Finding>> {
         }
     }
     Ok(out)
+}
+
+/// `2953` as `2,953`.
+fn thousands(n: usize) -> String {
+    let d = n.to_string();
+    let mut out = String::new();
+    for (i, c) in d.chars().enumerate() {
+        if i > 0 && (d.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// `backup.corrupt`: every `backup.verify_failed` event of the period (written by `vigil backups
