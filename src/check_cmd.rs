@@ -326,7 +326,7 @@ fn write_table(out: &mut dyn Write, all: &[Finding], shown: &[&Finding]) -> Resu
     }
     // Then the findings, the most severe first, each severity in time order.
     let mut sorted: Vec<&&Finding> = shown.iter().collect();
-    sorted.sort_by(|a, b| b.severity.cmp(&a.severity));
+    sorted.sort_by_key(|f| std::cmp::Reverse(f.severity));
     for f in sorted {
         let line = format!(
             "{}  {:<6}  {:<26}  {}",

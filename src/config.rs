@@ -655,6 +655,61 @@ action = "backup.start"
     }
 
     #[test]
+    fn the_sites_policy_choices_read_and_name_their_mistakes() {
+        let text = format!(
+            "{GOOD}\n[policy]\nquiet = {{ app = {{ limit = \"2h\", except = [\"sat,sun\", \"22:00-07:00\"] }} }}\nchange_actions = [\"release.deploy\"]\ntamper_patterns = ['chattr\\s+-a']\noffhours_exempt_tickets = [\"emergency_release\"]\noffhours_counts_logins = true\ndisabled_judged_by = \"both\"\ndeparted_judged_by = \"events\"\nbruteforce_invalid_users = false\n"
+        );
+        let c = parse(&text).unwrap_or_else(|e| panic!("{e}"));
+        let p = &c.checking.policy;
+        let q = &p.quiet["app"];
+        assert_eq!(q.limit, chrono::TimeDelta::hours(2));
+        let except: Vec<String> = q.except.iter().map(ToString::to_string).collect();
+        assert_eq!(except, ["sat,sun", "22:00-24:00 00:00-07:00"]);
+        assert_eq!(
+            p.change_actions.iter().collect::<Vec<_>>(),
+            ["release.deploy"]
+        );
+        assert_eq!(p.tamper_patterns.len(), 1);
+        assert_eq!(
+            p.offhours_exempt_tickets,
+            Some(vec![vigil_checks::registers::TicketKind::EmergencyRelease])
+        );
+        assert!(p.offhours_counts_logins && !p.bruteforce_invalid_users);
+        use vigil_checks::policy::JudgedBy;
+        assert_eq!(
+            (p.disabled_judged_by, p.departed_judged_by),
+            (JudgedBy::Both, JudgedBy::Events)
+        );
+        for (line, want) in [
+            (
+                "quiet = { app = { limit = \"2h\", except = [\"sunday-ish\"] } }",
+                "policy.quiet.app.except[0]: \"sunday-ish\" is not a day of the week",
+            ),
+            (
+                "change_actions = [\"deploy\"]",
+                "policy.change_actions: \"deploy\" is not an action of the vocabulary",
+            ),
+            (
+                "tamper_patterns = [\"rm (\"]",
+                "policy.tamper_patterns[0]: \"rm (\" is not a regex",
+            ),
+            (
+                "offhours_exempt_tickets = [\"change\"]",
+                "policy.offhours_exempt_tickets: \"change\" is not a ticket kind; use any, or some of data_edit, data_export, special_permission, emergency_release",
+            ),
+            (
+                "departed_judged_by = \"hr\"",
+                "policy.departed_judged_by: \"hr\": use register, events or both",
+            ),
+        ] {
+            let err = parse(&format!("{GOOD}\n[policy]\n{line}\n"))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(want), "{line}: {err}");
+        }
+    }
+
+    #[test]
     fn the_policy_reads_into_the_checks_policy() {
         let text = format!(
             "{GOOD}\n[registers]\napprovals = \"approvals.csv\"\n\n[policy]\nworking_hours = \"08:30-17:30\"\nrelease_window = \"thu 19:00-23:00\"\nholidays = [\"2026-10-01\"]\nservice_accounts = [\"archive_app\"]\ntables = [{{ pattern = \"public.archive_item\", grade = 1 }}]\nquiet = {{ app = \"6h\" }}\nuid_names = {{ \"1002\" = \"ops_zhao\" }}\n"
@@ -665,7 +720,10 @@ action = "backup.start"
         assert_eq!(p.release_window.to_string(), "Thu 19:00-23:00");
         assert_eq!(p.zone, chrono_tz::Asia::Shanghai);
         assert_eq!(p.grade_of("public.archive_item"), Some(1));
-        assert_eq!(p.quiet.get("app"), Some(&chrono::TimeDelta::hours(6)));
+        assert_eq!(
+            p.quiet.get("app").map(|q| q.limit),
+            Some(chrono::TimeDelta::hours(6))
+        );
         assert_eq!(
             p.uid_names.get("1002").map(String::as_str),
             Some("ops_zhao")
