@@ -10,6 +10,7 @@
 //! | `login.success` | login | a successful login (sshd, console, application, audit USER_LOGIN) |
 //! | `login.failure` | login | a failed login or authentication attempt |
 //! | `login.invalid_user` | login | a login attempt for an account that does not exist |
+//! | `auth.failure` | login | an authentication layer's record of a failed attempt (PAM's `authentication failure`, `N more authentication failures`, `check pass; user unknown`): for sshd the same attempt as its own `Failed password` line, so a count of `login.failure` counts attempts once |
 //! | `logout` | login | a session ended by the user or a disconnect |
 //! | `session.open` | login | a PAM session opened (su, sshd, cron) |
 //! | `session.close` | login | a PAM session closed |
@@ -86,6 +87,7 @@ vocabulary! {
     LOGIN_SUCCESS = "login.success" => Login,
     LOGIN_FAILURE = "login.failure" => Login,
     LOGIN_INVALID_USER = "login.invalid_user" => Login,
+    AUTH_FAILURE = "auth.failure" => Login,
     LOGOUT = "logout" => Login,
     SESSION_OPEN = "session.open" => Login,
     SESSION_CLOSE = "session.close" => Login,

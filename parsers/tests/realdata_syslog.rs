@@ -164,7 +164,7 @@ fn wazuh_pam() {
         "wazuh_wazuh-ruleset/tests_pam.extracted.log",
         5,
         &[
-            ("login.failure", 2),
+            ("auth.failure", 2),
             ("session.close", 1),
             ("session.open", 1),
             ("su.failure", 1),

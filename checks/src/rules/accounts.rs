@@ -22,6 +22,7 @@ fn is_use(r: &Row) -> bool {
                 | "db.disconnect"
                 | "login.failure"
                 | "login.invalid_user"
+                | "auth.failure"
                 | "db.auth_failure"
         )
 }

@@ -12,7 +12,12 @@ use crate::finding::Finding;
 use crate::policy::format_duration;
 
 /// The actions of a failed login.
-pub(crate) const FAILURES: [&str; 3] = ["login.failure", "login.invalid_user", "db.auth_failure"];
+pub(crate) const FAILURES: [&str; 4] = [
+    "login.failure",
+    "login.invalid_user",
+    "db.auth_failure",
+    "auth.failure",
+];
 
 /// One attempt: the failure lines one host wrote in one second (sshd writes `Failed password`,
 /// pam_unix's `authentication failure` and more for a single try).

@@ -13,7 +13,9 @@
 //!
 //! An authentication failure is `su.failure` for the service `su` (and `su-l`), `sudo.denied` for
 //! `sudo` (and `sudo-i`) — a failed sudo password is a refused sudo, not a failed login — and
-//! `login.failure` for every other service. Its actor is `ruser` (who asked) or else `user`;
+//! `auth.failure` for every other service: PAM's record of an attempt the program (sshd's
+//! `Failed password`, login's `FAILED LOGIN`) records too as `login.failure`, so that counting
+//! `login.failure` counts each attempt once. Its actor is `ruser` (who asked) or else `user`;
 //! its target is `user` (the account authenticated as); `rhost` is the source address; `logname`,
 //! `uid`, `euid` and `tty` are kept in fields when not empty. Other module messages stay
 //! `system.message`. Fields: `pam_module`, `pam_service`, `pam_type`.
@@ -48,7 +50,7 @@ fn failure_action(service: &str) -> &'static str {
     match service {
         "su" | "su-l" => vocab::SU_FAILURE,
         "sudo" | "sudo-i" => vocab::SUDO_DENIED,
-        _ => vocab::LOGIN_FAILURE,
+        _ => vocab::AUTH_FAILURE,
     }
 }
 
