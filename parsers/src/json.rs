@@ -100,6 +100,52 @@ pub struct JsonMapping {
     /// Raw action values and the vocabulary action each stands for, such as
     /// `"archive.modify" = "record.update"`. Exact match. Default: empty.
     pub actions: BTreeMap<String, String>,
+    /// Mappings on several keys, tried before `actions`, the first that matches wins:
+    /// `{ when = { action = "login", result = "denied" }, action = "login.failure" }`, with an
+    /// optional `outcome`. Each `when` key (a key or dotted path) must hold that text exactly.
+    pub rules: Vec<ActionRule>,
+    /// Regexes over the target, each with a capture group: the first that matches makes the
+    /// target its first group (`'^user/(.+)$'` turns `user/wb_sun` into `wb_sun`); the target as
+    /// written goes to `fields.raw_target`.
+    pub target_rewrite: Vec<String>,
+    /// Where the host comes from when no `host` key holds one: a text key and a regex whose
+    /// first capture group is the host (`{ key = "msg", regex = 'on host (\\S+)' }`).
+    pub host_from: Option<Capture>,
+}
+
+/// A mapping on several keys (see [`JsonMapping::rules`]).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActionRule {
+    pub when: BTreeMap<String, String>,
+    pub action: String,
+    #[serde(default)]
+    pub outcome: Option<String>,
+}
+
+/// A capture from a text key (see [`JsonMapping::host_from`]).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Capture {
+    pub key: String,
+    pub regex: String,
+}
+
+/// A regex with at least one capture group, or why not.
+fn capture_regex(re: &str) -> Result<regex::Regex, String> {
+    let r = regex::Regex::new(re).map_err(|e| {
+        let why = e.to_string();
+        format!(
+            "{re:?} is not a regex: {}",
+            why.lines().last().unwrap_or("").trim()
+        )
+    })?;
+    if r.captures_len() < 2 {
+        return Err(format!(
+            "{re:?} has no capture group: put what to keep in parentheses, as '^user/(.+)$'"
+        ));
+    }
+    Ok(r)
 }
 
 impl Default for JsonMapping {
@@ -120,6 +166,9 @@ impl Default for JsonMapping {
             actor_role: keys(&["role", "actor_role"]),
             host: keys(&["host", "hostname"]),
             actions: BTreeMap::new(),
+            rules: Vec::new(),
+            target_rewrite: Vec::new(),
+            host_from: None,
         }
     }
 }
@@ -158,6 +207,33 @@ impl JsonMapping {
                     ));
                 }
             }
+        }
+        for (n, rule) in self.rules.iter().enumerate() {
+            if rule.when.is_empty() {
+                return Err(format!(
+                    "rules[{n}].when: name at least one key and the text it must hold"
+                ));
+            }
+            if !vocab::is_known(&rule.action) {
+                return Err(format!(
+                    "rules[{n}].action: {:?} is not a vocabulary action (such as login.failure, account.lock)",
+                    rule.action
+                ));
+            }
+            if let Some(o) = &rule.outcome
+                && Outcome::from_word(o) == Outcome::Unknown
+                && o != "unknown"
+            {
+                return Err(format!(
+                    "rules[{n}].outcome: {o:?}: use success, failure or unknown"
+                ));
+            }
+        }
+        for (n, re) in self.target_rewrite.iter().enumerate() {
+            capture_regex(re).map_err(|m| format!("target_rewrite[{n}]: {m}"))?;
+        }
+        if let Some(c) = &self.host_from {
+            capture_regex(&c.regex).map_err(|m| format!("host_from.regex: {m}"))?;
         }
         for (raw, action) in &self.actions {
             if raw.is_empty() {
@@ -422,6 +498,10 @@ struct Keys {
 pub struct JsonParser {
     keys: Keys,
     actions: BTreeMap<String, String>,
+    /// Each rule's conditions (key, text), action and outcome.
+    rules: Vec<(Vec<(KeyPath, String)>, String, Option<Outcome>)>,
+    target_rewrite: Vec<regex::Regex>,
+    host_from: Option<(Vec<KeyPath>, regex::Regex)>,
 }
 
 impl JsonParser {
@@ -446,6 +526,37 @@ impl JsonParser {
                 ts_names,
             },
             actions: mapping.actions,
+            rules: mapping
+                .rules
+                .iter()
+                .map(|r| {
+                    let when = r
+                        .when
+                        .iter()
+                        .flat_map(|(k, v)| {
+                            KeyPath::list(std::slice::from_ref(k))
+                                .into_iter()
+                                .map(move |p| (p, v.clone()))
+                        })
+                        .collect();
+                    (
+                        when,
+                        r.action.clone(),
+                        r.outcome.as_deref().map(Outcome::from_word),
+                    )
+                })
+                .collect(),
+            target_rewrite: mapping
+                .target_rewrite
+                .iter()
+                .filter_map(|r| capture_regex(r).ok())
+                .collect(),
+            host_from: mapping.host_from.as_ref().and_then(|c| {
+                Some((
+                    KeyPath::list(std::slice::from_ref(&c.key)),
+                    capture_regex(&c.regex).ok()?,
+                ))
+            }),
         }
     }
 
@@ -501,8 +612,14 @@ impl JsonParser {
         };
         ts_key.take(&mut obj);
 
+        // A rule on several keys, read before any key is taken.
+        let rule = self.rules.iter().find(|(when, _, _)| {
+            when.iter()
+                .all(|(key, want)| key.get(&obj).and_then(scalar_text).as_deref() == Some(want))
+        });
         let raw_action = take_text(&mut obj, &k.action);
         let (action, category) = match &raw_action {
+            _ if rule.is_some() => (rule.map(|r| r.1.clone()).unwrap_or_default(), None),
             Some(raw) => {
                 if let Some(mapped) = self.actions.get(raw.as_str()) {
                     (mapped.clone(), None)
@@ -541,8 +658,20 @@ impl JsonParser {
         ev.actor = take_text(&mut obj, &k.actor);
         ev.src_ip = take_text(&mut obj, &k.src_ip);
         ev.target = take_text(&mut obj, &k.target);
+        if let Some(t) = ev.target.clone()
+            && let Some(c) = self.target_rewrite.iter().find_map(|r| r.captures(&t))
+            && let Some(g) = c.get(1)
+        {
+            ev.target = Some(g.as_str().to_string());
+            ev.field("raw_target", t);
+        }
         if let Some(h) = take_text(&mut obj, &k.host) {
             ev.host = ctx.shared_host(&h);
+        } else if let Some((keys, re)) = &self.host_from
+            && let Some(text) = keys.iter().find_map(|k| k.get(&obj).and_then(scalar_text))
+            && let Some(h) = re.captures(&text).and_then(|c| c.get(1))
+        {
+            ev.host = ctx.shared_host(h.as_str());
         }
         if let Some(m) = take_text(&mut obj, &k.message) {
             ev.message = m;
@@ -550,6 +679,9 @@ impl JsonParser {
         ev.ticket = take_text(&mut obj, &k.ticket).or_else(|| ctx.find_ticket(&ev.message));
         if let Some(o) = take_if(&mut obj, &k.outcome, read_outcome) {
             ev.outcome = o;
+        }
+        if let Some((_, _, Some(o))) = rule {
+            ev.outcome = *o;
         }
         ev.actor_role = take_if(&mut obj, &k.actor_role, |v| {
             v.as_str().and_then(ActorRole::parse)
@@ -636,6 +768,16 @@ fn short(v: &Val<'_>) -> String {
 
 /// The first candidate holding a usable scalar (non-empty string, number, boolean), taken from
 /// the object, as text.
+/// A scalar's text: a string as is, a number or a boolean as JSON writes it.
+fn scalar_text(v: &Val<'_>) -> Option<String> {
+    match v {
+        Val::Str(s) => Some(s.to_string()),
+        Val::Num(n) => Some(n.to_string()),
+        Val::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
 fn take_text(obj: &mut Obj<'_>, keys: &[KeyPath]) -> Option<String> {
     for key in keys {
         let usable = match key.get(obj) {
@@ -785,6 +927,76 @@ mod tests {
             Ok(e) => panic!("accepted {s}: {e:?}"),
             Err(r) => r.error,
         }
+    }
+
+    /// A real application's audit log says what happened over several keys (`action=login,
+    /// result=denied`), names accounts as `user/U`, and names the host only in its text.
+    #[test]
+    fn rules_on_several_keys_target_rewrites_and_a_host_from_text() {
+        let mapping: JsonMapping = serde_json::from_value(json!({
+            "rules": [
+                {"when": {"action": "login", "result": "denied"}, "action": "login.failure", "outcome": "failure"},
+                {"when": {"action": "login", "result": "ok"}, "action": "login.success"},
+                {"when": {"action": "user.disable"}, "action": "account.lock"}
+            ],
+            "actions": {"login": "login.success"},
+            "target_rewrite": ["^user/(.+)$"],
+            "host_from": {"key": "msg", "regex": "on node (\\S+)"}
+        }))
+        .unwrap();
+        assert_eq!(mapping.validate(), Ok(()));
+        let mut p = JsonParser::new(mapping);
+        let table = [
+            (
+                r#"{"ts":"2026-11-03T09:00:00+08:00","user":"wb_sun","action":"login","result":"denied","msg":"bad password on node arch-app02"}"#,
+                ("login.failure", "failure", None, "arch-app02", None),
+            ),
+            (
+                r#"{"ts":"2026-11-03T09:01:00+08:00","user":"wb_sun","action":"login","result":"ok","msg":"welcome"}"#,
+                ("login.success", "success", None, "arch-app01", None),
+            ),
+            (
+                r#"{"ts":"2026-11-03T10:00:00+08:00","user":"admin_zhou","action":"user.disable","target":"user/wb_sun","result":"ok"}"#,
+                (
+                    "account.lock",
+                    "success",
+                    Some("wb_sun"),
+                    "arch-app01",
+                    Some("user/wb_sun"),
+                ),
+            ),
+            (
+                // Neither rule holds: the one-key mapping decides.
+                r#"{"ts":"2026-11-03T10:05:00+08:00","user":"li","action":"login","result":"timeout"}"#,
+                ("login.success", "unknown", None, "arch-app01", None),
+            ),
+        ];
+        for (line, (action, outcome, target, host, raw_target)) in table {
+            let e = ev(&mut p, line);
+            assert_eq!(e["action"], action, "{line}");
+            assert_eq!(e["outcome"], outcome, "{line}");
+            assert_eq!(e["target"].as_str(), target, "{line}");
+            assert_eq!(e["host"], host, "{line}");
+            assert_eq!(e["fields"]["raw_target"].as_str(), raw_target, "{line}");
+        }
+        let bad = |v: Value| {
+            serde_json::from_value::<JsonMapping>(v)
+                .unwrap()
+                .validate()
+                .unwrap_err()
+        };
+        assert_eq!(
+            bad(json!({"rules": [{"when": {"action": "x"}, "action": "login.fail"}]})),
+            "rules[0].action: \"login.fail\" is not a vocabulary action (such as login.failure, account.lock)"
+        );
+        assert!(
+            bad(json!({"target_rewrite": ["^user/.+$"]}))
+                .starts_with("target_rewrite[0]: \"^user/.+$\" has no capture group")
+        );
+        assert!(
+            bad(json!({"host_from": {"key": "msg", "regex": "on ("}}))
+                .starts_with("host_from.regex: \"on (\" is not a regex")
+        );
     }
 
     const ARCHIVE_LINE: &str = r#"{"ts":"2026-11-03T09:15:02+08:00","user":"zhangsan","dept":"档案室","role":"operator","action":"record.update","target":"archive_item/2019-WS-0031","result":"success","ip":"10.1.2.3","message":"修改档案著录信息 题名","ticket":"DE-2026-031"}"#;
