@@ -493,13 +493,15 @@ struct Keys {
     ts_names: String,
 }
 
+/// A rule's conditions (key, text), action and outcome.
+type CompiledRule = (Vec<(KeyPath, String)>, String, Option<Outcome>);
+
 /// Reads JSON lines with a [`JsonMapping`]. Stateless: every line is an event or a rejection.
 #[derive(Debug, Clone)]
 pub struct JsonParser {
     keys: Keys,
     actions: BTreeMap<String, String>,
-    /// Each rule's conditions (key, text), action and outcome.
-    rules: Vec<(Vec<(KeyPath, String)>, String, Option<Outcome>)>,
+    rules: Vec<CompiledRule>,
     target_rewrite: Vec<regex::Regex>,
     host_from: Option<(Vec<KeyPath>, regex::Regex)>,
 }
