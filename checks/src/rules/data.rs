@@ -340,7 +340,13 @@ pub(super) fn permissions(ctx: &Ctx) -> Result<Vec<Finding>> {
     grants.extend(joins);
     grants.sort_by(|a, b| (a.0.ts, &a.0.id).cmp(&(b.0.ts, &b.0.id)));
     let mut out = Vec::new();
-    for (row, who) in grants {
+    for (mut row, who) in grants {
+        // usermod's and gpasswd's lines name no actor: sudo's line of the same act does.
+        let mut via = None;
+        if row.actor.is_none() && row.action.as_ref() == "group.modify" {
+            via = ctx.sudo_actor(&row, &["usermod", "gpasswd", "adduser", "useradd"])?;
+            row.actor = via.as_ref().and_then(|s| s.actor.clone());
+        }
         let covered = ctx.approvals.tickets.iter().any(|a| {
             a.kind == TicketKind::SpecialPermission
                 && a.covers_time(row.ts)
@@ -353,9 +359,12 @@ pub(super) fn permissions(ctx: &Ctx) -> Result<Vec<Finding>> {
         }
         let what = match row.action.as_ref() {
             "group.modify" => format!(
-                "{} added to the administrator group {}",
+                "{} added to the administrator group {}{}",
                 who.as_deref().unwrap_or("-"),
-                or_dash(&row.target)
+                or_dash(&row.target),
+                row.actor
+                    .as_deref()
+                    .map_or(String::new(), |a| format!(" by {a}"))
             ),
             "db.grant" => format!(
                 "GRANT on {} to {} by {}",
@@ -377,7 +386,8 @@ pub(super) fn permissions(ctx: &Ctx) -> Result<Vec<Finding>> {
                 why_not(ctx, q, TicketKind::SpecialPermission, &row)
             ));
         }
-        out.push(ctx.finding_of("permission.unapproved", std::slice::from_ref(&row), summary));
+        let act: Vec<Row> = std::iter::once(row).chain(via).collect();
+        out.push(ctx.finding_of("permission.unapproved", &act, summary));
     }
     Ok(out)
 }

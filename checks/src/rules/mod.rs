@@ -150,6 +150,32 @@ impl Ctx<'_> {
         self.with_commands(ids)
     }
 
+    /// Who ran the account tool that wrote `row` when its own line names nobody (usermod,
+    /// gpasswd, useradd... in auth.log): the actor of the sudo command on the same host, at most
+    /// five seconds before it (or one after: the two lines may share a second), that runs one of
+    /// `programs`; the closest in time. Its row is returned too, as evidence.
+    pub fn sudo_actor(&self, row: &Row, programs: &[&str]) -> Result<Option<Row>> {
+        let filter = Filter::between(
+            row.ts - TimeDelta::seconds(5),
+            row.ts + TimeDelta::seconds(2),
+        )
+        .term("host", row.host.to_string())
+        .term("action", "sudo.command");
+        let ids: Vec<String> = self
+            .rows(&filter)?
+            .into_iter()
+            .filter(|r| r.outcome.as_ref() != "failure")
+            .map(|r| r.id.to_string())
+            .collect();
+        let mut found: Vec<Row> = self
+            .with_commands(ids)?
+            .into_iter()
+            .filter(|r| r.actor.is_some() && r.target.as_deref().is_some_and(|c| runs(c, programs)))
+            .collect();
+        found.sort_by_key(|r| (r.ts - row.ts).abs());
+        Ok(found.into_iter().next())
+    }
+
     /// The rows of the events `ids`, each with its command line (sudo's `command` field, auditd's
     /// decoded command, or else its target) as its target.
     pub fn with_commands(&self, ids: Vec<String>) -> Result<Vec<Row>> {
