@@ -39,10 +39,10 @@ pub struct VerifyArgs {
     #[arg(long)]
     pub month: Option<String>,
     /// The window's start.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub since: Option<String>,
     /// The window's end (default: now).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub until: Option<String>,
     /// Only this job (repeat for more).
     #[arg(long = "job")]

@@ -31,10 +31,10 @@ pub struct CheckArgs {
     #[arg(long)]
     pub month: Option<String>,
     /// The start of the period (default: the start of this month).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub since: Option<String>,
     /// The end of the period, exclusive (default: now).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub until: Option<String>,
     /// Run only this rule (repeat for more; a glob such as `backup.*` names several); default all.
     #[arg(long = "rule")]

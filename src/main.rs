@@ -75,15 +75,17 @@ enum Command {
         /// For example: `actor:zhangsan AND action:login.failure`, `src_ip:10.1.2.3`, `删除`.
         query: String,
         /// Only events at or after this time (RFC 3339, or a date or local time in the display zone).
-        #[arg(long)]
+        #[arg(long, allow_hyphen_values = true)]
         since: Option<String>,
         /// Only events before this time.
-        #[arg(long)]
+        #[arg(long, allow_hyphen_values = true)]
         until: Option<String>,
-        /// At most this many hits, newest first.
+        /// At most this many hits, newest first (0: all). How many there are in all is said on
+        /// stderr, or in the JSON.
         #[arg(long, default_value_t = 50)]
         limit: usize,
-        /// table, json or raw.
+        /// table, json (one document: the hit count, how many are shown, the events), jsonl (one
+        /// event per line) or raw.
         #[arg(long, value_enum, default_value = "table")]
         format: vigil::search_cmd::OutputFormat,
         /// Print only the number of hits.
@@ -104,7 +106,13 @@ enum Command {
     /// The monthly IT-meeting report: Markdown in Chinese or English, or its JSON model.
     Report(vigil::report_cmd::ReportArgs),
     /// Show one event: as JSON, its raw line(s) and where it came from.
-    Show { id: String },
+    Show {
+        id: String,
+        /// text (the JSON, then its time, origin and raw lines) or json (the event alone, one
+        /// JSON document).
+        #[arg(long, value_enum, default_value = "text")]
+        format: vigil::search_cmd::ShowFormat,
+    },
     /// Write a commented vigil.toml and example registers into DIR (default: the current folder).
     Init {
         dir: Option<PathBuf>,
@@ -428,15 +436,43 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let searcher = vigil::search_cmd::open_for_one_search(&data)?;
             let stdout = io::stdout();
             let mut out = io::BufWriter::new(stdout.lock());
+            let json = format == vigil::search_cmd::OutputFormat::Json;
             if let Some(field) = count_by {
-                for (value, n) in searcher.count_by(query, since, until, field)? {
-                    writeln!(out, "{n}\t{}", vigil::sanitize::terminal(&value))?;
+                let counts = searcher.count_by(query, since, until, field)?;
+                if json {
+                    let rows: Vec<serde_json::Value> = counts
+                        .iter()
+                        .map(|(v, n)| serde_json::json!({ "value": v, "count": n }))
+                        .collect();
+                    serde_json::to_writer_pretty(
+                        &mut out,
+                        &serde_json::json!({ "field": field, "counts": rows }),
+                    )?;
+                    writeln!(out)?;
+                } else {
+                    for (value, n) in counts {
+                        writeln!(out, "{n}\t{}", vigil::sanitize::terminal(&value))?;
+                    }
                 }
             } else if count {
-                writeln!(out, "{}", searcher.count(query, since, until)?)?;
+                let n = searcher.count(query, since, until)?;
+                if json {
+                    writeln!(out, "{}", serde_json::json!({ "hits": n }))?;
+                } else {
+                    writeln!(out, "{n}")?;
+                }
             } else {
+                let total = searcher.count(query, since, until)?;
+                let limit = if limit == 0 {
+                    usize::try_from(total).unwrap_or(usize::MAX)
+                } else {
+                    limit
+                };
                 let hits = searcher.search(query, since, until, limit)?;
-                vigil::search_cmd::print_hits(&mut out, &hits, format, zone)?;
+                vigil::search_cmd::print_hits(&mut out, &hits, total, format, zone)?;
+                if !json {
+                    eprintln!("{}", vigil::search_cmd::hits_line(total, hits.len()));
+                }
             }
             out.flush().context("cannot write to stdout")?;
             // The searcher holds a map of every file of every segment: unmapping them one by one
@@ -467,7 +503,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let data = data_dir(Some(&config.data_dir));
             vigil::report_cmd::run(&config, &data, args)
         }
-        Command::Show { ref id } => {
+        Command::Show { ref id, format } => {
             let config = data_config()?;
             let data = data_dir(config.as_ref().map(|c| &c.data_dir));
             let zone = config
@@ -478,7 +514,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 Some(e) => {
                     let stdout = io::stdout();
                     let mut out = io::BufWriter::new(stdout.lock());
-                    vigil::search_cmd::print_event(&mut out, &e, zone)?;
+                    match format {
+                        vigil::search_cmd::ShowFormat::Text => {
+                            vigil::search_cmd::print_event(&mut out, &e, zone)?;
+                        }
+                        vigil::search_cmd::ShowFormat::Json => {
+                            serde_json::to_writer_pretty(&mut out, &e)?;
+                            writeln!(out)?;
+                        }
+                    }
                     out.flush().context("cannot write to stdout")?;
                     Ok(ExitCode::Ok)
                 }

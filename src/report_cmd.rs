@@ -41,10 +41,10 @@ pub struct ReportArgs {
     #[arg(long)]
     pub week: Option<String>,
     /// Or a period's start...
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub since: Option<String>,
     /// ...and end (exclusive).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub until: Option<String>,
     /// zh (the regulation's headings) or en.
     #[arg(long, value_enum, default_value = "zh")]

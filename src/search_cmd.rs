@@ -17,17 +17,65 @@ use crate::sanitize::terminal;
 pub enum OutputFormat {
     /// A table that fits the terminal.
     Table,
-    /// One event per line, as JSON.
+    /// One JSON document: `hits` (how many match), `shown`, `events` (newest first).
     Json,
+    /// One event per line, as JSON (JSON Lines).
+    Jsonl,
     /// The raw lines.
     Raw,
 }
 
+/// How `vigil show` prints an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ShowFormat {
+    /// The JSON, then its time, origin and raw lines for a reader.
+    Text,
+    /// The event alone, one JSON document.
+    Json,
+}
+
+/// The line that says how many hits there are and how many are shown.
+pub fn hits_line(total: u64, shown: usize) -> String {
+    let s = |n: u64| if n == 1 { "" } else { "s" };
+    if shown as u64 >= total {
+        format!("search: {total} hit{}", s(total))
+    } else {
+        format!(
+            "search: {total} hit{}, the newest {shown} shown (--limit N for more, --limit 0 for all)",
+            s(total)
+        )
+    }
+}
+
 /// A time given on the command line: RFC 3339, or a date or local time in the display zone
-/// (`2026-11-03`, `2026-11-03 09:15`, `2026-11-03T09:15:02`).
+/// (`2026-11-03`, `2026-11-03 09:15`, `2026-11-03T09:15:02`), or relative to now: `now`,
+/// `today` and `yesterday` (their start in the display zone), `-24h`, `7d`, `-30m` (that long
+/// ago).
 pub fn parse_time(s: &str, zone: Tz, flag: &str) -> Result<DateTime<Utc>> {
+    parse_time_at(s, zone, flag, Utc::now())
+}
+
+/// [`parse_time`] with "now" given.
+pub fn parse_time_at(s: &str, zone: Tz, flag: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>> {
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Ok(t.with_timezone(&Utc));
+    }
+    let day_start = |d: NaiveDate| -> Result<DateTime<Utc>> {
+        let n = d.and_hms_opt(0, 0, 0).unwrap_or_default();
+        vigil_parsers::time::local_to_utc(n, zone).map_err(|e| anyhow!("{flag} {s:?}: {e}"))
+    };
+    let today = now.with_timezone(&zone).date_naive();
+    match s.trim() {
+        "now" => return Ok(now),
+        "today" => return day_start(today),
+        "yesterday" => return day_start(today.pred_opt().unwrap_or(today)),
+        rel if rel.starts_with('-') || rel.ends_with(['d', 'h', 'm', 's']) => {
+            let d = rel.strip_prefix('-').unwrap_or(rel);
+            if let Ok(ago) = vigil_checks::policy::parse_duration(d) {
+                return Ok(now - ago);
+            }
+        }
+        _ => {}
     }
     let naive = NaiveDate::parse_from_str(s, "%Y-%m-%d")
         .ok()
@@ -37,7 +85,7 @@ pub fn parse_time(s: &str, zone: Tz, flag: &str) -> Result<DateTime<Utc>> {
                 .iter()
                 .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
         })
-        .ok_or_else(|| anyhow!("{flag} {s:?}: not a time; write 2026-11-03, 2026-11-03 09:15 or 2026-11-03T09:15:02+08:00"))?;
+        .ok_or_else(|| anyhow!("{flag} {s:?}: not a time; write 2026-11-03, 2026-11-03 09:15, 2026-11-03T09:15:02+08:00, today, yesterday or -24h"))?;
     vigil_parsers::time::local_to_utc(naive, zone).map_err(|e| anyhow!("{flag} {s:?}: {e}"))
 }
 
@@ -90,14 +138,21 @@ pub fn terminal_width() -> usize {
 pub fn print_hits(
     out: &mut dyn Write,
     hits: &[Event],
+    total: u64,
     format: OutputFormat,
     zone: Tz,
 ) -> Result<()> {
+    if format == OutputFormat::Json {
+        let doc = serde_json::json!({ "hits": total, "shown": hits.len(), "events": hits });
+        serde_json::to_writer_pretty(&mut *out, &doc)?;
+        writeln!(out)?;
+        return Ok(());
+    }
     let width = terminal_width();
     for e in hits {
         match format {
             OutputFormat::Table => writeln!(out, "{}", table_row(e, zone, width))?,
-            OutputFormat::Json => {
+            OutputFormat::Json | OutputFormat::Jsonl => {
                 serde_json::to_writer(&mut *out, e)?;
                 writeln!(out)?;
             }
@@ -139,4 +194,31 @@ pub fn open(data: &std::path::Path) -> Result<Searcher> {
 /// segment files the search reads are opened ([`Searcher::open_for_one_search`]).
 pub fn open_for_one_search(data: &std::path::Path) -> Result<Searcher> {
     Ok(Searcher::open_for_one_search(data.join("index"))?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_times_from_a_given_now() {
+        let zone = chrono_tz::Asia::Shanghai;
+        // 2026-12-06 03:51 UTC is 11:51 in Shanghai.
+        let now = DateTime::parse_from_rfc3339("2026-12-06T03:51:00Z")
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or_default();
+        let at = |s: &str| {
+            parse_time_at(s, zone, "--since", now)
+                .map(|t| t.to_rfc3339())
+                .unwrap_or_else(|e| e.to_string())
+        };
+        assert_eq!(at("now"), "2026-12-06T03:51:00+00:00");
+        assert_eq!(at("today"), "2026-12-05T16:00:00+00:00");
+        assert_eq!(at("yesterday"), "2026-12-04T16:00:00+00:00");
+        assert_eq!(at("-24h"), "2026-12-05T03:51:00+00:00");
+        assert_eq!(at("7d"), "2026-11-29T03:51:00+00:00");
+        assert_eq!(at("-30m"), "2026-12-06T03:21:00+00:00");
+        assert_eq!(at("2026-11-03"), "2026-11-02T16:00:00+00:00");
+        assert!(at("-3 days").contains("not a time"), "{}", at("-3 days"));
+    }
 }

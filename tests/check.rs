@@ -81,7 +81,7 @@ fn indexed() -> Vec<(String, String, u64, String)> {
     let (dir, _, _, _) = checked();
     let out = vigil_in(
         dir,
-        &["search", "*", "--format", "json", "--limit", "1000000"],
+        &["search", "*", "--format", "jsonl", "--limit", "1000000"],
     );
     assert_eq!(out.status.code(), Some(0));
     String::from_utf8(out.stdout)

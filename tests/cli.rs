@@ -731,7 +731,7 @@ fn search(args: &[&str]) -> String {
 /// The ids a search returns (all of them), sorted.
 fn search_ids(args: &[&str]) -> Vec<String> {
     let mut all = args.to_vec();
-    all.extend_from_slice(&["--format", "json", "--limit", "1000000"]);
+    all.extend_from_slice(&["--format", "jsonl", "--limit", "1000000"]);
     let mut ids: Vec<String> = search(&all)
         .lines()
         .map(|l| {

@@ -106,7 +106,7 @@ fn site() -> (tempfile::TempDir, PathBuf) {
 fn indexed(dir: &Path) -> BTreeMap<String, Vec<serde_json::Value>> {
     let out = vigil_in(
         dir,
-        &["search", "*", "--format", "json", "--limit", "100000"],
+        &["search", "*", "--format", "jsonl", "--limit", "100000"],
     );
     assert!(out.status.success());
     let mut m: BTreeMap<String, Vec<serde_json::Value>> = BTreeMap::new();

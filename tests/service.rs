@@ -21,7 +21,7 @@ use common::{
 fn raw_lines(dir: &Path, query: &str) -> BTreeMap<String, Vec<String>> {
     let out = vigil_in(
         dir,
-        &["search", query, "--format", "json", "--limit", "1000000"],
+        &["search", query, "--format", "jsonl", "--limit", "1000000"],
     );
     assert!(out.status.success());
     let mut map: BTreeMap<String, Vec<String>> = BTreeMap::new();

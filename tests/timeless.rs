@@ -139,7 +139,7 @@ source = "borg-db"
             "search",
             "action:backup.error",
             "--format",
-            "json",
+            "jsonl",
             "--limit",
             "10",
         ],

@@ -96,7 +96,7 @@ fn child_output(child: &mut Child) -> (Option<i32>, String) {
 fn indexed(data: &Path) -> BTreeMap<String, Vec<String>> {
     let out = vigil(
         data,
-        &["search", "*", "--format", "json", "--limit", "10000000"],
+        &["search", "*", "--format", "jsonl", "--limit", "10000000"],
     );
     assert!(
         out.status.success(),

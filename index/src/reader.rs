@@ -155,9 +155,9 @@ impl Searcher {
                     query: q.to_string(),
                     message,
                 };
-                let ast = tantivy::query_grammar::parse_query(q).map_err(|_| {
-                    bad("syntax error (check quotes, brackets and field:value)".into())
-                })?;
+                let q = &operators_in_any_case(q);
+                let ast =
+                    tantivy::query_grammar::parse_query(q).map_err(|_| bad(syntax_error(q)))?;
                 let parser = if bare_words_may_be_ids(&ast) {
                     &self.parser
                 } else {
@@ -932,9 +932,126 @@ impl SegmentCollector for CountBySegment {
     }
 }
 
+/// The query with `and`, `or` and `not` written in any case as the operators tantivy's grammar
+/// knows (`AND`, `OR`, `NOT`): a reviewer who writes `actor:x and action:y` means the operator,
+/// not the word "and" searched in the text (quote it, `"and"`, for that). Text inside quotes is
+/// left as written.
+pub fn operators_in_any_case(q: &str) -> String {
+    let mut out = String::with_capacity(q.len());
+    let mut quoted = false;
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        match word.to_ascii_uppercase().as_str() {
+            w @ ("AND" | "OR" | "NOT") => out.push_str(w),
+            _ => out.push_str(word),
+        }
+        word.clear();
+    };
+    for c in q.chars() {
+        if quoted {
+            out.push(c);
+            if c == '"' {
+                quoted = false;
+            }
+            continue;
+        }
+        if c.is_whitespace() || c == '(' || c == ')' {
+            flush(&mut word, &mut out);
+            out.push(c);
+        } else if c == '"' && word.is_empty() {
+            quoted = true;
+            out.push(c);
+        } else {
+            word.push(c);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
+}
+
+/// What is wrong with a query tantivy's grammar refused, with the position (a character count
+/// from 1) where it can be told: an unclosed quote, a bracket without its pair, a field with no
+/// value, an operator with nothing after it.
+pub fn syntax_error(q: &str) -> String {
+    let mut depth: Vec<usize> = Vec::new();
+    let mut quote: Option<usize> = None;
+    for (i, c) in q.chars().enumerate() {
+        match (c, quote) {
+            ('"', None) => quote = Some(i + 1),
+            ('"', Some(_)) => quote = None,
+            (_, Some(_)) => {}
+            ('(', None) => depth.push(i + 1),
+            (')', None) if depth.pop().is_none() => {
+                return format!("syntax error at character {}: `)` without its `(`", i + 1);
+            }
+            _ => {}
+        }
+    }
+    if let Some(at) = quote {
+        return format!("syntax error at character {at}: a quote that is not closed");
+    }
+    if let Some(at) = depth.pop() {
+        return format!("syntax error at character {at}: `(` that is not closed");
+    }
+    let mut pos = 0;
+    for word in q.split(' ') {
+        let at = pos + 1;
+        pos += word.chars().count() + 1;
+        if word.ends_with(':') && !word.starts_with('"') {
+            return format!(
+                "syntax error at character {at}: `{word}` has no value after the colon (write field:value)"
+            );
+        }
+    }
+    let trimmed = q.trim_end();
+    for op in ["AND", "OR", "NOT"] {
+        if trimmed.ends_with(&format!(" {op}")) || trimmed == op {
+            let at = trimmed.chars().count() - op.len() + 1;
+            return format!("syntax error at character {at}: `{op}` with nothing after it");
+        }
+    }
+    "syntax error (check quotes, brackets and field:value)".to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn operators_in_any_case_and_syntax_errors_with_their_position() {
+        for (q, want) in [
+            (
+                "actor:dba_wang and action:db.update",
+                "actor:dba_wang AND action:db.update",
+            ),
+            ("a or (b And not c)", "a OR (b AND NOT c)"),
+            ("\"black and white\" and x", "\"black and white\" AND x"),
+            ("message:and", "message:and"),
+            ("android", "android"),
+        ] {
+            assert_eq!(operators_in_any_case(q), want, "{q}");
+        }
+        for (q, want) in [
+            (
+                "actor:\"dba_wang",
+                "syntax error at character 7: a quote that is not closed",
+            ),
+            (
+                "(a OR b",
+                "syntax error at character 1: `(` that is not closed",
+            ),
+            (
+                "a OR b)",
+                "syntax error at character 7: `)` without its `(`",
+            ),
+            (
+                "actor: x",
+                "syntax error at character 1: `actor:` has no value after the colon (write field:value)",
+            ),
+        ] {
+            assert_eq!(syntax_error(q), want, "{q}");
+        }
+    }
 
     fn may_be_ids(q: &str) -> bool {
         bare_words_may_be_ids(&tantivy::query_grammar::parse_query(q).unwrap())

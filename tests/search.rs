@@ -1,0 +1,167 @@
+//! `vigil search` and `vigil show` as a reviewer uses them on the sample month: the hit count is
+//! always said, lower-case operators work, relative times are read, a syntax error names its
+//! place, and every `--format json` output is one valid JSON document.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers: a failure is the test failing
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use common::{samples_copy, vigil_in};
+use serde_json::Value;
+
+/// The samples, ingested once for every test here.
+fn site() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = samples_copy("search");
+        let out = vigil_in(&dir, &["ingest"]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        dir
+    })
+}
+
+fn run(args: &[&str]) -> (Option<i32>, String, String) {
+    let out = vigil_in(site(), args);
+    (
+        out.status.code(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+fn count(query: &str) -> u64 {
+    let (code, out, err) = run(&["search", query, "--count"]);
+    assert_eq!(code, Some(0), "{err}");
+    out.trim().parse().unwrap()
+}
+
+#[test]
+fn every_search_says_how_many_hits_and_how_many_are_shown() {
+    let n = count("action:login.failure");
+    assert!(n > 50, "{n}");
+    let (code, out, err) = run(&["search", "action:login.failure"]);
+    assert_eq!(code, Some(0));
+    assert_eq!(out.lines().count(), 50);
+    assert_eq!(
+        err,
+        format!("search: {n} hits, the newest 50 shown (--limit N for more, --limit 0 for all)\n")
+    );
+    // --limit 0 is all of them.
+    let (_, out, err) = run(&[
+        "search",
+        "action:login.failure",
+        "--limit",
+        "0",
+        "--format",
+        "jsonl",
+    ]);
+    assert_eq!(out.lines().count() as u64, n);
+    assert_eq!(err, format!("search: {n} hits\n"));
+    // JSON: one document with the count.
+    let (_, out, err) = run(&[
+        "search",
+        "action:login.failure",
+        "--format",
+        "json",
+        "--limit",
+        "3",
+    ]);
+    assert_eq!(err, "");
+    let doc: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["hits"].as_u64(), Some(n));
+    assert_eq!(doc["shown"], 3);
+    assert_eq!(doc["events"].as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn lower_case_operators_are_operators() {
+    let upper = count("actor:dba_wang AND action:db.update");
+    assert!(upper > 0);
+    assert_eq!(count("actor:dba_wang and action:db.update"), upper);
+    let either = count("action:db.update OR action:db.delete");
+    assert_eq!(count("action:db.update or action:db.delete"), either);
+    assert_eq!(
+        count("action:db.update") + count("action:db.delete"),
+        either
+    );
+    let not = count("action:db.update and not actor:dba_wang");
+    assert_eq!(not, count("action:db.update") - upper);
+}
+
+#[test]
+fn a_syntax_error_names_its_place() {
+    let (code, out, err) = run(&["search", "actor:\"dba_wang"]);
+    assert_eq!((code, out.as_str()), (Some(2), ""));
+    assert!(
+        err.contains("syntax error at character 7: a quote that is not closed"),
+        "{err}"
+    );
+}
+
+#[test]
+fn relative_times_are_read() {
+    // The samples are November 2026: whatever the day the test runs, the last 24 hours of a
+    // later day hold none of them, and "7d" before a fixed --until is a window of the month.
+    for since in ["-24h", "yesterday", "today", "7d", "now"] {
+        let (code, _, err) = run(&["search", "*", "--since", since, "--count"]);
+        assert_eq!(code, Some(0), "{since}: {err}");
+    }
+    let (code, _, err) = run(&["search", "*", "--since", "last week"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("today, yesterday or -24h"), "{err}");
+}
+
+#[test]
+fn show_and_count_by_give_json_documents() {
+    let (_, out, _) = run(&[
+        "search",
+        "action:db.export",
+        "--format",
+        "json",
+        "--limit",
+        "1",
+    ]);
+    let doc: Value = serde_json::from_str(&out).unwrap();
+    let first = &doc["events"][0];
+    let id = first["id"].as_str().unwrap();
+    let (code, out, _) = run(&["show", id, "--format", "json"]);
+    assert_eq!(code, Some(0));
+    let shown: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(&shown, first);
+
+    let total = count("action:login.failure");
+    let (_, out, _) = run(&[
+        "search",
+        "action:login.failure",
+        "--count-by",
+        "src_ip",
+        "--format",
+        "json",
+    ]);
+    let doc: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["field"], "src_ip");
+    let sum: u64 = doc["counts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["count"].as_u64().unwrap())
+        .sum();
+    assert!(sum <= total && sum > 0, "{sum} of {total}");
+    let (_, out, _) = run(&[
+        "search",
+        "action:login.failure",
+        "--count",
+        "--format",
+        "json",
+    ]);
+    let doc: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["hits"].as_u64(), Some(total));
+}
