@@ -165,3 +165,44 @@ fn show_and_count_by_give_json_documents() {
     let doc: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(doc["hits"].as_u64(), Some(total));
 }
+
+/// The values of `field` among all events, with their counts.
+fn counts_by(field: &str) -> Vec<(String, u64)> {
+    let (_, out, _) = run(&["search", "*", "--count-by", field, "--format", "json"]);
+    let doc: Value = serde_json::from_str(&out).unwrap();
+    doc["counts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["value"].as_str().unwrap().to_string(),
+                c["count"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn globs_on_keyword_fields_count_exactly_the_values_they_match() {
+    for (query, field, matches) in [
+        (
+            "action:db.*",
+            "action",
+            (|v: &str| v.starts_with("db.")) as fn(&str) -> bool,
+        ),
+        ("src_ip:10.1.10.*", "src_ip", |v| v.starts_with("10.1.10.")),
+        ("actor:dba_*", "actor", |v| v.starts_with("dba_")),
+        ("host:arch-?b01", "host", |v| {
+            v.len() == 9 && v.starts_with("arch-") && v.ends_with("b01")
+        }),
+    ] {
+        let want: u64 = counts_by(field)
+            .iter()
+            .filter(|(v, _)| matches(v))
+            .map(|(_, n)| n)
+            .sum();
+        assert!(want > 0, "{query}");
+        assert_eq!(count(query), want, "{query}");
+    }
+}

@@ -85,6 +85,7 @@ impl Searcher {
             tokenizers.clone(),
         );
         parser.set_conjunction_by_default();
+        parser.allow_regexes();
         let mut parser_without_id = QueryParser::new(
             schema.schema.clone(),
             schema
@@ -95,6 +96,7 @@ impl Searcher {
             tokenizers,
         );
         parser_without_id.set_conjunction_by_default();
+        parser_without_id.allow_regexes();
         Ok(Searcher {
             path: path.to_path_buf(),
             index,
@@ -164,8 +166,8 @@ impl Searcher {
                     &self.parser_without_id
                 };
                 let parsed = parser
-                    .build_query_from_user_input_ast(with_all_for_negations(exact_times_as_ranges(
-                        ast,
+                    .build_query_from_user_input_ast(with_all_for_negations(globs_as_regexes(
+                        exact_times_as_ranges(ast),
                     )))
                     .map_err(|e| bad(e.to_string()))?;
                 clauses.push((Occur::Must, parsed));
@@ -787,6 +789,55 @@ fn exact_times_as_ranges(ast: UserInputAst) -> UserInputAst {
                     field: literal.field_name,
                     lower: UserInputBound::Inclusive(literal.phrase.clone()),
                     upper: UserInputBound::Inclusive(literal.phrase),
+                }))
+            }
+            leaf => UserInputAst::Leaf(Box::new(leaf)),
+        },
+    }
+}
+
+/// A glob on a keyword field (`action:db.*`, `src_ip:10.1.10.*`, `actor:wb_*`, `host:arch-?b01`)
+/// as the regex it means: keyword fields hold each value as one term, so a prefix or a pattern
+/// is a regex over the terms (tantivy's grammar reads a trailing `*` as a phrase prefix, which
+/// finds nothing in a field without positions).
+fn globs_as_regexes(ast: UserInputAst) -> UserInputAst {
+    match ast {
+        UserInputAst::Clause(clauses) => UserInputAst::Clause(
+            clauses
+                .into_iter()
+                .map(|(occur, sub)| (occur, globs_as_regexes(sub)))
+                .collect(),
+        ),
+        UserInputAst::Boost(inner, boost) => {
+            UserInputAst::Boost(Box::new(globs_as_regexes(*inner)), boost)
+        }
+        UserInputAst::Leaf(leaf) => match *leaf {
+            UserInputLeaf::Literal(l)
+                if l.field_name
+                    .as_deref()
+                    .is_some_and(|f| crate::schema::COUNTABLE.contains(&f) || f == names::ID)
+                    && (l.prefix || l.phrase.contains(['*', '?'])) =>
+            {
+                let mut pattern = String::new();
+                for c in l.phrase.chars() {
+                    match c {
+                        '*' => pattern.push_str(".*"),
+                        '?' => pattern.push('.'),
+                        c if c.is_alphanumeric() || c == '_' || c == '-' || !c.is_ascii() => {
+                            pattern.push(c)
+                        }
+                        c => {
+                            pattern.push('\\');
+                            pattern.push(c);
+                        }
+                    }
+                }
+                if l.prefix {
+                    pattern.push_str(".*");
+                }
+                UserInputAst::Leaf(Box::new(UserInputLeaf::Regex {
+                    field: l.field_name,
+                    pattern,
                 }))
             }
             leaf => UserInputAst::Leaf(Box::new(leaf)),
