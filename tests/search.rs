@@ -206,3 +206,34 @@ fn globs_on_keyword_fields_count_exactly_the_values_they_match() {
         assert_eq!(count(query), want, "{query}");
     }
 }
+
+#[test]
+fn a_network_counts_exactly_the_addresses_in_it() {
+    let by_ip = counts_by("src_ip");
+    for (net, base, bits) in [
+        ("10.1.10.0/24", [10u8, 1, 10, 0], 24u32),
+        ("10.1.0.0/16", [10, 1, 0, 0], 16),
+        ("10.0.0.0/8", [10, 0, 0, 0], 8),
+        ("10.1.8.0/21", [10, 1, 8, 0], 21),
+        ("203.0.113.0/24", [203, 0, 113, 0], 24),
+    ] {
+        let mask = u32::MAX.checked_shl(32 - bits).unwrap_or(0);
+        let net_u = u32::from(std::net::Ipv4Addr::from(base)) & mask;
+        let want: u64 = by_ip
+            .iter()
+            .filter(|(v, _)| {
+                v.parse::<std::net::Ipv4Addr>()
+                    .is_ok_and(|a| u32::from(a) & mask == net_u)
+            })
+            .map(|(_, n)| n)
+            .sum();
+        assert_eq!(count(&format!("src_ip:{net}")), want, "{net}");
+    }
+    assert!(count("src_ip:10.1.10.0/24") > 0);
+    let (code, _, err) = run(&["search", "src_ip:10.1.0.0/33", "--count"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("the prefix length after / must be 0 to 32"),
+        "{err}"
+    );
+}

@@ -166,9 +166,9 @@ impl Searcher {
                     &self.parser_without_id
                 };
                 let parsed = parser
-                    .build_query_from_user_input_ast(with_all_for_negations(globs_as_regexes(
-                        exact_times_as_ranges(ast),
-                    )))
+                    .build_query_from_user_input_ast(with_all_for_negations(
+                        globs_as_regexes(exact_times_as_ranges(ast)).map_err(&bad)?,
+                    ))
                     .map_err(|e| bad(e.to_string()))?;
                 clauses.push((Occur::Must, parsed));
             }
@@ -800,18 +800,27 @@ fn exact_times_as_ranges(ast: UserInputAst) -> UserInputAst {
 /// as the regex it means: keyword fields hold each value as one term, so a prefix or a pattern
 /// is a regex over the terms (tantivy's grammar reads a trailing `*` as a phrase prefix, which
 /// finds nothing in a field without positions).
-fn globs_as_regexes(ast: UserInputAst) -> UserInputAst {
-    match ast {
+fn globs_as_regexes(ast: UserInputAst) -> std::result::Result<UserInputAst, String> {
+    Ok(match ast {
         UserInputAst::Clause(clauses) => UserInputAst::Clause(
             clauses
                 .into_iter()
-                .map(|(occur, sub)| (occur, globs_as_regexes(sub)))
-                .collect(),
+                .map(|(occur, sub)| Ok((occur, globs_as_regexes(sub)?)))
+                .collect::<std::result::Result<_, String>>()?,
         ),
         UserInputAst::Boost(inner, boost) => {
-            UserInputAst::Boost(Box::new(globs_as_regexes(*inner)), boost)
+            UserInputAst::Boost(Box::new(globs_as_regexes(*inner)?), boost)
         }
         UserInputAst::Leaf(leaf) => match *leaf {
+            UserInputLeaf::Literal(l)
+                if l.field_name.as_deref() == Some(names::SRC_IP) && l.phrase.contains('/') =>
+            {
+                let pattern = cidr_regex(&l.phrase)?;
+                UserInputAst::Leaf(Box::new(UserInputLeaf::Regex {
+                    field: l.field_name,
+                    pattern,
+                }))
+            }
             UserInputLeaf::Literal(l)
                 if l.field_name
                     .as_deref()
@@ -842,7 +851,43 @@ fn globs_as_regexes(ast: UserInputAst) -> UserInputAst {
             }
             leaf => UserInputAst::Leaf(Box::new(leaf)),
         },
+    })
+}
+
+/// An IPv4 network (`10.1.0.0/16`, `10.1.16.0/20`) as a regex over addresses written as dotted
+/// quads: the whole octets of the prefix, then the values the partial octet may take.
+fn cidr_regex(net: &str) -> std::result::Result<String, String> {
+    let (addr, bits) = net.split_once('/').unwrap_or((net, ""));
+    let bits: u32 = bits
+        .parse()
+        .ok()
+        .filter(|b| *b <= 32)
+        .ok_or_else(|| format!("{net:?}: the prefix length after / must be 0 to 32"))?;
+    let addr: std::net::Ipv4Addr = addr.parse().map_err(|_| {
+        if addr.contains(':') {
+            format!("{net:?}: IPv6 networks are not searched yet; write a prefix glob such as src_ip:2001:db8:*")
+        } else {
+            format!("{net:?} is not an IPv4 network; write it as 10.1.0.0/16")
+        }
+    })?;
+    let o = addr.octets();
+    let whole = (bits / 8) as usize;
+    let part = bits % 8;
+    let mut pieces: Vec<String> = o[..whole].iter().map(u8::to_string).collect();
+    if whole < 4 {
+        if part > 0 {
+            let size = 1u32 << (8 - part);
+            let base = u32::from(o[whole]) & !(size - 1);
+            let values: Vec<String> = (base..base + size).map(|v| v.to_string()).collect();
+            pieces.push(format!("({})", values.join("|")));
+        } else {
+            pieces.push("[0-9]+".into());
+        }
+        while pieces.len() < 4 {
+            pieces.push("[0-9]+".into());
+        }
     }
+    Ok(pieces.join("\\."))
 }
 
 /// Whether a word of `ast` without a field (looked for in the default fields) may be an event
