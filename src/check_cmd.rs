@@ -217,7 +217,7 @@ pub fn run(config: &Config, data: &Path, args: &CheckArgs) -> Result<ExitCode> {
             policy.zone,
             &rules,
         )?,
-        CheckFormat::Table => write_table(&mut out, &outcome.findings, &shown)?,
+        CheckFormat::Table => write_table(&mut out, &outcome.findings, &shown, args.min_severity)?,
     }
     out.flush().context("cannot write to stdout")?;
     if args.timings {
@@ -289,26 +289,28 @@ fn write_json(
     Ok(())
 }
 
-fn write_table(out: &mut dyn Write, all: &[Finding], shown: &[&Finding]) -> Result<()> {
+fn write_table(
+    out: &mut dyn Write,
+    all: &[Finding],
+    shown: &[&Finding],
+    min: Severity,
+) -> Result<()> {
     let width = if std::io::stdout().is_terminal() {
         crate::search_cmd::terminal_width()
     } else {
         usize::MAX
     };
-    // First a count per rule, the most severe first: what matters is on the first screen.
+    // First a count per rule, the most severe first: what matters is on the first screen. A
+    // finding is shown when it reaches `min` (the filter that made `shown`).
     let mut per_rule: Vec<(&str, Severity, usize, usize)> = Vec::new();
     for f in all {
+        let s = usize::from(f.severity >= min);
         match per_rule.iter_mut().find(|(r, ..)| *r == f.rule) {
-            Some((_, _, n, s)) => {
+            Some((_, _, n, shown)) => {
                 *n += 1;
-                *s += usize::from(shown.iter().any(|x| std::ptr::eq(*x, f)));
+                *shown += s;
             }
-            None => per_rule.push((
-                f.rule,
-                f.severity,
-                1,
-                usize::from(shown.iter().any(|x| std::ptr::eq(*x, f))),
-            )),
+            None => per_rule.push((f.rule, f.severity, 1, s)),
         }
     }
     per_rule.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));

@@ -49,7 +49,7 @@ pub fn date_in_name(name: &str) -> Option<NaiveDate> {
         if !digit(i) || (i > 0 && digit(i - 1)) {
             continue;
         }
-        let try_at = |sep: Option<u8>| -> Option<(NaiveDate, usize)> {
+        let try_at = |sep: Option<u8>| -> Option<NaiveDate> {
             let (m, d, end) = match sep {
                 Some(_) => (i + 5, i + 8, i + 10),
                 None => (i + 4, i + 6, i + 8),
@@ -68,9 +68,9 @@ pub fn date_in_name(name: &str) -> Option<NaiveDate> {
             if !(1990..=2099).contains(&y) {
                 return None;
             }
-            NaiveDate::from_ymd_opt(y as i32, n(m..m + 2)?, n(d..d + 2)?).map(|dt| (dt, end))
+            NaiveDate::from_ymd_opt(y as i32, n(m..m + 2)?, n(d..d + 2)?)
         };
-        if let Some((d, _)) = try_at(Some(b'-'))
+        if let Some(d) = try_at(Some(b'-'))
             .or_else(|| try_at(Some(b'_')))
             .or_else(|| try_at(None))
         {

@@ -189,10 +189,8 @@ impl Excused {
         }
         for word in t.split_whitespace() {
             if word.contains(':') {
-                let (a, b) = word.split_once('-').ok_or_else(|| {
-                    format!("{word:?} is not a span of the day; write it as 22:00-07:00")
-                })?;
                 let bad = || format!("{word:?} is not a span of the day; write it as 22:00-07:00");
+                let (a, b) = word.split_once('-').ok_or_else(bad)?;
                 let from = minutes(a).ok_or_else(bad)?;
                 let to = minutes(b).ok_or_else(bad)?;
                 if from < to {

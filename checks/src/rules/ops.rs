@@ -167,21 +167,20 @@ pub(super) fn silent_sources(ctx: &Ctx) -> Result<Vec<Finding>> {
         if silent(start, end) {
             gaps.push((start, end, known, false));
         }
-        // The limit as the summary gives it: with the stretches that do not count.
-        let limit_text = if quiet.except.is_empty() {
-            format_duration(limit)
-        } else {
-            let ex: Vec<String> = quiet.except.iter().map(ToString::to_string).collect();
-            format!(
-                "{} outside {}; {} of it counted",
-                format_duration(limit),
-                ex.join(", "),
-                "{counted}"
-            )
-        };
+        // The limit as the summary gives it: with the stretches that do not count, and how much
+        // of the gap did.
+        let excused: Vec<String> = quiet.except.iter().map(ToString::to_string).collect();
         for (a, b, left, right) in gaps {
-            let limit_text =
-                limit_text.replace("{counted}", &format_duration(p.active_between(quiet, a, b)));
+            let limit_text = if excused.is_empty() {
+                format_duration(limit)
+            } else {
+                format!(
+                    "{} outside {}; {} of it counted",
+                    format_duration(limit),
+                    excused.join(", "),
+                    format_duration(p.active_between(quiet, a, b))
+                )
+            };
             let mut evidence = Vec::new();
             for (t, known) in [(a, left), (b, right)] {
                 if known {
