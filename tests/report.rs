@@ -10,24 +10,12 @@
 mod common;
 
 use std::path::Path;
-use std::sync::OnceLock;
 
 use common::{root, samples_copy, vigil_in};
 
 /// The samples ingested once.
 fn ingested() -> &'static std::path::PathBuf {
-    static DIR: OnceLock<std::path::PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let dir = samples_copy("report");
-        let out = vigil_in(&dir, &["ingest"]);
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        dir
-    })
+    common::ingested_samples("report")
 }
 
 fn report(dir: &Path, args: &[&str]) -> String {

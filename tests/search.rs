@@ -6,26 +6,14 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::path::Path;
 
-use common::{samples_copy, vigil_in};
+use common::vigil_in;
 use serde_json::Value;
 
 /// The samples, ingested once for every test here.
 fn site() -> &'static Path {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let dir = samples_copy("search");
-        let out = vigil_in(&dir, &["ingest"]);
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        dir
-    })
+    common::ingested_samples("search")
 }
 
 fn run(args: &[&str]) -> (Option<i32>, String, String) {

@@ -61,6 +61,23 @@ pub fn samples_copy(name: &str) -> PathBuf {
     dir
 }
 
+/// A copy of the samples (see [`samples_copy`]) ingested once per test binary: the tests of a
+/// file share it. `name` names the copy the first call makes.
+pub fn ingested_samples(name: &str) -> &'static PathBuf {
+    static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = samples_copy(name);
+        let out = vigil_in(&dir, &["ingest"]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        dir
+    })
+}
+
 /// Starts `vigil --config vigil.toml --data data watch OPTS` in `dir`, its stderr kept for
 /// [`stop_watch`].
 pub fn start_watch_in(dir: &Path, opts: &[&str]) -> std::process::Child {

@@ -1,20 +1,14 @@
 //! Each policy key a site sets, as a table: the same events judged under two settings give the
 //! two expected sets of findings, exactly (the evidence of each finding, by the events' numbers).
 
-use std::path::Path;
-
 use chrono::TimeDelta;
 use vigil_parsers::Event;
 
-use super::testing::{MemStore, With, ev, t};
+use super::rule_tests::{hits, run_with};
+use super::testing::{With, ev, t};
 use crate::pattern::Pattern;
 use crate::policy::{Excused, JudgedBy, Policy, QuietLimit};
-use crate::registers::{Accounts, Approvals, TicketKind};
-use crate::{Checks, Finding};
-
-const HEAD: &str =
-    "ticket,kind,grade,operator,approver,approver_role,approved_at,valid_from,valid_until,scope\n";
-const ACCOUNTS: &str = "user,name,dept,kind,status,changed_on\n";
+use crate::registers::TicketKind;
 
 fn base() -> Policy {
     let mut p = Policy {
@@ -25,7 +19,7 @@ fn base() -> Policy {
     p
 }
 
-/// The evidence of each finding of `rule`, as the events' numbers.
+/// The evidence of each finding of `rule` over November 2026, as the events' numbers.
 fn judge(
     rule: &str,
     policy: &Policy,
@@ -33,33 +27,15 @@ fn judge(
     approvals: &str,
     accounts: &str,
 ) -> Vec<Vec<u64>> {
-    let store = MemStore {
-        events: events.to_vec(),
-    };
-    let approvals = Approvals::parse(Path::new("approvals.csv"), &format!("{HEAD}{approvals}"))
-        .unwrap_or_else(|e| panic!("{e}"));
-    let accounts = Accounts::parse(Path::new("accounts.csv"), &format!("{ACCOUNTS}{accounts}"))
-        .unwrap_or_else(|e| panic!("{e}"));
-    let checks = Checks {
-        store: &store,
+    hits(&run_with(
+        rule,
+        events.to_vec(),
+        approvals,
+        accounts,
         policy,
-        approvals: &approvals,
-        accounts: &accounts,
-        jobs: &[],
-    };
-    let found: Vec<Finding> = checks
-        .run(t("2026-11-01 00:00:00"), t("2026-12-01 00:00:00"), &[rule])
-        .unwrap_or_else(|e| panic!("{e}"))
-        .findings;
-    found
-        .iter()
-        .map(|f| {
-            f.evidence
-                .iter()
-                .map(|id| u64::from_str_radix(&id[16..], 16).unwrap_or(u64::MAX))
-                .collect()
-        })
-        .collect()
+        "2026-11-01 00:00:00",
+        "2026-12-01 00:00:00",
+    ))
 }
 
 /// Runs each (setting, expected evidence) row over the same events.

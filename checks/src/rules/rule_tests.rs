@@ -45,7 +45,7 @@ fn run(rule: &str, events: Vec<Event>, approvals: &str, accounts: &str) -> Vec<F
     )
 }
 
-fn run_with(
+pub(super) fn run_with(
     rule: &str,
     events: Vec<Event>,
     approvals: &str,
@@ -73,7 +73,7 @@ fn run_with(
 }
 
 /// The evidence of each finding, as the events' offsets (their numbers in the test).
-fn hits(findings: &[Finding]) -> Vec<Vec<u64>> {
+pub(super) fn hits(findings: &[Finding]) -> Vec<Vec<u64>> {
     findings
         .iter()
         .map(|f| {
