@@ -225,3 +225,55 @@ fn a_network_counts_exactly_the_addresses_in_it() {
         "{err}"
     );
 }
+
+/// A JSON log of another application, ingested with `--format auto`: its `detail` key is kept in
+/// `fields.detail`, and a bare word finds it there as `fields.detail:WORD` does.
+#[test]
+fn bare_words_find_the_text_of_fields() {
+    let dir = std::env::temp_dir().join(format!("vigil-search-{}-json", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("vigil.toml"), "").unwrap();
+    let mut log = String::new();
+    for i in 0..30 {
+        let detail = match i % 3 {
+            0 => format!("删除档案 2019-WS-{i:04} 的附件"),
+            1 => format!("导出目录 第{i}批"),
+            _ => format!("查看 item {i}"),
+        };
+        log.push_str(&format!(
+            "{{\"time\":\"2026-11-{:02}T09:00:00+08:00\",\"user\":\"u{i}\",\"event\":\"op\",\"detail\":\"{detail}\"}}\n",
+            i % 28 + 1
+        ));
+    }
+    std::fs::write(dir.join("app.jsonl"), log).unwrap();
+    let out = vigil_in(&dir, &["ingest", "--format", "auto", "app.jsonl"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let count = |q: &str| -> u64 {
+        let out = vigil_in(&dir, &["search", q, "--count"]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{q}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap()
+    };
+    assert_eq!(count("fields.detail:删除"), 10);
+    assert_eq!(count("删除"), 10);
+    assert_eq!(count("删除 附件"), 10);
+    assert_eq!(count("导出"), 10);
+    assert_eq!(count("\"删除档案\""), 10);
+    assert_eq!(count("item"), 10);
+    assert_eq!(count("删除 OR 导出"), 20);
+    let _ = std::fs::remove_dir_all(&dir);
+}

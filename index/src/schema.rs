@@ -14,6 +14,7 @@
 //! | `ts` | date, microseconds | fast (sort, ranges; not indexed: ranges read the fast field) |
 //! | `message` | text, [`TEXT_TOKENIZER`] | indexed with positions (full text, phrases, Chinese), stored |
 //! | `fields` | JSON object, [`TEXT_TOKENIZER`] | indexed with positions (`fields.session:abc`) |
+//! | `text` | text, [`TEXT_TOKENIZER`] | indexed with positions, not stored: every string value of `fields`, so that a bare word finds what a JSON log keeps in `fields.detail` |
 //! | `event` | text | stored only: the event as JSON, without its raw line(s) and message |
 //! | `raw` | text | stored only: the event's raw line(s) |
 //!
@@ -31,7 +32,7 @@ use vigil_parsers::{Event, FieldRef, FieldValue, Fields};
 use crate::tokenizer::{Mode, TEXT_TOKENIZER, TextTokenizer};
 
 /// The version of the schema below. An index of another version is refused on open.
-pub const SCHEMA_VERSION: u64 = 3;
+pub const SCHEMA_VERSION: u64 = 4;
 
 /// The field names, as in [`Event`] where the event has the field.
 pub mod names {
@@ -50,6 +51,8 @@ pub mod names {
     pub const TICKET: &str = "ticket";
     pub const MESSAGE: &str = "message";
     pub const FIELDS: &str = "fields";
+    /// Every string value of `fields`, for bare words (indexed only).
+    pub const TEXT: &str = "text";
     /// `origin.path`.
     pub const PATH: &str = "path";
     pub const FLAGS: &str = "flags";
@@ -79,9 +82,10 @@ pub const COUNTABLE: [&str; 13] = [
 /// The fields a bare word of a query is looked for in: the message's words, and the exact values
 /// of the fields a reviewer searches for (a person, an address, a table or archive item, a
 /// ticket, a host, an event id). `10.1.2.3` finds the events from that address even where the
-/// message does not quote it.
-pub const DEFAULT_FIELDS: [&str; 7] = [
+/// message does not quote it; `删除` finds the JSON events whose `fields.detail` holds it.
+pub const DEFAULT_FIELDS: [&str; 8] = [
     names::MESSAGE,
+    names::TEXT,
     names::ID,
     names::HOST,
     names::ACTOR,
@@ -111,6 +115,7 @@ pub struct VigilSchema {
     pub flags: Field,
     pub message: Field,
     pub fields: Field,
+    pub text: Field,
     pub event: Field,
     pub raw: Field,
 }
@@ -176,6 +181,10 @@ impl VigilSchema {
             FIELDS,
             JsonObjectOptions::default().set_indexing_options(full_text()),
         );
+        let text = b.add_text_field(
+            TEXT,
+            TextOptions::default().set_indexing_options(full_text()),
+        );
         let event = b.add_text_field(EVENT, STORED);
         let raw = b.add_text_field(RAW, STORED);
         VigilSchema {
@@ -197,6 +206,7 @@ impl VigilSchema {
             flags,
             message,
             fields,
+            text,
             event,
             raw,
         }
@@ -264,6 +274,12 @@ impl VigilSchema {
         doc.add_text(self.message, &event.message);
         if !event.fields.is_empty() {
             doc.add_field_value(self.fields, FieldsValue::Object(&event.fields));
+            for (_, value) in event.fields.iter() {
+                match value.view() {
+                    FieldRef::Str(s) => doc.add_text(self.text, s),
+                    FieldRef::Json(j) => add_strings(&mut doc, self.text, j),
+                }
+            }
         }
         doc.add_text(self.raw, &event.raw);
         // The JSON without the two texts stored beside it.
@@ -292,6 +308,16 @@ impl VigilSchema {
         event.raw = text(self.raw, names::RAW)?.to_string();
         event.message = text(self.message, names::MESSAGE)?.to_string();
         Ok(event)
+    }
+}
+
+/// Adds every string inside `value` (an array's or object's too) to `field`.
+fn add_strings(doc: &mut TantivyDocument, field: Field, value: &serde_json::Value) {
+    match value {
+        serde_json::Value::String(s) => doc.add_text(field, s),
+        serde_json::Value::Array(items) => items.iter().for_each(|v| add_strings(doc, field, v)),
+        serde_json::Value::Object(map) => map.values().for_each(|v| add_strings(doc, field, v)),
+        _ => {}
     }
 }
 
