@@ -94,6 +94,17 @@ enum Command {
         /// Print the number of hits per value of this field (actor, host, action, src_ip...).
         #[arg(long)]
         count_by: Option<String>,
+        /// The oldest hits first (and the oldest N with --limit N).
+        #[arg(long)]
+        oldest_first: bool,
+        /// Also print the N lines before and after each hit in the same file, read from the
+        /// evidence archive (in JSON: a "context" object by event id).
+        #[arg(long, value_name = "N")]
+        context: Option<usize>,
+        /// Colour the words the query looks for: auto (on a terminal, unless NO_COLOR is set),
+        /// always or never.
+        #[arg(long, value_enum, default_value = "auto")]
+        color: vigil::search_cmd::ColorChoice,
     },
     /// Run the regulation's checks over a period: findings as a table or JSON; exit 1 when any
     /// reaches --fail-on.
@@ -419,6 +430,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             format,
             count,
             ref count_by,
+            oldest_first,
+            context,
+            color,
         } => {
             let config = data_config()?;
             let data = data_dir(config.as_ref().map(|c| &c.data_dir));
@@ -468,10 +482,29 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 } else {
                     limit
                 };
-                let hits = searcher.search(query, since, until, limit)?;
-                vigil::search_cmd::print_hits(&mut out, &hits, total, format, zone)?;
+                let hits = searcher.search_page(query, since, until, 0, limit, oldest_first)?;
+                let reader = context
+                    .map(|n| vigil::search_cmd::ContextReader::open(&data, &searcher, n))
+                    .transpose()?;
+                let colour = matches!(
+                    format,
+                    vigil::search_cmd::OutputFormat::Table | vigil::search_cmd::OutputFormat::Raw
+                ) && color.enabled();
+                let show = vigil::search_cmd::Display {
+                    zone,
+                    colour: if colour {
+                        vigil::search_cmd::match_words(query)
+                    } else {
+                        Vec::new()
+                    },
+                    context: reader.as_ref(),
+                };
+                vigil::search_cmd::print_hits(&mut out, &hits, total, format, &show)?;
                 if !json {
-                    eprintln!("{}", vigil::search_cmd::hits_line(total, hits.len()));
+                    eprintln!(
+                        "{}",
+                        vigil::search_cmd::hits_line(total, hits.len(), oldest_first)
+                    );
                 }
             }
             out.flush().context("cannot write to stdout")?;

@@ -277,3 +277,162 @@ fn bare_words_find_the_text_of_fields() {
     assert_eq!(count("删除 OR 导出"), 20);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+fn jsonl(args: &[&str]) -> Vec<Value> {
+    let (code, out, err) = run(&[args, &["--format", "jsonl"]].concat());
+    assert_eq!(code, Some(0), "{err}");
+    out.lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn oldest_first_gives_the_other_end() {
+    let all = jsonl(&["search", "action:login.failure", "--limit", "0"]);
+    let oldest = jsonl(&[
+        "search",
+        "action:login.failure",
+        "--limit",
+        "5",
+        "--oldest-first",
+    ]);
+    let ts = |v: &Value| v["ts"].as_str().unwrap().to_string();
+    let want: Vec<String> = all.iter().rev().take(5).map(ts).collect();
+    assert_eq!(oldest.iter().map(ts).collect::<Vec<_>>(), want);
+    assert!(want.windows(2).all(|w| w[0] <= w[1]), "{want:?}");
+    let (_, _, err) = run(&[
+        "search",
+        "action:login.failure",
+        "--limit",
+        "5",
+        "--oldest-first",
+    ]);
+    assert!(err.contains("the oldest 5 shown"), "{err}");
+}
+
+/// `--context 2` gives the two lines before and after each hit in its own file, exactly as the
+/// file holds them.
+#[test]
+fn context_is_the_lines_around_the_hit_in_its_file() {
+    let hits = jsonl(&[
+        "search",
+        "source:auth AND action:login.failure",
+        "--limit",
+        "3",
+    ]);
+    let (code, out, err) = run(&[
+        "search",
+        "source:auth AND action:login.failure",
+        "--limit",
+        "3",
+        "--context",
+        "2",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    let doc: Value = serde_json::from_str(&out).unwrap();
+    for e in &hits {
+        let path = site().join(e["origin"]["path"].as_str().unwrap());
+        let text = String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned();
+        let lines: Vec<&str> = text.lines().collect();
+        let n = e["origin"]["line"].as_u64().unwrap() as usize - 1;
+        let c = &doc["context"][e["id"].as_str().unwrap()];
+        let strs = |v: &Value| -> Vec<String> {
+            v.as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s.as_str().unwrap().to_string())
+                .collect()
+        };
+        assert_eq!(strs(&c["lines"]), [lines[n]], "{path:?} line {}", n + 1);
+        assert_eq!(
+            strs(&c["before"]),
+            lines[n.saturating_sub(2)..n],
+            "{path:?}"
+        );
+        assert_eq!(
+            strs(&c["after"]),
+            lines[n + 1..(n + 3).min(lines.len())],
+            "{path:?}"
+        );
+    }
+    // The table shows them under the hit, marked.
+    let (_, out, _) = run(&[
+        "search",
+        "source:auth AND action:login.failure",
+        "--limit",
+        "1",
+        "--context",
+        "2",
+    ]);
+    let rows: Vec<&str> = out.lines().collect();
+    assert_eq!(rows.len(), 5, "{out}");
+    assert!(
+        rows[0].starts_with("    - ") && rows[1].starts_with("    - "),
+        "{out}"
+    );
+    assert!(
+        rows[3].starts_with("    + ") && rows[4].starts_with("    + "),
+        "{out}"
+    );
+}
+
+/// Colours only when asked for (or on a terminal without NO_COLOR); the table fits the width
+/// it is given, CJK text counted two columns.
+#[test]
+fn colour_and_width() {
+    let (_, plain, _) = run(&["search", "档案", "--limit", "20"]);
+    assert!(!plain.contains('\u{1b}'), "a pipe gets no colour");
+    let (_, never, _) = run(&["search", "档案", "--limit", "20", "--color", "never"]);
+    assert_eq!(never, plain);
+    let (_, always, _) = run(&["search", "档案", "--limit", "20", "--color", "always"]);
+    assert_eq!(
+        always.matches("\u{1b}[1;31m档案\u{1b}[0m").count(),
+        always.matches("档案").count()
+    );
+    assert!(always.matches("\u{1b}[1;31m").count() >= 20);
+    // Under `script`, stdout is a terminal: auto colours, NO_COLOR stops it.
+    let vigil = env!("CARGO_BIN_EXE_vigil");
+    let in_tty = |no_color: bool| -> Option<String> {
+        let cmd =
+            format!("{vigil} --config vigil.toml --data data search 档案 --limit 3 --color auto");
+        let mut c = std::process::Command::new("script");
+        c.args(["-qec", &cmd, "/dev/null"]).current_dir(site());
+        if no_color {
+            c.env("NO_COLOR", "1");
+        } else {
+            c.env_remove("NO_COLOR");
+        }
+        let out = c.output().ok()?;
+        Some(String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    match (in_tty(false), in_tty(true)) {
+        (Some(tty), Some(no)) => {
+            assert!(tty.contains("\u{1b}[1;31m"), "{tty}");
+            assert!(!no.contains("\u{1b}[1;31m"), "{no}");
+        }
+        _ => eprintln!(
+            "colour_and_width: `script` (bsdutils) is not installed: the terminal case was skipped"
+        ),
+    }
+    // Width: every row fits the terminal's columns, and a long message fills them.
+    for columns in [80, 100, 150, 200] {
+        let out = common::vigil_env(
+            site(),
+            &["search", "档案 OR action:login.failure", "--limit", "40"],
+            &[("COLUMNS", &columns.to_string())],
+        );
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert_eq!(text.lines().count(), 40);
+        let widths: Vec<usize> = text
+            .lines()
+            .map(unicode_width::UnicodeWidthStr::width)
+            .collect();
+        assert!(widths.iter().all(|w| *w <= columns), "{columns}: {text}");
+        assert!(
+            widths.iter().any(|w| *w >= columns - 1),
+            "{columns}: {text}"
+        );
+    }
+}

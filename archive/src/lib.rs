@@ -23,6 +23,7 @@
 //! everything and names the first thing wrong.
 
 pub mod chain;
+pub mod context;
 mod error;
 pub mod segment;
 mod state;

@@ -392,3 +392,67 @@ proptest! {
         prop_assert_eq!(report.lines, model.iter().map(|m| m.len() as u64).sum::<u64>());
     }
 }
+
+/// The lines around a line: the same file's, across sealed segments into the open one, with other
+/// files' lines in between skipped, and where the line is kept.
+#[test]
+fn context_gives_the_same_files_lines_around_a_line_and_its_segment() {
+    use vigil_archive::context::{Holder, context};
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("archive");
+    let mut a = Archive::open(&dir, &ArchiveState::default(), small()).unwrap();
+    // Two files of one source, interleaved; 60 lines each over 6 commits.
+    for c in 0..6u64 {
+        for i in 0..10u64 {
+            let k = c * 10 + i;
+            a.append("auth", 7, k * 100, &line("auth", k)).unwrap();
+            a.append("auth", 8, k * 10, &line("other", k)).unwrap();
+        }
+        a.commit(day(3), at(3)).unwrap();
+    }
+    let state = a.state();
+    assert_eq!(state.links, 1, "{state:?}");
+    // Lines 0..50 of each file are sealed, the rest open: around the boundary.
+    let across = context(&dir, &state, "auth", 7, 4900, 1, 2)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        across.after.iter().map(|r| r.offset).collect::<Vec<_>>(),
+        [5000, 5100]
+    );
+    assert!(matches!(across.holder, Holder::Sealed { link: 0, .. }));
+    let c = context(&dir, &state, "auth", 7, 2500, 2, 3)
+        .unwrap()
+        .unwrap();
+    let offsets = |rs: &[Record]| rs.iter().map(|r| r.offset).collect::<Vec<_>>();
+    assert_eq!(offsets(&c.before), [2200, 2300, 2400]);
+    assert_eq!(offsets(&c.event), [2500, 2600]);
+    assert_eq!(offsets(&c.after), [2700, 2800, 2900]);
+    assert_eq!(c.event[0].line, line("auth", 25));
+    assert!(matches!(c.holder, Holder::Sealed { .. }), "{:?}", c.holder);
+    // The first line has nothing before it; the last line nothing after, and is in the open segment.
+    let first = context(&dir, &state, "auth", 7, 0, 1, 3).unwrap().unwrap();
+    assert!(first.before.is_empty());
+    assert_eq!(offsets(&first.after), [100, 200, 300]);
+    let last = context(&dir, &state, "auth", 7, 5900, 1, 3)
+        .unwrap()
+        .unwrap();
+    assert_eq!(offsets(&last.before), [5600, 5700, 5800]);
+    assert!(last.after.is_empty());
+    assert!(
+        matches!(last.holder, Holder::Open { .. }),
+        "{:?}",
+        last.holder
+    );
+    // A line the archive does not hold; another source.
+    assert!(
+        context(&dir, &state, "auth", 7, 2550, 1, 3)
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        context(&dir, &state, "db", 7, 2500, 1, 3)
+            .unwrap()
+            .is_none()
+    );
+}

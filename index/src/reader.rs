@@ -238,13 +238,33 @@ impl Searcher {
         until: Option<DateTime<Utc>>,
         limit: usize,
     ) -> Result<Vec<Event>> {
+        self.search_page(query, since, until, 0, limit, false)
+    }
+
+    /// A page of the hits of `query` within `[since, until)`: `limit` of them after the first
+    /// `offset`, newest first (oldest first with `oldest_first`).
+    pub fn search_page(
+        &self,
+        query: &str,
+        since: Option<DateTime<Utc>>,
+        until: Option<DateTime<Utc>>,
+        offset: usize,
+        limit: usize,
+        oldest_first: bool,
+    ) -> Result<Vec<Event>> {
         let q = self.build_query(Some(query), since, until, &[])?;
         if limit == 0 {
             return Ok(Vec::new());
         }
         let searcher = self.reader.searcher();
+        let order = if oldest_first {
+            Order::Asc
+        } else {
+            Order::Desc
+        };
         let top = TopDocs::with_limit(limit)
-            .order_by_fast_field::<tantivy::DateTime>(names::TS, Order::Desc);
+            .and_offset(offset)
+            .order_by_fast_field::<tantivy::DateTime>(names::TS, order);
         let hits = searcher.search(&*q, &top).at(&self.path)?;
         hits.into_iter()
             .map(|(_, address)| self.load(&searcher, address))

@@ -138,3 +138,16 @@ pub fn wait_for_count(dir: &Path, query: &str, n: usize) -> usize {
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+/// [`vigil_in`] with environment variables set.
+pub fn vigil_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .args(["--config", "vigil.toml", "--data", "data"])
+        .args(args)
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .envs(env.iter().copied())
+        .output()
+        .unwrap()
+}
