@@ -56,8 +56,11 @@ pub struct Input {
     pub reference_time: Option<DateTime<Utc>>,
 }
 
-/// The inputs of the configured sources: each source with the files its patterns match now.
-pub fn config_inputs(c: &crate::config::Config) -> Result<Vec<Input>> {
+/// The inputs of the configured sources: each source with the files its patterns match now; and
+/// the console's own audit log (`data/console/audit.jsonl`, source `vigil`, JSON lines) once
+/// `vigil serve` has written one, so that logins, searches and triage are searchable like any
+/// other events. (`watch` does not follow it: the next ingest, check or report picks it up.)
+pub fn config_inputs(c: &crate::config::Config, data: &Path) -> Result<Vec<Input>> {
     let mut inputs = Vec::new();
     for s in &c.sources {
         let files = s
@@ -75,8 +78,25 @@ pub fn config_inputs(c: &crate::config::Config) -> Result<Vec<Input>> {
             reference_time: s.reference_time,
         });
     }
+    let audit = data.join("console").join("audit.jsonl");
+    if audit.is_file() && !c.sources.iter().any(|s| s.name == CONSOLE_SOURCE) {
+        inputs.push(Input {
+            source: CONSOLE_SOURCE.to_string(),
+            host: None,
+            zone: c.display_zone,
+            encoding: Encoding::Utf8,
+            format: "json".to_string(),
+            options: Options::default(),
+            files: vec![audit],
+            journal: None,
+            reference_time: None,
+        });
+    }
     Ok(inputs)
 }
+
+/// The source name of the console's audit log.
+pub const CONSOLE_SOURCE: &str = "vigil";
 
 /// A file's parser and the context it reads lines in.
 pub(crate) type FileParser = (Box<dyn Parser>, ParseContext);
@@ -681,7 +701,7 @@ pub fn bring_up_to_date(
     data: &Path,
     wait: std::time::Duration,
 ) -> Result<Freshness> {
-    let inputs = config_inputs(config)?;
+    let inputs = config_inputs(config, data)?;
     // The writer may go away while we ask it: then this process ingests. Bounded all the same.
     for _ in 0..3 {
         match run(data, &inputs, config.display_zone) {

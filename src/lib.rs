@@ -23,7 +23,10 @@
 //! | [`policy_config`] | `[policy]` and `[registers]` of `vigil.toml`, read into the checks' policy |
 //! | [`parse_cmd`] | `vigil parse`: run the parsers over files and print events |
 //! | [`search_cmd`] | `vigil search` and `vigil show`: hits as a table, JSON or raw lines |
+//! | [`serve`] | `vigil serve`: the web console (search, events, findings and triage, reports) behind a login |
 //! | [`spool`] | the writer's inbox: events and commit requests from commands that are not the writer |
+//! | [`triage`] | reviewers' triage of findings: an append-only log of who marked what, when, why |
+//! | [`users`] | the console's users and roles, passwords as argon2 hashes; `vigil user` |
 //! | [`watch`] | `vigil watch`: follow the sources, index and archive every line once, stop cleanly |
 
 pub mod archive_cmd;
@@ -45,5 +48,8 @@ pub mod reference;
 pub mod report_cmd;
 pub mod sanitize;
 pub mod search_cmd;
+pub mod serve;
 pub mod spool;
+pub mod triage;
+pub mod users;
 pub mod watch;

@@ -116,6 +116,15 @@ enum Command {
     },
     /// The monthly IT-meeting report: Markdown in Chinese or English, or its JSON model.
     Report(vigil::report_cmd::ReportArgs),
+    /// The web console for security reviewers: search, events, findings and their triage,
+    /// reports; login required (users from `vigil user add`).
+    Serve(vigil::serve::ServeArgs),
+    /// The console's users: add (password read from stdin, or asked twice on a terminal),
+    /// remove, list.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
     /// Show one event: as JSON, its raw line(s) and where it came from.
     Show {
         id: String,
@@ -215,6 +224,21 @@ enum BackupsCommand {
 }
 
 #[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user, or set an existing user's password and role.
+    Add {
+        name: String,
+        /// reviewer (search, findings, triage, reports) or admin (also manages users).
+        #[arg(long, value_enum, default_value = "reviewer")]
+        role: vigil::users::Role,
+    },
+    /// Remove a user (their triage entries and audit records stay).
+    Remove { name: String },
+    /// List the users and their roles.
+    List,
+}
+
+#[derive(Subcommand)]
 enum ArchiveCommand {
     /// Recompute every segment's sha256 and the chain's links; exit 1 naming the first broken
     /// link and what is wrong (changed, missing, reordered, truncated).
@@ -292,7 +316,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                         "no config (vigil.toml, --config or $VIGIL_CONFIG) and no files: name the files to ingest, or write a config with `vigil init`"
                     ));
                 };
-                vigil::ingest::config_inputs(c)?
+                vigil::ingest::config_inputs(c, &data)?
             } else {
                 let (zone, encoding, options) = quick.resolve(config.as_ref())?;
                 paths
@@ -535,6 +559,43 @@ fn run(cli: Cli) -> Result<ExitCode> {
             )?;
             let data = data_dir(Some(&config.data_dir));
             vigil::report_cmd::run(&config, &data, args)
+        }
+        Command::Serve(ref args) => {
+            let config = needed(
+                config()?,
+                "the console needs the sources, [policy] and [registers] for its findings and reports",
+            )?;
+            let data = data_dir(Some(&config.data_dir));
+            vigil::serve::run(config, &data, args)
+        }
+        Command::User { ref command } => {
+            let config = data_config()?;
+            let data = data_dir(config.as_ref().map(|c| &c.data_dir));
+            match command {
+                UserCommand::Add { name, role } => {
+                    vigil::users::check_name(name)?;
+                    let password = vigil::users::read_password()?;
+                    let replaced = vigil::users::add(&data, name, *role, &password)?;
+                    eprintln!(
+                        "user {name}: {} as {}",
+                        if replaced { "updated" } else { "added" },
+                        role.as_str()
+                    );
+                }
+                UserCommand::Remove { name } => {
+                    if !vigil::users::remove(&data, name)? {
+                        eprintln!("vigil: no user {}", vigil::sanitize::terminal(name));
+                        return Ok(ExitCode::Findings);
+                    }
+                    eprintln!("user {name}: removed");
+                }
+                UserCommand::List => {
+                    for u in vigil::users::load(&data)? {
+                        println!("{}\t{}", u.name, u.role.as_str());
+                    }
+                }
+            }
+            Ok(ExitCode::Ok)
         }
         Command::Show { ref id, format } => {
             let config = data_config()?;

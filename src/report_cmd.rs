@@ -105,7 +105,7 @@ fn integrity(data: &Path, head: String) -> Result<Integrity> {
 }
 
 /// A period's name, start and end, and the start of the period before it.
-type Period = (
+pub type Period = (
     String,
     chrono::DateTime<chrono::Utc>,
     chrono::DateTime<chrono::Utc>,
@@ -127,12 +127,7 @@ fn period(args: &ReportArgs, policy: &vigil_checks::Policy) -> Result<Period> {
         ));
     }
     if let Some(m) = &args.month {
-        let (since, until) = crate::check_cmd::month_period(m, zone)?;
-        let start = since.with_timezone(&zone).date_naive();
-        let prev = start
-            .checked_sub_months(chrono::Months::new(1))
-            .ok_or_else(|| anyhow!("--month {m}: no month before it"))?;
-        return Ok((m.clone(), since, until, policy.start_of(prev)));
+        return month(m, policy);
     }
     if let Some(w) = &args.week {
         let bad = || anyhow!("--week {w:?}: write an ISO week such as 2026-W47");
@@ -171,7 +166,6 @@ pub fn run(config: &Config, data: &Path, args: &ReportArgs) -> Result<ExitCode> 
     let checking = &config.checking;
     let policy = &checking.policy;
     let (label, since, until, prev_since) = period(args, policy)?;
-    let (approvals, accounts) = crate::check_cmd::registers(config)?;
     let mut problems = 0;
     if !args.no_ingest {
         let fresh = crate::ingest::bring_up_to_date(config, data, args.wait)
@@ -181,6 +175,38 @@ pub fn run(config: &Config, data: &Path, args: &ReportArgs) -> Result<ExitCode> 
         }
         problems = fresh.problems();
     }
+    let report = make(config, data, &label, since, until, prev_since)?;
+    let lang = match args.lang {
+        ReportLang::Zh => Lang::Zh,
+        ReportLang::En => Lang::En,
+    };
+    let text = match args.format {
+        ReportFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
+        ReportFormat::Md => markdown::render(&report, lang),
+        ReportFormat::Html => vigil_report::html::render(&report, lang),
+    };
+    write_out(args, &text)?;
+    // Done, with problems: files not read are named above.
+    Ok(if problems > 0 {
+        ExitCode::Findings
+    } else {
+        ExitCode::Ok
+    })
+}
+
+/// The report of `[since, until)` named `label` (the period before from `prev_since`), from the
+/// index as it is: the model `vigil report` and the console render.
+pub fn make(
+    config: &Config,
+    data: &Path,
+    label: &str,
+    since: chrono::DateTime<chrono::Utc>,
+    until: chrono::DateTime<chrono::Utc>,
+    prev_since: chrono::DateTime<chrono::Utc>,
+) -> Result<vigil_report::Report> {
+    let checking = &config.checking;
+    let policy = &checking.policy;
+    let (approvals, accounts) = crate::check_cmd::registers(config)?;
     let store = crate::search_cmd::open(data)?;
     let head = store
         .archive_state()?
@@ -196,24 +222,28 @@ pub fn run(config: &Config, data: &Path, args: &ReportArgs) -> Result<ExitCode> 
         jobs: &jobs,
     };
     let sources: Vec<String> = config.sources.iter().map(|s| s.name.clone()).collect();
-    let report = build(
+    Ok(build(
         &checks,
-        &label,
+        label,
         since,
         until,
         prev_since,
         &sources,
         integrity(data, head)?,
-    )?;
-    let lang = match args.lang {
-        ReportLang::Zh => Lang::Zh,
-        ReportLang::En => Lang::En,
-    };
-    let text = match args.format {
-        ReportFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
-        ReportFormat::Md => markdown::render(&report, lang),
-        ReportFormat::Html => vigil_report::html::render(&report, lang),
-    };
+    )?)
+}
+
+/// The month `m` (2026-11) as `make` takes it: its label, start, end and the month before's start.
+pub fn month(m: &str, policy: &vigil_checks::Policy) -> Result<Period> {
+    let (since, until) = crate::check_cmd::month_period(m, policy.zone)?;
+    let start = since.with_timezone(&policy.zone).date_naive();
+    let prev = start
+        .checked_sub_months(chrono::Months::new(1))
+        .ok_or_else(|| anyhow!("--month {m}: no month before it"))?;
+    Ok((m.to_string(), since, until, policy.start_of(prev)))
+}
+
+fn write_out(args: &ReportArgs, text: &str) -> Result<()> {
     match &args.output {
         Some(p) => {
             let mut f = crate::read::create_private(p)
@@ -232,10 +262,5 @@ pub fn run(config: &Config, data: &Path, args: &ReportArgs) -> Result<ExitCode> 
             out.flush().context("cannot write to stdout")?;
         }
     }
-    // Done, with problems: files not read are named above.
-    Ok(if problems > 0 {
-        ExitCode::Findings
-    } else {
-        ExitCode::Ok
-    })
+    Ok(())
 }

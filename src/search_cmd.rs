@@ -362,6 +362,16 @@ impl ContextReader {
         })
     }
 
+    /// The committed length and sha256 of the open segment `segment`, from the last commit.
+    pub fn open_segment(&self, segment: &str) -> Option<(u64, String)> {
+        self.state
+            .as_ref()?
+            .open
+            .values()
+            .find(|o| o.segment == segment)
+            .map(|o| (o.bytes, o.sha256.clone()))
+    }
+
     /// The lines around `e`, `None` where the archive does not hold its line.
     pub fn around(&self, e: &Event) -> Result<Option<vigil_archive::context::Context>> {
         let (Some(state), Some((file, offset))) = (&self.state, id_parts(e.id.as_str())) else {

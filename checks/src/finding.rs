@@ -212,3 +212,29 @@ pub struct Finding {
     /// The regulation's clause.
     pub clause: &'static str,
 }
+
+impl Finding {
+    /// A key that names this finding across runs over the same events: 16 hex digits of an
+    /// FNV-1a hash of its rule, start time, who and what, and first evidence id. A reviewer's
+    /// triage of a finding is stored under it (it is not a secret, only a name).
+    pub fn key(&self) -> String {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        let time = self.time.to_rfc3339();
+        let parts = [
+            self.rule,
+            time.as_str(),
+            self.actor.as_deref().unwrap_or(""),
+            self.target.as_deref().unwrap_or(""),
+            self.host.as_deref().unwrap_or(""),
+            self.src_ip.as_deref().unwrap_or(""),
+            self.evidence.first().map_or("", String::as_str),
+        ];
+        for p in parts {
+            for b in p.bytes().chain(std::iter::once(0x1f)) {
+                h ^= u64::from(b);
+                h = h.wrapping_mul(0x0100_0000_01b3);
+            }
+        }
+        format!("{h:016x}")
+    }
+}

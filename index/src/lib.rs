@@ -37,7 +37,7 @@ pub mod writer;
 
 pub use checkpoints::{Checkpoints, FileCheckpoint, FileId, JournalCheckpoint};
 pub use error::{Error, Result};
-pub use reader::Searcher;
+pub use reader::{Histogram, Searcher};
 pub use schema::{SCHEMA_VERSION, VigilSchema};
 pub use store::{EventStore, Filter, Row};
 pub use writer::{DEFAULT_MEMORY_BUDGET, IndexWriter, WriterOptions};

@@ -271,6 +271,52 @@ impl Searcher {
             .collect()
     }
 
+    /// The hits of `query` within `[since, until)` over time: `buckets` equal spans from `since`
+    /// (else the first hit) to `until` (else just after the last hit), with the count of each.
+    /// `None` when nothing matches.
+    pub fn histogram(
+        &self,
+        query: &str,
+        since: Option<DateTime<Utc>>,
+        until: Option<DateTime<Utc>>,
+        buckets: usize,
+    ) -> Result<Option<Histogram>> {
+        let q = self.build_query(Some(query), since, until, &[])?;
+        let searcher = self.reader.searcher();
+        let (from, to) = match (since, until) {
+            (Some(a), Some(b)) => (a.timestamp_micros(), b.timestamp_micros()),
+            _ => {
+                let Some((lo, hi)) = searcher.search(&*q, &SpanCollector).at(&self.path)? else {
+                    return Ok(None);
+                };
+                (
+                    since.map_or(lo, |t| t.timestamp_micros()),
+                    until.map_or(hi + 1, |t| t.timestamp_micros()),
+                )
+            }
+        };
+        let buckets = buckets.max(1);
+        let width = ((to - from).max(1) as u64).div_ceil(buckets as u64).max(1) as i64;
+        let counts = searcher
+            .search(
+                &*q,
+                &HistogramCollector {
+                    from,
+                    width,
+                    buckets,
+                },
+            )
+            .at(&self.path)?;
+        if counts.iter().all(|n| *n == 0) {
+            return Ok(None);
+        }
+        Ok(Some(Histogram {
+            from: DateTime::<Utc>::from_timestamp_micros(from).unwrap_or_default(),
+            step_micros: width,
+            counts,
+        }))
+    }
+
     /// How many events match `query` within `[since, until)`.
     pub fn count(
         &self,
@@ -640,6 +686,75 @@ impl SegmentCollector for RowSegment {
             });
         }
         Ok(rows)
+    }
+}
+
+/// Hits over time: see [`Searcher::histogram`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Histogram {
+    /// The start of the first bucket.
+    pub from: DateTime<Utc>,
+    /// Each bucket's span.
+    pub step_micros: i64,
+    pub counts: Vec<u64>,
+}
+
+/// Counts hits per bucket of `width` microseconds from `from`.
+struct HistogramCollector {
+    from: i64,
+    width: i64,
+    buckets: usize,
+}
+
+struct HistogramSegment {
+    ts: Option<tantivy::columnar::Column<tantivy::DateTime>>,
+    from: i64,
+    width: i64,
+    counts: Vec<u64>,
+}
+
+impl Collector for HistogramCollector {
+    type Fruit = Vec<u64>;
+    type Child = HistogramSegment;
+
+    fn for_segment(&self, _: u32, segment: &SegmentReader) -> tantivy::Result<HistogramSegment> {
+        Ok(HistogramSegment {
+            ts: segment.fast_fields().date(names::TS).ok(),
+            from: self.from,
+            width: self.width,
+            counts: vec![0; self.buckets],
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Vec<u64>>) -> tantivy::Result<Vec<u64>> {
+        let mut out = vec![0; self.buckets];
+        for f in fruits {
+            for (o, n) in out.iter_mut().zip(f) {
+                *o += n;
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl SegmentCollector for HistogramSegment {
+    type Fruit = Vec<u64>;
+
+    fn collect(&mut self, doc: DocId, _: Score) {
+        if let Some(t) = self.ts.as_ref().and_then(|c| c.first(doc)) {
+            let k = (t.into_timestamp_micros() - self.from).div_euclid(self.width);
+            if let Some(n) = usize::try_from(k).ok().and_then(|k| self.counts.get_mut(k)) {
+                *n += 1;
+            }
+        }
+    }
+
+    fn harvest(self) -> Vec<u64> {
+        self.counts
     }
 }
 
