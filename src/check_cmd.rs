@@ -124,7 +124,16 @@ struct Report<'a> {
     counts: Counts,
     /// How many findings `findings` holds.
     shown: usize,
-    findings: &'a [&'a Finding],
+    findings: Vec<Shown<'a>>,
+}
+
+/// A finding in the JSON, with its stable key and its reviewers' triage, oldest first.
+#[derive(Serialize)]
+struct Shown<'a> {
+    #[serde(flatten)]
+    finding: &'a Finding,
+    key: String,
+    triage: Vec<&'a crate::triage::Entry>,
 }
 
 #[derive(Serialize, Default)]
@@ -199,6 +208,7 @@ pub fn run(config: &Config, data: &Path, args: &CheckArgs) -> Result<ExitCode> {
         jobs: &jobs,
     };
     let outcome = checks.run(since, until, &rules)?;
+    let triage = crate::triage::load(data)?;
     let elapsed = started.elapsed();
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
@@ -216,6 +226,7 @@ pub fn run(config: &Config, data: &Path, args: &CheckArgs) -> Result<ExitCode> {
             until,
             policy.zone,
             &rules,
+            &triage,
         )?,
         CheckFormat::Table => write_table(&mut out, &outcome.findings, &shown, args.min_severity)?,
     }
@@ -268,6 +279,7 @@ fn write_json(
     until: DateTime<Utc>,
     zone: chrono_tz::Tz,
     rules: &[&str],
+    triage: &[crate::triage::Entry],
 ) -> Result<()> {
     let local = |t: DateTime<Utc>| t.with_timezone(&zone).to_rfc3339();
     let report = Report {
@@ -282,7 +294,17 @@ fn write_json(
         },
         counts: counts(outcome.findings.iter()),
         shown: shown.len(),
-        findings: shown,
+        findings: shown
+            .iter()
+            .map(|f| {
+                let key = f.key();
+                Shown {
+                    finding: f,
+                    triage: crate::triage::of(triage, &key),
+                    key,
+                }
+            })
+            .collect(),
     };
     serde_json::to_writer_pretty(&mut *out, &report)?;
     writeln!(out)?;

@@ -238,3 +238,39 @@ impl Finding {
         format!("{h:016x}")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn finding(rule: &'static str, actor: &str) -> Finding {
+        Finding {
+            rule,
+            severity: Severity::High,
+            time: DateTime::parse_from_rfc3339("2026-11-03T09:15:02+08:00").unwrap(),
+            until: None,
+            actor: Some(actor.into()),
+            src_ip: None,
+            target: Some("archive_item".into()),
+            host: Some("arch-db01".into()),
+            source: Some("audit-db01".into()),
+            summary: "a summary".into(),
+            evidence: vec!["a24f68d15781eb41000000003d88".into()],
+            clause: "",
+        }
+    }
+
+    #[test]
+    fn a_findings_key_is_fixed_by_what_it_is_about_not_by_its_words() {
+        let f = finding("data_edit.unapproved", "dba_wang");
+        // The key is stored in triage files: it must not change between versions.
+        assert_eq!(f.key(), "448de5eaba8b584f");
+        let mut reworded = f.clone();
+        reworded.summary = "other words".into();
+        reworded.severity = Severity::Low;
+        assert_eq!(reworded.key(), f.key());
+        assert_ne!(finding("data_edit.unapproved", "dba_li").key(), f.key());
+        assert_ne!(finding("export.unapproved", "dba_wang").key(), f.key());
+    }
+}
