@@ -5,8 +5,9 @@
 //!   SameSite=Strict` cookie, held in memory (a restart logs everyone out). Every form carries the
 //!   session's CSRF token; a POST without it is refused. The login form has its own token, a
 //!   cookie and a field that must agree.
-//! - Failed logins are limited per address and per user name: after [`MAX_FAILURES`] in
-//!   [`FAILURE_WINDOW`], logins from there (or for that name) are refused until the window passes.
+//! - Failed logins are limited per user name and per address: after [`MAX_FAILURES`] for one
+//!   name (or [`MAX_FAILURES_PER_ADDRESS`] from one address, for any names) in [`FAILURE_WINDOW`],
+//!   logins for that name (from there) are refused until the window passes.
 //! - Every login, failed login, logout, search and triage is appended to vigil's own audit log,
 //!   `data/console/audit.jsonl`, which `ingest` reads as the source `vigil`: the console's use is
 //!   searchable like any other log.
@@ -40,6 +41,9 @@ use crate::users::{self, Role};
 
 /// Failed logins allowed per address or user name within [`FAILURE_WINDOW`].
 pub const MAX_FAILURES: usize = 5;
+/// Failed logins from one address, whatever the names, before its logins are refused: more than
+/// one user's, so that one user's typing does not lock out a shared jump host.
+pub const MAX_FAILURES_PER_ADDRESS: usize = 20;
 /// The window failed logins are counted in, and how long a limited login waits.
 pub const FAILURE_WINDOW: Duration = Duration::from_secs(15 * 60);
 /// A session ends this long after its last request.
@@ -218,11 +222,11 @@ impl App {
     }
 
     /// Whether `keys` may try to log in now; when not, how long until they may.
-    fn limited(&self, keys: &[String]) -> Option<Duration> {
+    fn limited(&self, keys: &[(String, usize)]) -> Option<Duration> {
         let mut f = self.failures.lock().ok()?;
         let now = Instant::now();
         let mut wait = None;
-        for k in keys {
+        for (k, max) in keys {
             if let Some(q) = f.get_mut(k) {
                 while q
                     .front()
@@ -230,7 +234,7 @@ impl App {
                 {
                     q.pop_front();
                 }
-                if q.len() >= MAX_FAILURES
+                if q.len() >= *max
                     && let Some(first) = q.front()
                 {
                     let w = FAILURE_WINDOW.saturating_sub(now.duration_since(*first));
@@ -241,10 +245,23 @@ impl App {
         wait
     }
 
-    fn failed(&self, keys: &[String]) {
+    fn failed(&self, keys: &[(String, usize)]) {
         if let Ok(mut f) = self.failures.lock() {
-            for k in keys {
-                f.entry(k.clone()).or_default().push_back(Instant::now());
+            let now = Instant::now();
+            // Names tried once each must not grow the table without end: forget expired ones.
+            if f.len() > 10_000 {
+                f.retain(|_, q| {
+                    q.back()
+                        .is_some_and(|t| now.duration_since(*t) < FAILURE_WINDOW)
+                });
+            }
+            for (k, max) in keys {
+                let q = f.entry(k.clone()).or_default();
+                q.push_back(now);
+                // Only the last `max` count.
+                while q.len() > *max {
+                    q.pop_front();
+                }
             }
         }
     }
@@ -332,11 +349,17 @@ async fn login_form(headers: HeaderMap, State(app): State<Shared>) -> Response {
     if app.session(&headers).is_some() {
         return redirect("/search");
     }
-    login_page(None, StatusCode::OK)
+    login_page(&headers, None, StatusCode::OK)
 }
 
-fn login_page(message: Option<&str>, status: StatusCode) -> Response {
-    let Ok(t) = token() else {
+/// The login form. Its token is the browser's login cookie when it has one: a second request
+/// for the page (another tab, or the browser's own request for an icon, redirected here) must
+/// not turn the form already shown into a stale one.
+fn login_page(headers: &HeaderMap, message: Option<&str>, status: StatusCode) -> Response {
+    let kept = cookie(headers, "vigil_login")
+        .filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()))
+        .map(str::to_string);
+    let Some(t) = kept.or_else(|| token().ok()) else {
         return error_page(StatusCode::INTERNAL_SERVER_ERROR, None, "no random numbers");
     };
     let msg = message.map_or(String::new(), |m| {
@@ -375,11 +398,15 @@ async fn login(
     );
     if !csrf_ok {
         return login_page(
+            &headers,
             Some("the login form expired or did not come from this console: try again"),
             StatusCode::FORBIDDEN,
         );
     }
-    let keys = [format!("ip {}", peer.ip()), format!("user {user}")];
+    let keys = [
+        (format!("ip {}", peer.ip()), MAX_FAILURES_PER_ADDRESS),
+        (format!("user {user}"), MAX_FAILURES),
+    ];
     if let Some(wait) = app.limited(&keys) {
         app.audit(
             &user,
@@ -389,6 +416,7 @@ async fn login(
             "console login refused: too many failed logins",
         );
         return login_page(
+            &headers,
             Some(&format!(
                 "too many failed logins: try again in {} minutes",
                 wait.as_secs().div_ceil(60).max(1)
@@ -427,6 +455,7 @@ async fn login(
             "console login failed: wrong user name or password",
         );
         return login_page(
+            &headers,
             Some("wrong user name or password"),
             StatusCode::UNAUTHORIZED,
         );
@@ -564,7 +593,11 @@ fn events_table(events: &[Event], zone: Tz) -> String {
         "<table class=\"hits\" id=\"hits\"><thead><tr><th>time</th><th>host</th><th>action</th><th>outcome</th><th>actor</th><th>src_ip</th><th>message</th></tr></thead><tbody>",
     );
     for e in events {
-        let msg: String = e.message.chars().take(240).collect();
+        // Long messages are cut in the table, and say so; the event page shows them whole.
+        let mut msg: String = e.message.chars().take(240).collect();
+        if msg.len() < e.message.len() {
+            msg.push('…');
+        }
         let _ = write!(
             t,
             "<tr><td><a href=\"/event/{}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"msg\">{}</td></tr>",
@@ -1353,6 +1386,8 @@ fn router(app: Shared) -> Router {
         .route("/users", get(users_page).post(users_add))
         .route("/users/remove", post(users_remove))
         .route("/assets/vigil.css", get(css))
+        // Browsers ask for an icon on their own; there is none, and that is no reason to log in.
+        .route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
         .fallback(not_found)
         .layer(axum::middleware::map_response(secure_headers))
         .with_state(app)
