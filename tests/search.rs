@@ -226,6 +226,91 @@ fn a_network_counts_exactly_the_addresses_in_it() {
     );
 }
 
+/// Addresses as sshd writes them, IPv6 compressed and in full, IPv4-mapped and with a zone: a
+/// network finds every address in it however it is written, and an unquoted IPv6 value is an
+/// error that says to quote it.
+#[test]
+fn ipv6_networks_find_their_addresses_however_they_are_written() {
+    let dir = std::env::temp_dir().join(format!("vigil-search-{}-ipv6", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("vigil.toml"), "").unwrap();
+    let from = [
+        "2001:db8::10",
+        "2001:0db8:0000:0000:0000:0000:0000:0011",
+        "2001:db8:1::5",
+        "2001:db9::5",
+        "::ffff:10.1.10.7",
+        "10.1.10.8",
+        "fe80::1%eth0",
+    ];
+    let log: String = from
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            format!("Nov 20 10:00:0{i} arch-web01 sshd[100]: Failed password for root from {a} port 50022 ssh2\n")
+        })
+        .collect();
+    std::fs::write(dir.join("auth.log"), log).unwrap();
+    let out = vigil_in(
+        &dir,
+        &[
+            "ingest",
+            "--format",
+            "syslog",
+            "--zone",
+            "Asia/Shanghai",
+            "auth.log",
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let count = |q: &str| -> (Option<i32>, String, String) {
+        let out = vigil_in(&dir, &["search", q, "--count"]);
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).trim().to_string(),
+            String::from_utf8_lossy(&out.stderr).trim().to_string(),
+        )
+    };
+    for (q, want) in [
+        ("src_ip:\"2001:db8::/32\"", "3"),
+        ("src_ip:\"2001:db8::/48\"", "2"),
+        ("src_ip:\"2001:db8::10/128\"", "1"),
+        ("src_ip:\"fe80::/10\"", "1"),
+        // An IPv4 network finds the IPv4-mapped address too, and the other way round.
+        ("src_ip:10.1.10.0/24", "2"),
+        ("src_ip:\"::ffff:10.1.10.0/120\"", "2"),
+        ("src_ip:\"::/0\"", "7"),
+        ("src_ip:10.0.0.0/8 OR src_ip:\"2001:db8::/32\"", "5"),
+        ("src_ip:192.168.0.0/16", "0"),
+    ] {
+        assert_eq!(count(q), (Some(0), want.to_string(), String::new()), "{q}");
+    }
+    for (q, err) in [
+        (
+            "src_ip:2001:db8::/32",
+            "syntax error at character 1: a value with colons must be quoted (write src_ip:\"2001:db8::/32\")",
+        ),
+        (
+            "src_ip:\"2001:db8::/129\"",
+            "\"2001:db8::/129\": the prefix length after / must be 0 to 128",
+        ),
+        (
+            "src_ip:arch-web01/24",
+            "\"arch-web01/24\" is not an address network; write it as 10.1.0.0/16 or \"2001:db8::/32\"",
+        ),
+    ] {
+        let (code, out, e) = count(q);
+        assert_eq!((code, out.as_str()), (Some(2), ""), "{q}");
+        assert!(e.ends_with(err), "{q}: {e}");
+    }
+}
+
 /// A JSON log of another application, ingested with `--format auto`: its `detail` key is kept in
 /// `fields.detail`, and a bare word finds it there as `fields.detail:WORD` does.
 #[test]

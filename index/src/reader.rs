@@ -167,7 +167,10 @@ impl Searcher {
                 };
                 let parsed = parser
                     .build_query_from_user_input_ast(with_all_for_negations(
-                        globs_as_regexes(exact_times_as_ranges(ast)).map_err(&bad)?,
+                        globs_as_regexes(exact_times_as_ranges(ast), &|net| {
+                            self.addresses_in(net).map_err(|e| e.to_string())
+                        })
+                        .map_err(&bad)?,
                     ))
                     .map_err(|e| bad(e.to_string()))?;
                 clauses.push((Occur::Must, parsed));
@@ -207,6 +210,27 @@ impl Searcher {
             return Ok(q);
         }
         Ok(Box::new(BooleanQuery::new(clauses)))
+    }
+
+    /// The `src_ip` values the index holds that are addresses in `net`. Addresses are compared
+    /// as numbers, so every way a log writes one is found (`2001:db8::1` and
+    /// `2001:0db8:0:0:0:0:0:1`, `::ffff:10.1.2.3` for `10.1.0.0/16`). It reads the field's
+    /// terms, one per distinct address, not the events.
+    fn addresses_in(&self, net: &Network) -> Result<Vec<String>> {
+        let searcher = self.reader.searcher();
+        let mut found = std::collections::BTreeSet::new();
+        for segment in searcher.segment_readers() {
+            let inverted = segment.inverted_index(self.schema.src_ip).at(&self.path)?;
+            let mut terms = inverted.terms().stream().at(&self.path)?;
+            while terms.advance() {
+                if let Ok(addr) = std::str::from_utf8(terms.key())
+                    && net.contains(addr)
+                {
+                    found.insert(addr.to_string());
+                }
+            }
+        }
+        Ok(found.into_iter().collect())
     }
 
     fn keyword(&self, field: &str) -> Result<tantivy::schema::Field> {
@@ -935,25 +959,31 @@ fn exact_times_as_ranges(ast: UserInputAst) -> UserInputAst {
 /// as the regex it means: keyword fields hold each value as one term, so a prefix or a pattern
 /// is a regex over the terms (tantivy's grammar reads a trailing `*` as a phrase prefix, which
 /// finds nothing in a field without positions).
-fn globs_as_regexes(ast: UserInputAst) -> std::result::Result<UserInputAst, String> {
+///
+/// A network on `src_ip` (`10.1.0.0/16`) becomes the set of the addresses in it that the index
+/// holds, which `in_network` gives.
+fn globs_as_regexes(
+    ast: UserInputAst,
+    in_network: &dyn Fn(&Network) -> std::result::Result<Vec<String>, String>,
+) -> std::result::Result<UserInputAst, String> {
     Ok(match ast {
         UserInputAst::Clause(clauses) => UserInputAst::Clause(
             clauses
                 .into_iter()
-                .map(|(occur, sub)| Ok((occur, globs_as_regexes(sub)?)))
+                .map(|(occur, sub)| Ok((occur, globs_as_regexes(sub, in_network)?)))
                 .collect::<std::result::Result<_, String>>()?,
         ),
         UserInputAst::Boost(inner, boost) => {
-            UserInputAst::Boost(Box::new(globs_as_regexes(*inner)?), boost)
+            UserInputAst::Boost(Box::new(globs_as_regexes(*inner, in_network)?), boost)
         }
         UserInputAst::Leaf(leaf) => match *leaf {
             UserInputLeaf::Literal(l)
                 if l.field_name.as_deref() == Some(names::SRC_IP) && l.phrase.contains('/') =>
             {
-                let pattern = cidr_regex(&l.phrase)?;
-                UserInputAst::Leaf(Box::new(UserInputLeaf::Regex {
+                let elements = in_network(&Network::parse(&l.phrase)?)?;
+                UserInputAst::Leaf(Box::new(UserInputLeaf::Set {
                     field: l.field_name,
-                    pattern,
+                    elements,
                 }))
             }
             UserInputLeaf::Literal(l)
@@ -989,40 +1019,61 @@ fn globs_as_regexes(ast: UserInputAst) -> std::result::Result<UserInputAst, Stri
     })
 }
 
-/// An IPv4 network (`10.1.0.0/16`, `10.1.16.0/20`) as a regex over addresses written as dotted
-/// quads: the whole octets of the prefix, then the values the partial octet may take.
-fn cidr_regex(net: &str) -> std::result::Result<String, String> {
-    let (addr, bits) = net.split_once('/').unwrap_or((net, ""));
-    let bits: u32 = bits
-        .parse()
-        .ok()
-        .filter(|b| *b <= 32)
-        .ok_or_else(|| format!("{net:?}: the prefix length after / must be 0 to 32"))?;
-    let addr: std::net::Ipv4Addr = addr.parse().map_err(|_| {
-        if addr.contains(':') {
-            format!("{net:?}: IPv6 networks are not searched yet; write a prefix glob such as src_ip:2001:db8:*")
-        } else {
-            format!("{net:?} is not an IPv4 network; write it as 10.1.0.0/16")
-        }
-    })?;
-    let o = addr.octets();
-    let whole = (bits / 8) as usize;
-    let part = bits % 8;
-    let mut pieces: Vec<String> = o[..whole].iter().map(u8::to_string).collect();
-    if whole < 4 {
-        if part > 0 {
-            let size = 1u32 << (8 - part);
-            let base = u32::from(o[whole]) & !(size - 1);
-            let values: Vec<String> = (base..base + size).map(|v| v.to_string()).collect();
-            pieces.push(format!("({})", values.join("|")));
-        } else {
-            pieces.push("[0-9]+".into());
-        }
-        while pieces.len() < 4 {
-            pieces.push("[0-9]+".into());
-        }
+/// An address network of a query (`src_ip:10.1.0.0/16`, `src_ip:"2001:db8::/32"`), as the
+/// number its addresses start with and how many leading bits they share. IPv4 is held as its
+/// IPv4-mapped IPv6 form (`::ffff:10.1.0.0/112`), so that a log that writes an IPv4 address the
+/// IPv6 way is found by the IPv4 network and the other way round.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Network {
+    base: u128,
+    bits: u32,
+}
+
+impl Network {
+    /// Parses `10.1.0.0/16` or `2001:db8::/32`; the message says what is wrong and how to write it.
+    pub fn parse(net: &str) -> std::result::Result<Network, String> {
+        let (addr, bits) = net.split_once('/').unwrap_or((net, ""));
+        let addr: std::net::IpAddr = addr.parse().map_err(|_| {
+            format!(
+                "{net:?} is not an address network; write it as 10.1.0.0/16 or \"2001:db8::/32\""
+            )
+        })?;
+        let (max, offset) = match addr {
+            std::net::IpAddr::V4(_) => (32, 96),
+            std::net::IpAddr::V6(_) => (128, 0),
+        };
+        let bits: u32 = bits
+            .parse()
+            .ok()
+            .filter(|b| *b <= max)
+            .ok_or_else(|| format!("{net:?}: the prefix length after / must be 0 to {max}"))?;
+        let bits = bits + offset;
+        Ok(Network {
+            base: as_number(addr) & mask(bits),
+            bits,
+        })
     }
-    Ok(pieces.join("\\."))
+
+    /// Whether `addr`, as a log wrote it, is an address in the network.
+    pub fn contains(&self, addr: &str) -> bool {
+        // A zone (`fe80::1%eth0`) is not part of the address.
+        let addr = addr.split_once('%').map_or(addr, |(a, _)| a);
+        addr.parse::<std::net::IpAddr>()
+            .is_ok_and(|a| as_number(a) & mask(self.bits) == self.base)
+    }
+}
+
+/// An address as a 128-bit number, IPv4 as IPv4-mapped IPv6.
+fn as_number(addr: std::net::IpAddr) -> u128 {
+    match addr {
+        std::net::IpAddr::V4(a) => u128::from(a.to_ipv6_mapped()),
+        std::net::IpAddr::V6(a) => u128::from(a),
+    }
+}
+
+/// The first `bits` bits of 128 set.
+fn mask(bits: u32) -> u128 {
+    u128::MAX.checked_shl(128 - bits).unwrap_or(0)
 }
 
 /// Whether a word of `ast` without a field (looked for in the default fields) may be an event
@@ -1233,6 +1284,16 @@ pub fn syntax_error(q: &str) -> String {
                 "syntax error at character {at}: `{word}` has no value after the colon (write field:value)"
             );
         }
+        // An IPv6 address or network written bare: its colons read as fields.
+        let bare = word.trim_start_matches(['(', '-', '+']);
+        if let Some((field, value)) = bare.split_once(':')
+            && !value.starts_with('"')
+            && value.contains(':')
+        {
+            return format!(
+                "syntax error at character {at}: a value with colons must be quoted (write {field}:\"{value}\")"
+            );
+        }
     }
     let trimmed = q.trim_end();
     for op in ["AND", "OR", "NOT"] {
@@ -1278,6 +1339,10 @@ mod tests {
             (
                 "actor: x",
                 "syntax error at character 1: `actor:` has no value after the colon (write field:value)",
+            ),
+            (
+                "action:login.failure AND src_ip:2001:db8::/32",
+                "syntax error at character 26: a value with colons must be quoted (write src_ip:\"2001:db8::/32\")",
             ),
         ] {
             assert_eq!(syntax_error(q), want, "{q}");
