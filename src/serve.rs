@@ -28,6 +28,7 @@ use axum::extract::{ConnectInfo, Path as UrlPath, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use axum::serve::ListenerExt as _;
 use axum::{Form, Router};
 use chrono::{DateTime, Datelike, Utc};
 use chrono_tz::Tz;
@@ -59,6 +60,13 @@ pub struct ServeArgs {
     /// The address to listen on: loopback only (127.0.0.1, ::1) without TLS.
     #[arg(long, default_value = "127.0.0.1:8440")]
     pub listen: SocketAddr,
+    /// Serve HTTPS with this certificate chain (PEM, the server's certificate first); any
+    /// address may then be listened on, and the cookies are `Secure`.
+    #[arg(long, requires = "tls_key", value_name = "PEM")]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert (PEM: PKCS#8, PKCS#1 or SEC1).
+    #[arg(long, requires = "tls_cert", value_name = "PEM")]
+    pub tls_key: Option<PathBuf>,
 }
 
 /// A logged-in user's session.
@@ -80,6 +88,8 @@ struct App {
     failures: Mutex<HashMap<String, VecDeque<Instant>>>,
     audit: Mutex<std::fs::File>,
     host: String,
+    /// Served over TLS: cookies are `Secure` and browsers are told to keep to HTTPS.
+    tls: bool,
 }
 
 type Shared = Arc<App>;
@@ -162,9 +172,25 @@ fn redirect(to: &str) -> Response {
     r
 }
 
-/// The headers every response carries.
-async fn secure_headers(mut r: Response) -> Response {
+/// The headers every response carries; over TLS, cookies are `Secure` and HSTS is set.
+async fn secure_headers(State(app): State<Shared>, mut r: Response) -> Response {
     let h = r.headers_mut();
+    if app.tls {
+        let cookies: Vec<HeaderValue> = h
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .filter_map(|v| HeaderValue::from_str(&format!("{v}; Secure")).ok())
+            .collect();
+        h.remove(header::SET_COOKIE);
+        for c in cookies {
+            h.append(header::SET_COOKIE, c);
+        }
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
     if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
         h.insert(
             header::CONTENT_SECURITY_POLICY,
@@ -1372,6 +1398,117 @@ async fn not_found(headers: HeaderMap, State(app): State<Shared>) -> Response {
     }
 }
 
+/// How long a client has to finish its TLS handshake.
+const HANDSHAKE: Duration = Duration::from_secs(10);
+
+/// The rustls server config of `--tls-cert` and `--tls-key`: each problem named with its file.
+fn tls_config(cert: &Path, key: &Path) -> Result<Arc<rustls::ServerConfig>> {
+    use rustls_pki_types::pem::PemObject;
+    use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+    let certs = CertificateDer::pem_file_iter(cert)
+        .and_then(|i| i.collect::<std::result::Result<Vec<_>, _>>())
+        .map_err(|e| {
+            anyhow!(
+                "--tls-cert {}: cannot read a PEM certificate: {e}",
+                cert.display()
+            )
+        })?;
+    if certs.is_empty() {
+        return Err(anyhow!(
+            "--tls-cert {}: no certificate in it (expected PEM: -----BEGIN CERTIFICATE-----)",
+            cert.display()
+        ));
+    }
+    let private = PrivateKeyDer::from_pem_file(key).map_err(|e| match e {
+        rustls_pki_types::pem::Error::NoItemsFound => anyhow!(
+            "--tls-key {}: no private key in it (expected PEM: -----BEGIN PRIVATE KEY-----)",
+            key.display()
+        ),
+        e => anyhow!(
+            "--tls-key {}: cannot read a PEM private key: {e}",
+            key.display()
+        ),
+    })?;
+    // ring, not aws-lc-rs: it builds without cmake. rustls deprecates it for want of the
+    // post-quantum key exchange; browsers agree on X25519 with it instead.
+    #[allow(deprecated)]
+    let provider = rustls::crypto::ring::default_provider();
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(provider))
+        .with_safe_default_protocol_versions()
+        .context("TLS: no protocol versions")?
+        .with_no_client_auth()
+        .with_single_cert(certs, private)
+        .map_err(|e| {
+            anyhow!(
+                "--tls-cert {} and --tls-key {}: {e}",
+                cert.display(),
+                key.display()
+            )
+        })?;
+    Ok(Arc::new(config))
+}
+
+/// A listener that gives axum TLS connections whose handshake is done. Handshakes run in tasks
+/// of their own, each limited to [`HANDSHAKE`], so a slow or silent client holds up no other.
+struct TlsListener {
+    done: tokio::sync::mpsc::Receiver<(
+        tokio_rustls::server::TlsStream<tokio::net::TcpStream>,
+        SocketAddr,
+    )>,
+    local: SocketAddr,
+}
+
+impl TlsListener {
+    fn new(tcp: tokio::net::TcpListener, config: Arc<rustls::ServerConfig>) -> TlsListener {
+        let local = tcp
+            .local_addr()
+            .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)));
+        let acceptor = tokio_rustls::TlsAcceptor::from(config);
+        let (tx, done) = tokio::sync::mpsc::channel(64);
+        tokio::spawn(async move {
+            loop {
+                let (stream, peer) = match tcp.accept().await {
+                    Ok(c) => c,
+                    Err(e) => {
+                        // Out of file descriptors and the like: wait, then go on.
+                        eprintln!("vigil serve: cannot accept a connection: {e}");
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                        continue;
+                    }
+                };
+                let (acceptor, tx) = (acceptor.clone(), tx.clone());
+                tokio::spawn(async move {
+                    // A client that cannot speak TLS with us (plain HTTP, an old protocol, a
+                    // certificate it refuses) or is too slow at it is dropped.
+                    if let Ok(Ok(tls)) =
+                        tokio::time::timeout(HANDSHAKE, acceptor.accept(stream)).await
+                    {
+                        let _ = tx.send((tls, peer)).await;
+                    }
+                });
+            }
+        });
+        TlsListener { done, local }
+    }
+}
+
+impl axum::serve::Listener for TlsListener {
+    type Io = tokio_rustls::server::TlsStream<tokio::net::TcpStream>;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        match self.done.recv().await {
+            Some(c) => c,
+            // The accepting task ended (it never does by itself): accept nothing more.
+            None => std::future::pending().await,
+        }
+    }
+
+    fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        Ok(self.local)
+    }
+}
+
 /// The console's routes.
 fn router(app: Shared) -> Router {
     Router::new()
@@ -1389,15 +1526,22 @@ fn router(app: Shared) -> Router {
         // Browsers ask for an icon on their own; there is none, and that is no reason to log in.
         .route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
         .fallback(not_found)
-        .layer(axum::middleware::map_response(secure_headers))
+        .layer(axum::middleware::map_response_with_state(
+            app.clone(),
+            secure_headers,
+        ))
         .with_state(app)
 }
 
 /// Runs `vigil serve` until interrupted.
 pub fn run(config: Config, data: &Path, args: &ServeArgs) -> Result<ExitCode> {
-    if !args.listen.ip().is_loopback() {
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(tls_config(cert, key)?),
+        _ => None,
+    };
+    if tls.is_none() && !args.listen.ip().is_loopback() {
         return Err(anyhow!(
-            "--listen {}: without TLS the console listens on loopback only (127.0.0.1:PORT or [::1]:PORT); put a TLS proxy in front for other machines",
+            "--listen {}: without TLS the console listens on loopback only (127.0.0.1:PORT or [::1]:PORT); give --tls-cert and --tls-key for other machines",
             args.listen
         ));
     }
@@ -1427,6 +1571,7 @@ pub fn run(config: Config, data: &Path, args: &ServeArgs) -> Result<ExitCode> {
         failures: Mutex::new(HashMap::new()),
         audit: Mutex::new(audit),
         host,
+        tls: tls.is_some(),
     });
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -1437,15 +1582,26 @@ pub fn run(config: Config, data: &Path, args: &ServeArgs) -> Result<ExitCode> {
             .await
             .with_context(|| format!("--listen {}: cannot listen", args.listen))?;
         let addr = listener.local_addr()?;
-        eprintln!("vigil serve: listening on http://{addr}/ (Ctrl-C stops)");
-        axum::serve(
-            listener,
-            router(app).into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async {
+        let stop = async {
             let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
+        };
+        let service = router(app).into_make_service_with_connect_info::<SocketAddr>();
+        match tls {
+            None => {
+                eprintln!("vigil serve: listening on http://{addr}/ (Ctrl-C stops)");
+                axum::serve(listener, service)
+                    .with_graceful_shutdown(stop)
+                    .await
+            }
+            Some(config) => {
+                eprintln!("vigil serve: listening on https://{addr}/ (Ctrl-C stops)");
+                // `tap_io` lends the TLS listener axum's ConnectInfo of the peer's address.
+                let listener = TlsListener::new(listener, config).tap_io(|_| {});
+                axum::serve(listener, service)
+                    .with_graceful_shutdown(stop)
+                    .await
+            }
+        }
         .context("the server stopped")?;
         eprintln!("vigil serve: stopped");
         Ok(ExitCode::Ok)

@@ -61,9 +61,16 @@ fn add_user(dir: &Path, name: &str, role: &str, password: &str) {
 
 /// The console on `port`, started in `dir`; returns once it listens.
 fn start_console(dir: &Path, port: u16) -> Child {
+    start_console_with(dir, &format!("127.0.0.1:{port}"), &[], "http")
+}
+
+/// The console on `listen` with more options, started in `dir`; returns once it says it
+/// listens on `scheme`.
+fn start_console_with(dir: &Path, listen: &str, more: &[&str], scheme: &str) -> Child {
     let mut child = Command::new(env!("CARGO_BIN_EXE_vigil"))
         .args(["--config", "vigil.toml", "--data", "data", "serve"])
-        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .args(["--listen", listen])
+        .args(more)
         .current_dir(dir)
         .stderr(Stdio::piped())
         .spawn()
@@ -73,7 +80,7 @@ fn start_console(dir: &Path, port: u16) -> Child {
     err.read_line(&mut line).unwrap();
     assert_eq!(
         line.trim(),
-        format!("vigil serve: listening on http://127.0.0.1:{port}/ (Ctrl-C stops)")
+        format!("vigil serve: listening on {scheme}://{listen}/ (Ctrl-C stops)")
     );
     // Keep draining its stderr so that it never blocks on a full pipe.
     std::thread::spawn(move || std::io::copy(&mut err, &mut std::io::sink()));
@@ -421,6 +428,156 @@ fn the_console_refuses_strangers_forged_forms_and_guessed_passwords() {
         1
     );
     assert_eq!(count_in(&dir, "source:vigil AND outcome:failure"), 6);
+}
+
+/// Over TLS, tried with curl as the client and openssl making the certificate: the console
+/// listens on any address, its cookies are `Secure`, browsers are told to keep to HTTPS, and
+/// plain HTTP on its port gets no page. Bad certificate files are named.
+#[test]
+fn over_tls_the_console_listens_anywhere_with_secure_cookies() {
+    let have = |tool: &str| {
+        Command::new(tool)
+            .arg("--version")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok()
+    };
+    if !have("curl") || !(Command::new("openssl").arg("version").output().is_ok()) {
+        eprintln!(
+            "SKIPPED: the console's TLS test needs curl and openssl (Debian: apt-get install curl openssl)"
+        );
+        return;
+    }
+    let dir = site("console-tls");
+    let made = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            "key.pem",
+            "-out",
+            "cert.pem",
+            "-days",
+            "30",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost,IP:127.0.0.1",
+        ])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+
+    // Files that are not what they should be are named, with what was expected.
+    for (cert, key, want) in [
+        (
+            "missing.pem",
+            "key.pem",
+            "vigil: --tls-cert missing.pem: cannot read a PEM certificate",
+        ),
+        (
+            "key.pem",
+            "key.pem",
+            "vigil: --tls-cert key.pem: no certificate in it (expected PEM: -----BEGIN CERTIFICATE-----)",
+        ),
+        (
+            "cert.pem",
+            "cert.pem",
+            "vigil: --tls-key cert.pem: no private key in it (expected PEM: -----BEGIN PRIVATE KEY-----)",
+        ),
+    ] {
+        let out = vigil_in(
+            &dir,
+            &[
+                "serve",
+                "--listen",
+                "127.0.0.1:1",
+                "--tls-cert",
+                cert,
+                "--tls-key",
+                key,
+            ],
+        );
+        assert_eq!(out.status.code(), Some(2), "{cert} {key}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.starts_with(want), "{err}");
+    }
+
+    // Any address, with TLS: here all of this machine's, reached on loopback.
+    let port = free_port();
+    let mut server = start_console_with(
+        &dir,
+        &format!("0.0.0.0:{port}"),
+        &["--tls-cert", "cert.pem", "--tls-key", "key.pem"],
+        "https",
+    );
+    let base = format!("https://127.0.0.1:{port}");
+    let curl = |args: &[&str]| -> String {
+        let out = Command::new("curl")
+            .args(["-s", "-S", "--cacert", "cert.pem", "-D", "-"])
+            .args(["-b", "jar", "-c", "jar"])
+            .args(args)
+            .current_dir(&dir)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "curl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let form = curl(&[&format!("{base}/login")]);
+    assert!(form.starts_with("HTTP/1.1 200"), "{form}");
+    assert!(
+        form.contains("strict-transport-security: max-age=31536000"),
+        "{form}"
+    );
+    let at = form.find("name=\"csrf\" value=\"").unwrap() + 19;
+    let csrf = &form[at..at + 64];
+    let login = curl(&[
+        "--data",
+        &format!("csrf={csrf}&user={}&password={}", ALICE.0, ALICE.1),
+        &format!("{base}/login"),
+    ]);
+    assert!(login.starts_with("HTTP/1.1 303"), "{login}");
+    let session = login
+        .lines()
+        .find(|l| l.starts_with("set-cookie: vigil_session="))
+        .unwrap();
+    assert!(
+        session.contains("HttpOnly")
+            && session.contains("SameSite=Strict")
+            && session.ends_with("Secure"),
+        "{session}"
+    );
+    let page = curl(&[&format!("{base}/search?q=actor%3Adba_wang")]);
+    assert!(page.starts_with("HTTP/1.1 200"), "{page}");
+    assert!(page.contains("<b id=\"hits-total\">450</b>"), "{page}");
+    // Plain HTTP on the TLS port is no way in.
+    let plain = Command::new("curl")
+        .args(["-s", "-m", "5", &format!("http://127.0.0.1:{port}/login")])
+        .output()
+        .unwrap();
+    assert!(!plain.status.success());
+    assert!(!String::from_utf8_lossy(&plain.stdout).contains("csrf"));
+
+    Command::new("kill")
+        .args(["-INT", &server.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(server.wait().unwrap().success());
 }
 
 /// chromedriver and chromium, when both are installed.
