@@ -443,7 +443,7 @@ fn over_tls_the_console_listens_anywhere_with_secure_cookies() {
             .status()
             .is_ok()
     };
-    if !have("curl") || !(Command::new("openssl").arg("version").output().is_ok()) {
+    if !have("curl") || Command::new("openssl").arg("version").output().is_err() {
         eprintln!(
             "SKIPPED: the console's TLS test needs curl and openssl (Debian: apt-get install curl openssl)"
         );
