@@ -304,7 +304,7 @@ fn page(title: &str, s: &Session, body: &str) -> Response {
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{} · vigil</title>\
 <link rel=\"stylesheet\" href=\"/assets/vigil.css\"></head><body>\
 <nav><b>vigil</b> <a href=\"/search\">Search</a> <a href=\"/findings\">Findings</a> \
-<a href=\"/report\">Report</a> {users}\
+<a href=\"/backups\">Backups</a> <a href=\"/report\">Report</a> {users}\
 <form class=\"logout\" method=\"post\" action=\"/logout\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">\
 <span id=\"who\">{} ({})</span> <button type=\"submit\" id=\"logout\">Log out</button></form></nav>\
 <main>{body}</main></body></html>",
@@ -1236,6 +1236,202 @@ async fn triage_post(
     redirect(&format!("{back}#f-{key}"))
 }
 
+/// A table cell of a count of something wrong: marked when it is not 0.
+fn count_cell(n: usize) -> String {
+    if n == 0 {
+        "<td>0</td>".into()
+    } else {
+        format!("<td class=\"bad\">{n}</td>")
+    }
+}
+
+/// One job's runs of a period, judged from the index as `backups verify` judges them, and the
+/// newest verification the nightly run recorded (its artefact checks: the page hashes nothing).
+struct JobPage {
+    name: String,
+    schedule: String,
+    runs: Vec<vigil_backups::jobs::RunVerdict>,
+    verified: Option<Event>,
+}
+
+async fn backups_page(
+    headers: HeaderMap,
+    State(app): State<Shared>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    let s = match need(&app, &headers, true) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if let Err(e) = app.searcher.reload() {
+        eprintln!("vigil serve: cannot reload the index: {e}");
+    }
+    let month = month_of(&app, &params);
+    let app2 = app.clone();
+    let m2 = month.clone();
+    let run = tokio::task::spawn_blocking(move || -> Result<Vec<JobPage>> {
+        use vigil_index::EventStore as _;
+        let (since, until) = crate::check_cmd::month_period(&m2, app2.config.checking.policy.zone)?;
+        // A month read after the fact is judged as it happened, as `backups verify` does.
+        let newest = app2
+            .searcher
+            .span(&vigil_index::Filter::all())?
+            .map(|(_, b)| b);
+        let now = newest.map_or_else(Utc::now, |n| n.max(Utc::now()));
+        let mut jobs = Vec::new();
+        for b in &app2.config.backups {
+            let runs = vigil_backups::jobs::judge(&b.job, &app2.searcher, since, until, now)?;
+            let last = app2
+                .searcher
+                .rows(
+                    &vigil_index::Filter::all()
+                        .term("source", "vigil-backups")
+                        .term("target", b.job.name.clone()),
+                )?
+                .last()
+                .map(|r| r.id.to_string());
+            let verified = match last {
+                Some(id) => app2.searcher.get(&id)?,
+                None => None,
+            };
+            jobs.push(JobPage {
+                name: b.job.name.clone(),
+                schedule: format!(
+                    "{} ({})",
+                    b.job.schedule.exprs.join("; "),
+                    b.job.schedule.zone
+                ),
+                runs,
+                verified,
+            });
+        }
+        Ok(jobs)
+    })
+    .await;
+    let jobs = match run {
+        Ok(Ok(j)) => j,
+        Ok(Err(e)) => return error_page(StatusCode::BAD_REQUEST, Some(&s), &format!("{e:#}")),
+        Err(_) => {
+            return error_page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Some(&s),
+                "the backup verification failed",
+            );
+        }
+    };
+    let zone = app.zone;
+    let when = |t: DateTime<Utc>| t.with_timezone(&zone).format("%Y-%m-%d %H:%M").to_string();
+    let mut body = format!(
+        "<h1>Backups</h1><form class=\"search\" method=\"get\" action=\"/backups\">\
+<label>month <input name=\"month\" id=\"month\" value=\"{}\" size=\"8\"></label>\
+<button type=\"submit\">Show</button></form>",
+        esc(&month)
+    );
+    if jobs.is_empty() {
+        body.push_str("<p class=\"hint\">No backup jobs are configured: describe each one in a [[backups]] table of the config.</p>");
+    }
+    let _ = write!(
+        body,
+        "<table class=\"backups\" id=\"jobs\"><thead><tr><th>job</th><th>schedule</th><th>runs</th><th>ok</th><th>late</th><th>failed</th><th>missing</th><th>not due</th><th>last nightly verification</th></tr></thead><tbody>"
+    );
+    for j in &jobs {
+        let n =
+            |st: vigil_backups::jobs::RunStatus| j.runs.iter().filter(|r| r.status == st).count();
+        use vigil_backups::jobs::RunStatus as St;
+        let bad = j
+            .runs
+            .iter()
+            .any(vigil_backups::jobs::RunVerdict::is_problem)
+            || j.verified
+                .as_ref()
+                .is_some_and(|e| e.outcome != vigil_parsers::Outcome::Success);
+        let verified = j.verified.as_ref().map_or_else(
+            || "none recorded".to_string(),
+            |e| {
+                format!(
+                    "{} {}: {}",
+                    when(e.ts),
+                    if e.outcome == vigil_parsers::Outcome::Success {
+                        "OK"
+                    } else {
+                        "PROBLEMS"
+                    },
+                    esc(&e.message)
+                )
+            },
+        );
+        let _ = write!(
+            body,
+            "<tr class=\"job{}\" data-job=\"{}\"><td><a href=\"#job-{}\">{}</a></td><td><code>{}</code></td><td>{}</td><td>{}</td>{}{}{}<td>{}</td><td class=\"msg\">{}</td></tr>",
+            if bad { " problem" } else { "" },
+            esc(&j.name),
+            url(&j.name),
+            esc(&j.name),
+            esc(&j.schedule),
+            j.runs.len(),
+            n(St::Ok),
+            count_cell(n(St::Late)),
+            count_cell(n(St::Failed)),
+            count_cell(n(St::Missing)),
+            n(St::Pending),
+            verified
+        );
+    }
+    body.push_str("</tbody></table>");
+    // Each job's runs that are not simply on time, with their evidence.
+    for j in &jobs {
+        let notable: Vec<_> = j
+            .runs
+            .iter()
+            .filter(|r| r.is_problem() || r.retries > 0)
+            .collect();
+        let _ = write!(
+            body,
+            "<h2 id=\"job-{}\">{}</h2>",
+            url(&j.name),
+            esc(&j.name)
+        );
+        if notable.is_empty() {
+            let _ = write!(
+                body,
+                "<p class=\"hint\">Every judged run of {month} was on time and whole.</p>"
+            );
+            continue;
+        }
+        body.push_str("<table class=\"runs\"><thead><tr><th>expected</th><th>verdict</th><th>finished</th><th>size</th><th>what</th><th>evidence</th></tr></thead><tbody>");
+        for r in notable {
+            let what = [
+                r.error.clone(),
+                r.size_problem.clone(),
+                (r.retries > 0).then(|| format!("{} failed attempts before", r.retries)),
+            ]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join("; ");
+            let evidence: String = r
+                .evidence
+                .iter()
+                .map(|id| format!("<a href=\"/event/{}\">{}</a> ", url(id), esc(id)))
+                .collect();
+            let _ = write!(
+                body,
+                "<tr class=\"run{}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"msg\">{}</td><td class=\"evidence\">{}</td></tr>",
+                if r.is_problem() { " sev-high" } else { "" },
+                when(r.expected),
+                r.status.as_str(),
+                r.finished.map(when).unwrap_or_default(),
+                r.bytes.map(vigil_backups::jobs::human).unwrap_or_default(),
+                esc(&what),
+                evidence
+            );
+        }
+        body.push_str("</tbody></table>");
+    }
+    body.push_str("<p class=\"hint\">Runs are judged from the logs vigil holds; artefacts on disk are hashed by <code>vigil backups verify</code> (the nightly run), whose newest verdict each job shows.</p>");
+    page("Backups", &s, &body)
+}
+
 async fn report_page(
     headers: HeaderMap,
     State(app): State<Shared>,
@@ -1519,6 +1715,7 @@ fn router(app: Shared) -> Router {
         .route("/event/{id}", get(event_page))
         .route("/findings", get(findings_page))
         .route("/findings/triage", post(triage_post))
+        .route("/backups", get(backups_page))
         .route("/report", get(report_page))
         .route("/users", get(users_page).post(users_add))
         .route("/users/remove", post(users_remove))

@@ -287,6 +287,7 @@ fn the_console_refuses_strangers_forged_forms_and_guessed_passwords() {
         "/search?q=actor:dba_wang",
         "/event/a24f68d15781eb41000000003d88",
         "/findings",
+        "/backups",
         "/report",
         "/users",
         "/no-such-page",
@@ -428,6 +429,115 @@ fn the_console_refuses_strangers_forged_forms_and_guessed_passwords() {
         1
     );
     assert_eq!(count_in(&dir, "source:vigil AND outcome:failure"), 6);
+}
+
+/// The cells of the table row whose `data-job` is `job`, as text.
+fn job_row(html: &str, job: &str) -> Vec<String> {
+    let at = html.find(&format!("data-job=\"{job}\"")).unwrap();
+    let row = &html[at..html[at..].find("</tr>").unwrap() + at];
+    row.split("<td")
+        .skip(1)
+        .map(|cell| {
+            let inner = &cell[cell.find('>').unwrap() + 1..];
+            let mut text = String::new();
+            let mut tag = false;
+            for c in inner.chars() {
+                match c {
+                    '<' => tag = true,
+                    '>' => tag = false,
+                    c if !tag => text.push(c),
+                    _ => {}
+                }
+            }
+            text
+        })
+        .collect()
+}
+
+/// The backups page judges each job's runs of a month as `vigil backups verify` does (its JSON
+/// is the oracle), and shows the newest verdict that the nightly verification recorded.
+#[test]
+fn the_backups_page_judges_runs_as_backups_verify_does() {
+    let dir = site("console-backups");
+    let port = free_port();
+    let mut server = start_console(&dir, port);
+    let (_, cookie) = http_login(port, BOB.0, BOB.1);
+    let before = http(port, "GET", "/backups?month=2026-11", &cookie, "");
+    assert_eq!(before.status, 200);
+    assert_eq!(
+        job_row(&before.body, "archive-db")[8],
+        "none recorded",
+        "no nightly verification has run yet"
+    );
+    let out = vigil_in(
+        &dir,
+        &[
+            "backups",
+            "verify",
+            "--month",
+            "2026-11",
+            "--format",
+            "json",
+            "--no-ingest",
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let after = http(port, "GET", "/backups?month=2026-11", &cookie, "");
+    let jobs = doc["jobs"].as_array().unwrap();
+    assert_eq!(jobs.len(), 5);
+    let mut failed = 0;
+    for j in jobs {
+        let name = j["job"].as_str().unwrap();
+        let runs = j["runs"].as_array().unwrap();
+        let n = |st: &str| {
+            runs.iter()
+                .filter(|r| r["status"] == st)
+                .count()
+                .to_string()
+        };
+        let row = job_row(&after.body, name);
+        assert_eq!(
+            row[2..8],
+            [
+                runs.len().to_string(),
+                n("ok"),
+                n("late"),
+                n("failed"),
+                n("missing"),
+                n("pending")
+            ],
+            "{name}: {row:?}"
+        );
+        failed += runs.iter().filter(|r| r["status"] == "failed").count();
+        let verdict = if j["ok"] == true { "OK" } else { "PROBLEMS" };
+        assert!(
+            row[8].contains(&format!(" {verdict}: {name}")),
+            "{name}: {}",
+            row[8]
+        );
+        // Each failed run's first error line is on the page, escaped, with its evidence.
+        for r in runs.iter().filter(|r| r["status"] == "failed") {
+            let line = r["error"].as_str().unwrap().lines().next().unwrap();
+            let escaped = line.replace('&', "&amp;").replace('"', "&quot;");
+            assert!(after.body.contains(&escaped), "{name}: {line}");
+            for id in r["evidence"].as_array().unwrap() {
+                assert!(
+                    after
+                        .body
+                        .contains(&format!("href=\"/event/{}\"", id.as_str().unwrap()))
+                );
+            }
+        }
+    }
+    assert_eq!(failed, 4, "the samples' four failed runs");
+    let _ = server.kill();
+    let _ = server.wait();
 }
 
 /// Over TLS, tried with curl as the client and openssl making the certificate: the console
@@ -828,6 +938,19 @@ async fn a_reviewer_searches_opens_an_event_and_triages_a_finding_in_chromium() 
         "a rehearsal export, approved by phone; ticket to follow"
     );
 
+    // The backups page, photographed.
+    c.goto(&format!("{base}/backups?month=2026-11"))
+        .await
+        .unwrap();
+    assert_eq!(
+        c.find_all(Locator::Css("#jobs tbody tr"))
+            .await
+            .unwrap()
+            .len(),
+        5
+    );
+    std::fs::write(screenshot_path("backups"), c.screenshot().await.unwrap()).unwrap();
+
     // Log text is text: the hostile line shows its markup and runs none of it.
     c.goto(&format!("{base}/search?q=source%3Ahostile"))
         .await
@@ -873,8 +996,9 @@ async fn a_reviewer_searches_opens_an_event_and_triages_a_finding_in_chromium() 
     let _ = server.kill();
     let _ = server.wait();
     eprintln!(
-        "console screenshots: {} and {}",
+        "console screenshots: {}, {} and {}",
         screenshot_path("search").display(),
-        screenshot_path("findings").display()
+        screenshot_path("findings").display(),
+        screenshot_path("backups").display()
     );
 }
