@@ -222,7 +222,7 @@ pub fn make(
         jobs: &jobs,
     };
     let sources: Vec<String> = config.sources.iter().map(|s| s.name.clone()).collect();
-    Ok(build(
+    let mut report = build(
         &checks,
         label,
         since,
@@ -230,7 +230,33 @@ pub fn make(
         prev_since,
         &sources,
         integrity(data, head)?,
-    )?)
+    )?;
+    report.follow_ups = follow_ups(data, since, until, policy.zone)?;
+    Ok(report)
+}
+
+/// The triage entries recorded in `[since, until)`, oldest first, as the report shows them.
+fn follow_ups(
+    data: &Path,
+    since: chrono::DateTime<chrono::Utc>,
+    until: chrono::DateTime<chrono::Utc>,
+    zone: chrono_tz::Tz,
+) -> Result<Vec<vigil_report::model::FollowUp>> {
+    let mut out: Vec<_> = crate::triage::load(data)?
+        .into_iter()
+        .filter(|e| e.at >= since && e.at < until)
+        .map(|e| vigil_report::model::FollowUp {
+            at: e.at.with_timezone(&zone).fixed_offset(),
+            by: e.by,
+            status: e.status.as_str().to_string(),
+            note: e.note,
+            rule: e.rule,
+            finding_time: e.finding_time,
+            key: e.key,
+        })
+        .collect();
+    out.sort_by_key(|f| f.at);
+    Ok(out)
 }
 
 /// The month `m` (2026-11) as `make` takes it: its label, start, end and the month before's start.

@@ -276,3 +276,62 @@ fn report_with(dir: &Path, args: &[&str]) -> String {
     );
     String::from_utf8(out.stdout).unwrap()
 }
+
+/// The reviewers' triage is in the report of the period it was recorded in: a November finding
+/// triaged in December is in December's report, and its note, log-like text, is inert.
+#[test]
+fn triage_is_reported_in_the_period_it_was_recorded() {
+    let dir = samples_copy("report-triage");
+    let out = vigil_in(&dir, &["ingest"]);
+    assert_eq!(out.status.code(), Some(0));
+    std::fs::create_dir_all(dir.join("data/console")).unwrap();
+    let entry = |at: &str, status: &str, note: &str| {
+        serde_json::json!({
+            "at": at, "by": "alice", "key": "591c86ba13571eaa", "rule": "data_export.unapproved",
+            "finding_time": "2026-11-10T16:12:30+08:00", "status": status, "note": note,
+        })
+        .to_string()
+    };
+    std::fs::write(
+        dir.join("data/console/triage.jsonl"),
+        [
+            entry("2026-11-28T02:00:00Z", "acknowledged", "asked dba_wang"),
+            entry(
+                "2026-12-03T01:30:00Z",
+                "followed_up",
+                "ticket DE-2026-118 filed <b>late</b> | see minutes",
+            ),
+            String::new(),
+        ]
+        .join("\n"),
+    )
+    .unwrap();
+    let nov = report_with(&dir, &["--month", "2026-11", "--lang", "zh"]);
+    let section = |md: &str, head: &str| -> String {
+        let at = md.find(head).unwrap();
+        let end = md[at..].find("\n## ").unwrap() + at;
+        md[at..end].to_string()
+    };
+    assert_eq!(
+        section(&nov, "## 十、异常事件跟进"),
+        "## 十、异常事件跟进\n\n\
+本期审查人员对发现的处理记录（7.1.5.1：对异常事件及时跟进解决），含以往各期的发现：\n\n\
+| 记录时间 | 审查人 | 结论 | 说明 | 发现 | 发现时间 |\n\
+|---|---|---|---|---|---|\n\
+| 11-28 10:00 | alice | 已确认 | asked dba_wang | `data_export.unapproved` | 2026-11-10T16:12:30+08:00 |\n"
+    );
+    let dec = report_with(&dir, &["--month", "2026-12", "--lang", "en"]);
+    assert_eq!(
+        section(&dec, "## 10. Follow-up of findings"),
+        "## 10. Follow-up of findings\n\n\
+What reviewers concluded about findings in this period (7.1.5.1: anomalies followed up), findings of earlier periods included:\n\n\
+| recorded | by | conclusion | note | finding | finding time |\n\
+|---|---|---|---|---|---|\n\
+| 12-03 09:30 | alice | followed up | ticket DE-2026-118 filed &lt;b&gt;late&lt;/b&gt; \\| see minutes | `data_export.unapproved` | 2026-11-10T16:12:30+08:00 |\n"
+    );
+    let json = report_with(&dir, &["--month", "2026-12", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["follow_ups"].as_array().unwrap().len(), 1);
+    assert_eq!(v["follow_ups"][0]["status"], "followed_up");
+    assert_eq!(v["follow_ups"][0]["key"], "591c86ba13571eaa");
+}

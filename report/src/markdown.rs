@@ -17,7 +17,7 @@ pub enum Lang {
 
 struct Words {
     title: &'static str,
-    sections: [&'static str; 10],
+    sections: [&'static str; 11],
     none: &'static str,
     yes: &'static str,
     no: &'static str,
@@ -35,6 +35,7 @@ const ZH: Words = Words {
         "七、发布管理",
         "八、事件管理",
         "九、日志与证据完整性",
+        "十、异常事件跟进",
         "附录：全部发现及其证据",
     ],
     none: "无",
@@ -54,12 +55,26 @@ const EN: Words = Words {
         "7. Releases",
         "8. Incidents",
         "9. Evidence integrity",
+        "10. Follow-up of findings",
         "Appendix: every finding and its evidence",
     ],
     none: "none",
     yes: "yes",
     no: "no",
 };
+
+/// A triage conclusion in the report's language.
+fn follow_up_status(status: &str, zh: bool) -> String {
+    match (status, zh) {
+        ("acknowledged", true) => "已确认".into(),
+        ("false_positive", true) => "误报".into(),
+        ("followed_up", true) => "已跟进".into(),
+        ("acknowledged", false) => "acknowledged".into(),
+        ("false_positive", false) => "false positive".into(),
+        ("followed_up", false) => "followed up".into(),
+        (other, _) => inert(other),
+    }
+}
 
 /// Log text made inert in Markdown: no HTML, no table breaks, one line.
 pub fn inert(s: &str) -> String {
@@ -551,8 +566,60 @@ pub fn render(r: &Report, lang: Lang) -> String {
     sub(&mut out, zh, "中断的日志来源", "Sources that went silent");
     findings_table(&mut out, w, lang, &r.integrity.silent);
 
-    // Appendix.
+    // 10.
     let _ = writeln!(out, "## {}\n", w.sections[9]);
+    if r.follow_ups.is_empty() {
+        let _ = writeln!(
+            out,
+            "{}\n",
+            if zh {
+                "本期无审查记录。"
+            } else {
+                "No finding was triaged in this period."
+            }
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "{}\n",
+            if zh {
+                "本期审查人员对发现的处理记录（7.1.5.1：对异常事件及时跟进解决），含以往各期的发现："
+            } else {
+                "What reviewers concluded about findings in this period (7.1.5.1: anomalies followed up), findings of earlier periods included:"
+            }
+        );
+        table_head(
+            &mut out,
+            if zh {
+                &["记录时间", "审查人", "结论", "说明", "发现", "发现时间"]
+            } else {
+                &[
+                    "recorded",
+                    "by",
+                    "conclusion",
+                    "note",
+                    "finding",
+                    "finding time",
+                ]
+            },
+        );
+        for f in &r.follow_ups {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | `{}` | {} |",
+                when(&f.at),
+                inert(&f.by),
+                follow_up_status(&f.status, zh),
+                inert(&f.note),
+                inert(&f.rule),
+                inert(&f.finding_time)
+            );
+        }
+        out.push('\n');
+    }
+
+    // Appendix.
+    let _ = writeln!(out, "## {}\n", w.sections[10]);
     let serious: Vec<&Finding> = r
         .findings
         .iter()

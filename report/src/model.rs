@@ -134,6 +134,22 @@ pub struct IntegritySection {
     pub silent: Vec<Finding>,
 }
 
+/// A reviewer's conclusion about a finding, recorded in the period (the console's triage): the
+/// follow-up of anomalies that 7.1.5.1 asks for. A finding of last month triaged this month is
+/// in this month's report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FollowUp {
+    pub at: DateTime<FixedOffset>,
+    pub by: String,
+    /// `acknowledged`, `false_positive` or `followed_up`.
+    pub status: String,
+    pub note: String,
+    /// The finding: its rule, its time as recorded, its stable key.
+    pub rule: String,
+    pub finding_time: String,
+    pub key: String,
+}
+
 /// The month's report.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
@@ -152,6 +168,9 @@ pub struct Report {
     pub releases: Vec<Release>,
     pub incidents: Vec<Incident>,
     pub integrity: IntegritySection,
+    /// The reviewers' follow-up recorded in the period, oldest first (filled by the caller,
+    /// which holds the triage record).
+    pub follow_ups: Vec<FollowUp>,
     /// Every finding of the month.
     pub findings: Vec<Finding>,
 }
@@ -505,6 +524,7 @@ pub fn build(
         releases,
         incidents,
         integrity,
+        follow_ups: Vec::new(),
         findings,
     })
 }
