@@ -22,7 +22,7 @@ size=${1:-100MB}
 work=${2:-/tmp/vigil-bench}
 vigil=target/release/vigil
 corpus=target/release/vigil-corpus
-[ -x "$vigil" ] && [ -x "$corpus" ] || { echo "build first: cargo build --release" >&2; exit 2; }
+[ -x "$vigil" ] && [ -x "$corpus" ] || { echo "build first: cargo build --release -p vigil -p vigil-corpus" >&2; exit 2; }
 cfg=(--config "$work/vigil.toml")
 
 if [ "$searches_only" = 0 ]; then

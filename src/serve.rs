@@ -688,21 +688,35 @@ async fn search_page(
     if let Err(e) = app.searcher.reload() {
         eprintln!("vigil serve: cannot reload the index: {e}");
     }
-    let searcher = &app.searcher;
-    let result = (|| -> Result<_> {
-        let total = searcher.count(&q, since, until)?;
+    let started = Instant::now();
+    let (app2, q2) = (app.clone(), q.clone());
+    let result = tokio::task::spawn_blocking(move || -> Result<_> {
+        let searcher = &app2.searcher;
+        let mut timings = Vec::with_capacity(5);
+        let mut lap = Instant::now();
+        let mut split = |name: &'static str| {
+            timings.push((name, lap.elapsed()));
+            lap = Instant::now();
+        };
+        let total = searcher.count(&q2, since, until)?;
+        split("count");
         let offset = (page_no - 1) * PAGE;
-        let hits = searcher.search_page(&q, since, until, offset, PAGE, false)?;
-        let histogram = searcher.histogram(&q, since, until, 60)?;
+        let hits = searcher.search_page(&q2, since, until, offset, PAGE, false)?;
+        split("hits");
+        let histogram = searcher.histogram(&q2, since, until, 60)?;
+        split("histogram");
         let mut facets = Vec::new();
         for f in ["actor", "host", "action", "src_ip"] {
-            let mut c = searcher.count_by(&q, since, until, f)?;
+            let mut c = searcher.count_by(&q2, since, until, f)?;
             c.truncate(10);
             facets.push((f, c));
         }
-        Ok((total, offset, hits, histogram, facets))
-    })();
-    let (total, offset, hits, histogram, facets) = match result {
+        split("facets");
+        Ok((total, offset, hits, histogram, facets, timings))
+    })
+    .await
+    .unwrap_or_else(|_| Err(anyhow!("the search failed")));
+    let (total, offset, hits, histogram, facets, mut timings) = match result {
         Ok(r) => r,
         Err(e) => {
             app.audit(
@@ -782,7 +796,18 @@ async fn search_page(
         );
     }
     body.push_str("</p></section></div>");
-    page("Search", &s, &body)
+    timings.push(("total", started.elapsed()));
+    let mut r = page("Search", &s, &body);
+    // Where the server's time went, for a browser's network panel and for the benchmark.
+    let timing = timings
+        .iter()
+        .map(|(n, d)| format!("{n};dur={:.2}", d.as_secs_f64() * 1000.0))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if let Ok(v) = HeaderValue::from_str(&timing) {
+        r.headers_mut().insert("server-timing", v);
+    }
+    r
 }
 
 async fn event_page(
