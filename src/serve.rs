@@ -685,9 +685,7 @@ async fn search_page(
             return r;
         }
     };
-    if let Err(e) = app.searcher.reload() {
-        eprintln!("vigil serve: cannot reload the index: {e}");
-    }
+    fresh(&app);
     let started = Instant::now();
     let (app2, q2) = (app.clone(), q.clone());
     let result = tokio::task::spawn_blocking(move || -> Result<_> {
@@ -819,9 +817,7 @@ async fn event_page(
         Ok(s) => s,
         Err(r) => return r,
     };
-    if let Err(e) = app.searcher.reload() {
-        eprintln!("vigil serve: cannot reload the index: {e}");
-    }
+    fresh(&app);
     let e = match app.searcher.get(&id) {
         Ok(Some(e)) => e,
         Ok(None) => {
@@ -997,6 +993,36 @@ fn month_of(app: &App, params: &HashMap<String, String>) -> String {
     format!("{}-{:02}", t.year(), t.month())
 }
 
+/// The index as of its last commit: a page shows what `watch` or `ingest` committed since the
+/// console started. A reload that fails leaves the view as it was, and says so on stderr.
+fn fresh(app: &App) {
+    if let Err(e) = app.searcher.reload() {
+        eprintln!("vigil serve: cannot reload the index: {e}");
+    }
+}
+
+/// Runs `work` (index, registers, files) off the async threads. Its error is the page's message;
+/// a panic is said in `what` failed, without its details.
+async fn off_thread<T: Send + 'static>(
+    s: &Session,
+    what: &str,
+    work: impl FnOnce() -> Result<T> + Send + 'static,
+) -> std::result::Result<T, Response> {
+    match tokio::task::spawn_blocking(work).await {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => Err(error_page(
+            StatusCode::BAD_REQUEST,
+            Some(s),
+            &format!("{e:#}"),
+        )),
+        Err(_) => Err(error_page(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            Some(s),
+            &format!("{what} failed"),
+        )),
+    }
+}
+
 async fn findings_page(
     headers: HeaderMap,
     State(app): State<Shared>,
@@ -1006,16 +1032,16 @@ async fn findings_page(
         Ok(s) => s,
         Err(r) => return r,
     };
-    if let Err(e) = app.searcher.reload() {
-        eprintln!("vigil serve: cannot reload the index: {e}");
-    }
+    fresh(&app);
     let month = month_of(&app, &params);
     let rule = params.get("rule").cloned().unwrap_or_default();
     let severity = params.get("severity").cloned().unwrap_or_default();
     let status = params.get("status").cloned().unwrap_or_default();
     let app2 = app.clone();
     let m2 = month.clone();
-    let run = tokio::task::spawn_blocking(
+    let run = off_thread(
+        &s,
+        "the checks",
         move || -> Result<(Vec<vigil_checks::Finding>, Vec<triage::Entry>)> {
             let policy = &app2.config.checking.policy;
             let (since, until) = crate::check_cmd::month_period(&m2, policy.zone)?;
@@ -1035,15 +1061,8 @@ async fn findings_page(
     )
     .await;
     let (findings, entries) = match run {
-        Ok(Ok(r)) => r,
-        Ok(Err(e)) => return error_page(StatusCode::BAD_REQUEST, Some(&s), &format!("{e:#}")),
-        Err(_) => {
-            return error_page(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                Some(&s),
-                "the checks failed",
-            );
-        }
+        Ok(r) => r,
+        Err(r) => return r,
     };
     let mut body = format!(
         "<h1>Findings</h1><form class=\"search\" method=\"get\" action=\"/findings\">\
@@ -1288,61 +1307,57 @@ async fn backups_page(
         Ok(s) => s,
         Err(r) => return r,
     };
-    if let Err(e) = app.searcher.reload() {
-        eprintln!("vigil serve: cannot reload the index: {e}");
-    }
+    fresh(&app);
     let month = month_of(&app, &params);
     let app2 = app.clone();
     let m2 = month.clone();
-    let run = tokio::task::spawn_blocking(move || -> Result<Vec<JobPage>> {
-        use vigil_index::EventStore as _;
-        let (since, until) = crate::check_cmd::month_period(&m2, app2.config.checking.policy.zone)?;
-        // A month read after the fact is judged as it happened, as `backups verify` does.
-        let newest = app2
-            .searcher
-            .span(&vigil_index::Filter::all())?
-            .map(|(_, b)| b);
-        let now = newest.map_or_else(Utc::now, |n| n.max(Utc::now()));
-        let mut jobs = Vec::new();
-        for b in &app2.config.backups {
-            let runs = vigil_backups::jobs::judge(&b.job, &app2.searcher, since, until, now)?;
-            let last = app2
+    let run = off_thread(
+        &s,
+        "the backup verification",
+        move || -> Result<Vec<JobPage>> {
+            use vigil_index::EventStore as _;
+            let (since, until) =
+                crate::check_cmd::month_period(&m2, app2.config.checking.policy.zone)?;
+            // A month read after the fact is judged as it happened, as `backups verify` does.
+            let newest = app2
                 .searcher
-                .rows(
-                    &vigil_index::Filter::all()
-                        .term("source", "vigil-backups")
-                        .term("target", b.job.name.clone()),
-                )?
-                .last()
-                .map(|r| r.id.to_string());
-            let verified = match last {
-                Some(id) => app2.searcher.get(&id)?,
-                None => None,
-            };
-            jobs.push(JobPage {
-                name: b.job.name.clone(),
-                schedule: format!(
-                    "{} ({})",
-                    b.job.schedule.exprs.join("; "),
-                    b.job.schedule.zone
-                ),
-                runs,
-                verified,
-            });
-        }
-        Ok(jobs)
-    })
+                .span(&vigil_index::Filter::all())?
+                .map(|(_, b)| b);
+            let now = newest.map_or_else(Utc::now, |n| n.max(Utc::now()));
+            let mut jobs = Vec::new();
+            for b in &app2.config.backups {
+                let runs = vigil_backups::jobs::judge(&b.job, &app2.searcher, since, until, now)?;
+                let last = app2
+                    .searcher
+                    .rows(
+                        &vigil_index::Filter::all()
+                            .term("source", "vigil-backups")
+                            .term("target", b.job.name.clone()),
+                    )?
+                    .last()
+                    .map(|r| r.id.to_string());
+                let verified = match last {
+                    Some(id) => app2.searcher.get(&id)?,
+                    None => None,
+                };
+                jobs.push(JobPage {
+                    name: b.job.name.clone(),
+                    schedule: format!(
+                        "{} ({})",
+                        b.job.schedule.exprs.join("; "),
+                        b.job.schedule.zone
+                    ),
+                    runs,
+                    verified,
+                });
+            }
+            Ok(jobs)
+        },
+    )
     .await;
     let jobs = match run {
-        Ok(Ok(j)) => j,
-        Ok(Err(e)) => return error_page(StatusCode::BAD_REQUEST, Some(&s), &format!("{e:#}")),
-        Err(_) => {
-            return error_page(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                Some(&s),
-                "the backup verification failed",
-            );
-        }
+        Ok(j) => j,
+        Err(r) => return r,
     };
     let zone = app.zone;
     let when = |t: DateTime<Utc>| t.with_timezone(&zone).format("%Y-%m-%d %H:%M").to_string();
@@ -1466,9 +1481,7 @@ async fn report_page(
         Ok(s) => s,
         Err(r) => return r,
     };
-    if let Err(e) = app.searcher.reload() {
-        eprintln!("vigil serve: cannot reload the index: {e}");
-    }
+    fresh(&app);
     let month = month_of(&app, &params);
     let lang = if params.get("lang").is_some_and(|l| l == "en") {
         vigil_report::markdown::Lang::En
@@ -1476,31 +1489,24 @@ async fn report_page(
         vigil_report::markdown::Lang::Zh
     };
     let app2 = app.clone();
-    let made = tokio::task::spawn_blocking(move || -> Result<String> {
+    let made = off_thread(&s, "the report", move || -> Result<String> {
         let (label, since, until, prev) =
             crate::report_cmd::month(&month, &app2.config.checking.policy)?;
         let r = crate::report_cmd::make(&app2.config, &app2.data, &label, since, until, prev)?;
         Ok(vigil_report::html::render(&r, lang))
     })
     .await;
-    match made {
-        Ok(Ok(html)) => {
-            let mut r =
-                ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response();
-            // The report is a document of its own with its styles inline; it has no script.
-            r.headers_mut().insert(
-                header::CONTENT_SECURITY_POLICY,
-                HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'; frame-ancestors 'none'; base-uri 'none'"),
-            );
-            r
-        }
-        Ok(Err(e)) => error_page(StatusCode::BAD_REQUEST, Some(&s), &format!("{e:#}")),
-        Err(_) => error_page(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            Some(&s),
-            "the report failed",
-        ),
-    }
+    let html = match made {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    let mut r = ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response();
+    // The report is a document of its own with its styles inline; it has no script.
+    r.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'; frame-ancestors 'none'; base-uri 'none'"),
+    );
+    r
 }
 
 async fn users_page(headers: HeaderMap, State(app): State<Shared>) -> Response {
