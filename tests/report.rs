@@ -335,3 +335,65 @@ What reviewers concluded about findings in this period (7.1.5.1: anomalies follo
     assert_eq!(v["follow_ups"][0]["status"], "followed_up");
     assert_eq!(v["follow_ups"][0]["key"], "591c86ba13571eaa");
 }
+
+/// Incidents say how they ended: back after N minutes (grade II for a system service back within
+/// ten), back at a time the logs do not give, or not recovered by the end of the month.
+#[test]
+fn incidents_say_whether_and_when_the_service_came_back() {
+    let dir = samples_copy("report-incidents");
+    std::fs::write(
+        dir.join("outage.log"),
+        // RFC 5424, with the year: the same month whatever the date of the run.
+        "<27>1 2026-11-27T09:00:00+08:00 arch-db02 systemd 1 - -  postgresql.service: Failed with result 'exit-code'.\n\
+<27>1 2026-11-27T09:00:00+08:00 arch-db02 systemd 1 - -  Failed to start postgresql.service - PostgreSQL RDBMS.\n\
+<30>1 2026-11-27T09:04:00+08:00 arch-db02 systemd 1 - -  Started postgresql.service - PostgreSQL RDBMS.\n\
+<27>1 2026-11-29T22:10:00+08:00 arch-db02 systemd 1 - -  mariadb.service: Failed with result 'exit-code'.\n\
+<27>1 2026-11-29T22:10:00+08:00 arch-db02 systemd 1 - -  Failed to start mariadb.service - MariaDB database server.\n",
+    )
+    .unwrap();
+    let out = vigil_in(&dir, &["ingest"]);
+    assert_eq!(out.status.code(), Some(0));
+    let out = vigil_in(
+        &dir,
+        &[
+            "ingest",
+            "--format",
+            "syslog",
+            "--source",
+            "outage",
+            "--zone",
+            "Asia/Shanghai",
+            "outage.log",
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let section = |md: &str, head: &str| -> Vec<String> {
+        let at = md.find(head).unwrap();
+        let end = md[at..].find("\n## ").unwrap() + at;
+        md[at..end]
+            .lines()
+            .filter(|l| l.starts_with("| 11-"))
+            .map(str::to_string)
+            .collect()
+    };
+    let zh = report_with(&dir, &["--month", "2026-11", "--lang", "zh"]);
+    assert_eq!(
+        section(&zh, "## 八、事件管理"),
+        [
+            "| 11-03 14:01 | arch-web02 | nginx.service | 恢复时间未记录，11-13 14:26 前已恢复 | I |",
+            "| 11-15 13:48 | arch-web01 | nginx.service | 恢复时间未记录，11-19 09:14 前已恢复 | I |",
+            "| 11-27 09:00 | arch-db02 | postgresql.service | 4 | II |",
+            "| 11-29 22:10 | arch-db02 | mariadb.service | 未恢复 | I |",
+        ]
+    );
+    let en = report_with(&dir, &["--month", "2026-11", "--lang", "en"]);
+    assert_eq!(
+        section(&en, "## 8. Incidents")[3],
+        "| 11-29 22:10 | arch-db02 | mariadb.service | not recovered | I |"
+    );
+}

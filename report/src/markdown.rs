@@ -494,9 +494,9 @@ pub fn render(r: &Report, lang: Lang) -> String {
         table_head(
             &mut out,
             if zh {
-                &["时间", "主机", "服务", "持续（分钟）", "等级"]
+                &["停止时间", "主机", "服务", "持续（分钟）", "等级"]
             } else {
-                &["time", "host", "service", "minutes", "grade"]
+                &["went down", "host", "service", "minutes", "grade"]
             },
         );
         for i in &r.incidents {
@@ -506,7 +506,13 @@ pub fn render(r: &Report, lang: Lang) -> String {
                 when(&i.time),
                 inert(&i.host),
                 inert(&i.service),
-                i.minutes.map_or_else(|| "?".to_string(), |m| m.to_string()),
+                match (i.minutes, &i.back_by, zh) {
+                    (Some(m), _, _) => m.to_string(),
+                    (None, Some(t), true) => format!("恢复时间未记录，{} 前已恢复", when(t)),
+                    (None, Some(t), false) => format!("back by {} (its start not logged)", when(t)),
+                    (None, None, true) => "未恢复".to_string(),
+                    (None, None, false) => "not recovered".to_string(),
+                },
                 i.grade
             );
         }

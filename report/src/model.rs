@@ -119,8 +119,11 @@ pub struct Incident {
     pub id: String,
     pub host: String,
     pub service: String,
-    /// Until the service started again on the same host (none within a day: unknown).
+    /// Until the service started again on the same host, when its start is logged.
     pub minutes: Option<i64>,
+    /// When it was running again at the latest: its start, or its next stop when the start went
+    /// unlogged. None: not recovered by the end of the period.
+    pub back_by: Option<DateTime<FixedOffset>>,
     /// I: a system service down for 10 minutes or more, or not back (the system unreachable);
     /// II: a system service back within 10 minutes (an interface fault); III: any other service.
     pub grade: &'static str,
@@ -464,9 +467,9 @@ pub fn build(
         .collect();
 
     // 8. Incidents.
-    let starts = store.rows(
-        &Filter::between(since, until + TimeDelta::days(1)).term("action", "service.start"),
-    )?;
+    // What shows a service ran again: its start, or its stop (it ran, to be stopped).
+    let runs_again = store
+        .rows(&Filter::between(since, until).one_of("action", ["service.start", "service.stop"]))?;
     let mut incidents = Vec::new();
     for r in store.rows(&Filter::between(since, until).term("action", "service.fail"))? {
         let service = r.target.as_deref().unwrap_or("-").to_string();
@@ -479,13 +482,15 @@ pub fn build(
         }) {
             continue;
         }
-        let back = starts.iter().find(|s| {
-            s.ts > r.ts
-                && s.host == r.host
-                && s.target == r.target
-                && s.ts - r.ts <= TimeDelta::days(1)
-        });
-        let minutes = back.map(|s| (s.ts - r.ts).num_minutes());
+        // Back when the same host next started it within the period; running again, at a time
+        // the logs do not say, when the next sign of it is a stop; else not recovered.
+        let next = runs_again
+            .iter()
+            .find(|s| s.ts > r.ts && s.host == r.host && s.target == r.target);
+        let minutes = next
+            .filter(|s| s.action.as_ref() == "service.start")
+            .map(|s| (s.ts - r.ts).num_minutes());
+        let back_by = next.map(|s| local(s.ts));
         let system = SYSTEM_SERVICES.iter().any(|n| service.starts_with(n));
         let grade = match (system, minutes) {
             (true, Some(m)) if m < 10 => "II",
@@ -498,6 +503,7 @@ pub fn build(
             host: r.host.to_string(),
             service,
             minutes,
+            back_by,
             grade,
         });
     }
