@@ -269,16 +269,36 @@ pub fn month(m: &str, policy: &vigil_checks::Policy) -> Result<Period> {
     Ok((m.to_string(), since, until, policy.start_of(prev)))
 }
 
+/// The file beside `p` that holds its sha256: `report.html.sha256`.
+fn sidecar(p: &Path) -> PathBuf {
+    let mut name = p.as_os_str().to_os_string();
+    name.push(".sha256");
+    PathBuf::from(name)
+}
+
 fn write_out(args: &ReportArgs, text: &str) -> Result<()> {
     match &args.output {
         Some(p) => {
             let mut f = crate::read::create_private(p)
                 .with_context(|| format!("cannot write {}", p.display()))?;
             f.write_all(text.as_bytes())
+                .and_then(|()| f.sync_all())
                 .with_context(|| format!("cannot write {}", p.display()))?;
+            // The report's own hash beside it, as `sha256sum -c` reads it: a later reader can
+            // check that the file is the one made (its archive chain head is in section 9).
+            let side = sidecar(p);
+            let name = p.file_name().map_or_else(
+                || p.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            );
+            let line = format!("{}  {name}\n", vigil_archive::sha256_hex(text.as_bytes()));
+            crate::read::create_private(&side)
+                .and_then(|mut f| f.write_all(line.as_bytes()))
+                .with_context(|| format!("cannot write {}", side.display()))?;
             eprintln!(
-                "report: wrote {}",
-                crate::sanitize::terminal(&p.display().to_string())
+                "report: wrote {} and its sha256 in {}",
+                crate::sanitize::terminal(&p.display().to_string()),
+                crate::sanitize::terminal(&side.display().to_string())
             );
         }
         None => {

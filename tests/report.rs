@@ -10,6 +10,7 @@
 mod common;
 
 use std::path::Path;
+use std::process::Command;
 
 use common::{root, samples_copy, vigil_in};
 
@@ -396,4 +397,77 @@ fn incidents_say_whether_and_when_the_service_came_back() {
         section(&en, "## 8. Incidents")[3],
         "| 11-29 22:10 | arch-db02 | mariadb.service | not recovered | I |"
     );
+}
+
+/// A report written to a file has its sha256 beside it, as `sha256sum -c` reads it, and states
+/// the archive chain head it was made from.
+#[test]
+fn a_report_file_has_its_sha256_beside_it() {
+    let dir = ingested();
+    let out = vigil_in(
+        dir,
+        &[
+            "report",
+            "--no-ingest",
+            "--month",
+            "2026-11",
+            "--format",
+            "html",
+            "-o",
+            "signed.html",
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "report: wrote signed.html and its sha256 in signed.html.sha256\n"
+    );
+    let html = std::fs::read(dir.join("signed.html")).unwrap();
+    let side = std::fs::read_to_string(dir.join("signed.html.sha256")).unwrap();
+    use sha2::Digest;
+    let want: String = sha2::Sha256::digest(&html)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(side, format!("{want}  signed.html\n"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.join("signed.html.sha256"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    match Command::new("sha256sum")
+        .args(["-c", "signed.html.sha256"])
+        .current_dir(dir)
+        .output()
+    {
+        Ok(o) => assert_eq!(String::from_utf8_lossy(&o.stdout), "signed.html: OK\n"),
+        Err(_) => eprintln!("SKIPPED: sha256sum -c (coreutils) is not installed"),
+    }
+    // The chain head it was made from, as `vigil archive head` prints it (a fresh ingest has
+    // sealed no segment yet: segments seal by the day they are written on).
+    let head = vigil_in(dir, &["archive", "head"]);
+    let html = String::from_utf8_lossy(&html);
+    match head.status.code() {
+        Some(0) => {
+            let head = String::from_utf8_lossy(&head.stdout).trim().to_string();
+            assert_eq!(head.len(), 64, "{head}");
+            assert!(html.contains(&format!("<code>{head}</code>")));
+        }
+        _ => {
+            assert_eq!(
+                String::from_utf8_lossy(&head.stderr),
+                "vigil: archive head: no segment has been sealed yet\n"
+            );
+            assert!(html.contains("证据链头哈希: （尚无封存段）; 校验通过"));
+        }
+    }
 }
