@@ -30,6 +30,8 @@ pub enum ReportFormat {
     Json,
     /// One self-contained page with charts, printable on A4.
     Html,
+    /// The page printed to A4 by headless Chromium (needs -o and Chromium).
+    Pdf,
 }
 
 #[derive(Debug, clap::Args)]
@@ -166,6 +168,18 @@ pub fn run(config: &Config, data: &Path, args: &ReportArgs) -> Result<ExitCode> 
     let checking = &config.checking;
     let policy = &checking.policy;
     let (label, since, until, prev_since) = period(args, policy)?;
+    // A PDF needs a file and a browser: say so before any work.
+    let browser = match args.format {
+        ReportFormat::Pdf => {
+            if args.output.is_none() {
+                return Err(anyhow!(
+                    "--format pdf writes a file: give it with -o report.pdf"
+                ));
+            }
+            Some(find_chromium()?)
+        }
+        _ => None,
+    };
     let mut problems = 0;
     if !args.no_ingest {
         let fresh = crate::ingest::bring_up_to_date(config, data, args.wait)
@@ -180,12 +194,16 @@ pub fn run(config: &Config, data: &Path, args: &ReportArgs) -> Result<ExitCode> 
         ReportLang::Zh => Lang::Zh,
         ReportLang::En => Lang::En,
     };
-    let text = match args.format {
-        ReportFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
-        ReportFormat::Md => markdown::render(&report, lang),
-        ReportFormat::Html => vigil_report::html::render(&report, lang),
+    let bytes = match (args.format, &browser) {
+        (ReportFormat::Json, _) => (serde_json::to_string_pretty(&report)? + "\n").into_bytes(),
+        (ReportFormat::Md, _) => markdown::render(&report, lang).into_bytes(),
+        (ReportFormat::Html, _) => vigil_report::html::render(&report, lang).into_bytes(),
+        (ReportFormat::Pdf, Some(browser)) => {
+            print_to_pdf(browser, &vigil_report::html::render(&report, lang))?
+        }
+        (ReportFormat::Pdf, None) => return Err(anyhow!("no browser to print the PDF with")),
     };
-    write_out(args, &text)?;
+    write_out(args, &bytes)?;
     // Done, with problems: files not read are named above.
     Ok(if problems > 0 {
         ExitCode::Findings
@@ -276,12 +294,83 @@ fn sidecar(p: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
-fn write_out(args: &ReportArgs, text: &str) -> Result<()> {
+/// Chromium (or Chrome) on the PATH, or the one-line error that says which package to install.
+fn find_chromium() -> Result<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    for dir in std::env::split_paths(&path) {
+        for name in ["chromium", "chromium-browser", "google-chrome"] {
+            let p = dir.join(name);
+            if p.is_file() {
+                return Ok(p);
+            }
+        }
+    }
+    Err(anyhow!(
+        "--format pdf prints the HTML report with headless Chromium, which is not installed: install it (Debian: apt-get install chromium), or write --format html and print that"
+    ))
+}
+
+/// `html` printed to an A4 PDF by headless Chromium, in a private folder of its own that is
+/// removed afterwards. The page has no script and fetches nothing.
+fn print_to_pdf(browser: &Path, html: &str) -> Result<Vec<u8>> {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let dir = std::env::temp_dir().join(format!("vigil-pdf-{}-{nanos}", std::process::id()));
+    crate::ingest::create_private_dir(&dir)
+        .with_context(|| format!("{}: cannot create", dir.display()))?;
+    let result = (|| -> Result<Vec<u8>> {
+        let page = dir.join("report.html");
+        let pdf = dir.join("report.pdf");
+        crate::read::create_private(&page)
+            .and_then(|mut f| f.write_all(html.as_bytes()))
+            .with_context(|| format!("{}: cannot write", page.display()))?;
+        let mut cmd = std::process::Command::new(browser);
+        cmd.args([
+            "--headless",
+            "--disable-gpu",
+            "--no-pdf-header-footer",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-quic",
+            "--no-first-run",
+        ])
+        .arg(format!("--user-data-dir={}", dir.join("profile").display()))
+        .arg(format!("--print-to-pdf={}", pdf.display()))
+        .arg(format!("file://{}", page.display()))
+        .stdin(std::process::Stdio::null());
+        // Chromium refuses to start as root with its sandbox on.
+        if rustix::process::geteuid().is_root() {
+            cmd.arg("--no-sandbox");
+        }
+        let out = cmd
+            .output()
+            .with_context(|| format!("cannot run {}", browser.display()))?;
+        match std::fs::read(&pdf) {
+            Ok(b) if b.starts_with(b"%PDF") => Ok(b),
+            _ => Err(anyhow!(
+                "{} did not print the report (exit {}): {}",
+                browser.display(),
+                out.status,
+                String::from_utf8_lossy(&out.stderr)
+                    .lines()
+                    .rev()
+                    .find(|l| !l.trim().is_empty())
+                    .unwrap_or("no message")
+            )),
+        }
+    })();
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
+
+fn write_out(args: &ReportArgs, text: &[u8]) -> Result<()> {
     match &args.output {
         Some(p) => {
             let mut f = crate::read::create_private(p)
                 .with_context(|| format!("cannot write {}", p.display()))?;
-            f.write_all(text.as_bytes())
+            f.write_all(text)
                 .and_then(|()| f.sync_all())
                 .with_context(|| format!("cannot write {}", p.display()))?;
             // The report's own hash beside it, as `sha256sum -c` reads it: a later reader can
@@ -291,7 +380,7 @@ fn write_out(args: &ReportArgs, text: &str) -> Result<()> {
                 || p.display().to_string(),
                 |n| n.to_string_lossy().into_owned(),
             );
-            let line = format!("{}  {name}\n", vigil_archive::sha256_hex(text.as_bytes()));
+            let line = format!("{}  {name}\n", vigil_archive::sha256_hex(text));
             crate::read::create_private(&side)
                 .and_then(|mut f| f.write_all(line.as_bytes()))
                 .with_context(|| format!("cannot write {}", side.display()))?;
@@ -304,7 +393,7 @@ fn write_out(args: &ReportArgs, text: &str) -> Result<()> {
         None => {
             let stdout = std::io::stdout();
             let mut out = stdout.lock();
-            out.write_all(text.as_bytes())?;
+            out.write_all(text)?;
             out.flush().context("cannot write to stdout")?;
         }
     }

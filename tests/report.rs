@@ -9,7 +9,7 @@
 
 mod common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::{root, samples_copy, vigil_in};
@@ -165,14 +165,20 @@ fn the_html_page_stands_alone_loads_without_console_errors_and_shows_a_script_as
     // Self-contained: no script, no link, nothing fetched; two inline charts; the log's script as text.
     assert!(!html.contains("<script"), "a <script> element in the page");
     assert!(
-        ["src=", "href=", "<link", "@import", "url("]
+        ["src=", "<link", "@import", "url("]
             .iter()
             .all(|x| !html.contains(x)),
         "the page fetches something"
     );
+    // Its only links are the contents', to its own sections.
+    assert_eq!(
+        html.matches("href=").count(),
+        html.matches("href=\"#s").count()
+    );
+    assert_eq!(html.matches("href=\"#s").count(), 11);
     assert_eq!(html.matches("<svg").count(), 2);
     assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
-    assert!(html.contains("<h2>三、后台数据修改通报</h2>"));
+    assert!(html.contains("<h2 id=\"s3\">三、后台数据修改通报</h2>"));
     assert!(html.contains("@page { size: A4"));
     let Some(browser) = chromium() else {
         eprintln!(
@@ -468,6 +474,132 @@ fn a_report_file_has_its_sha256_beside_it() {
                 "vigil: archive head: no segment has been sealed yet\n"
             );
             assert!(html.contains("证据链头哈希: （尚无封存段）; 校验通过"));
+        }
+    }
+}
+
+/// The report printed to PDF by headless Chromium, read back with pdftotext (poppler-utils):
+/// every page has the report's title and its number out of the count at its foot, and no page
+/// ends on a heading whose table or text is on the next. Page 1 is saved as a PNG beside the
+/// test's other artefacts (`samples/report-2026-11.png` is a copy).
+#[test]
+fn the_pdf_has_page_numbers_and_no_heading_ends_a_page() {
+    let dir = ingested();
+    // Without a browser on the PATH, one line names the package.
+    let out = Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .args([
+            "--config",
+            "vigil.toml",
+            "--data",
+            "data",
+            "report",
+            "--no-ingest",
+        ])
+        .args(["--month", "2026-11", "--format", "pdf", "-o", "none.pdf"])
+        .env("PATH", "/nonexistent")
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).starts_with(
+            "vigil: --format pdf prints the HTML report with headless Chromium, which is not installed: install it (Debian: apt-get install chromium)"
+        ),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!dir.join("none.pdf").exists());
+    let have = |tool: &str| Command::new(tool).arg("-v").output().is_ok();
+    if chromium().is_none() || !have("pdftotext") || !have("pdftoppm") {
+        eprintln!(
+            "SKIPPED: the PDF report test needs chromium and poppler-utils (Debian: apt-get install chromium poppler-utils)"
+        );
+        return;
+    }
+    for (lang, title) in [
+        ("zh", "数字档案馆系统运行维护报告 2026-11"),
+        ("en", "Operations report 2026-11"),
+    ] {
+        let pdf = format!("report-{lang}.pdf");
+        let out = vigil_in(
+            dir,
+            &[
+                "report",
+                "--no-ingest",
+                "--month",
+                "2026-11",
+                "--lang",
+                lang,
+                "--format",
+                "pdf",
+                "-o",
+                &pdf,
+            ],
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = Command::new("pdftotext")
+            .args(["-layout", &pdf, "-"])
+            .current_dir(dir)
+            .output()
+            .unwrap();
+        let text = String::from_utf8(text.stdout).unwrap();
+        let pages: Vec<&str> = text
+            .split('\u{c}')
+            .filter(|p| !p.trim().is_empty())
+            .collect();
+        assert!(pages.len() >= 5, "{lang}: {} pages", pages.len());
+        // The headings of the Markdown: none may be the last line of a page.
+        let md = report(dir, &["--lang", lang]);
+        let headings: Vec<&str> = md
+            .lines()
+            .filter_map(|l| l.strip_prefix("## ").or_else(|| l.strip_prefix("### ")))
+            .collect();
+        for (i, page) in pages.iter().enumerate() {
+            let lines: Vec<&str> = page
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect();
+            // pdftotext spaces the foot's parts as it likes: compare without spaces.
+            let foot: String = lines.last().unwrap().split_whitespace().collect();
+            assert!(
+                foot.starts_with(&title.replace(' ', ""))
+                    && foot.ends_with(&format!("{}/{}", i + 1, pages.len())),
+                "{lang}: page {}: foot {foot:?}",
+                i + 1
+            );
+            let last = lines[lines.len() - 2];
+            assert!(
+                !headings.contains(&last),
+                "{lang}: page {} ends on the heading {last:?}",
+                i + 1
+            );
+        }
+        if lang == "zh" {
+            let png = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("report-2026-11");
+            let made = Command::new("pdftoppm")
+                .args([
+                    "-png",
+                    "-r",
+                    "60",
+                    "-f",
+                    "1",
+                    "-l",
+                    "1",
+                    "-singlefile",
+                    &pdf,
+                ])
+                .arg(&png)
+                .current_dir(dir)
+                .status()
+                .unwrap();
+            assert!(made.success());
+            eprintln!("page 1: {}.png", png.display());
         }
     }
 }

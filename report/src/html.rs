@@ -34,12 +34,39 @@ h3 { font-size: 1.05em; }
 table { border-collapse: collapse; margin: .5em 0 1em; font-size: .9em; width: 100%; }
 th, td { border: 1px solid #bbb; padding: .2em .4em; text-align: left; vertical-align: top; }
 th { background: #eee; }
+.nw { white-space: nowrap; }
 code, pre { font-family: "Noto Sans Mono CJK SC", "DejaVu Sans Mono", monospace; font-size: .9em; }
+td code { overflow-wrap: anywhere; }
+td.nw code { overflow-wrap: normal; }
 pre { background: #f6f6f6; padding: .5em; overflow-x: auto; }
 .chart { margin: .5em 0 1em; }
-@page { size: A4; margin: 15mm; }
-@media print { body { margin: 0; max-width: none; font-size: 10pt; } h2 { page-break-after: avoid; } table, .chart { page-break-inside: avoid; } }
+nav.toc ol { columns: 2; margin: .3em 0 1em; padding-left: 0; list-style: none; }
+nav.toc a { color: inherit; text-decoration: none; }
+@media print {
+  body { margin: 0; max-width: none; font-size: 10pt; }
+  h1, h2, h3, h4 { break-after: avoid; page-break-after: avoid; }
+  tr, pre, .chart, nav.toc { break-inside: avoid; page-break-inside: avoid; }
+  thead { display: table-header-group; }
+}
 "#;
+
+/// The printed page: A4, the report's title and period at the foot of every page, and the page
+/// number out of the count.
+fn page_css(title: &str) -> String {
+    let quoted: String = title
+        .chars()
+        .filter(|c| !c.is_control() && *c != '<')
+        .flat_map(|c| match c {
+            '"' | '\\' => vec!['\\', c],
+            c => vec![c],
+        })
+        .collect();
+    format!(
+        "@page {{ size: A4; margin: 15mm 14mm 18mm; \
+@bottom-left {{ content: \"{quoted}\"; font-size: 8pt; color: #555; }} \
+@bottom-right {{ content: counter(page) \" / \" counter(pages); font-size: 8pt; color: #555; }} }}"
+    )
+}
 
 type Drawn = Result<(), Box<dyn std::error::Error>>;
 
@@ -182,8 +209,11 @@ fn findings_chart(r: &Report, lang: Lang) -> String {
 
 /// The Markdown of the sections, turned into HTML: headings, tables, lists and code blocks, the
 /// only constructs the Markdown renderer writes. Its text is already inert (entities for HTML
-/// characters); the backslash escapes are undone.
-fn md_to_html(md: &str) -> String {
+/// characters); the backslash escapes are undone. Each section heading gets an id (`s1`, ...),
+/// returned with its text for the contents; a table's first row is its head, repeated on every
+/// printed page; a short cell (a time, a ticket, a verdict) is kept on one line.
+fn md_to_html(md: &str) -> (String, Vec<(String, String)>) {
+    let mut sections = Vec::new();
     let unescape = |s: &str| {
         s.replace("\\|", "|")
             .replace("\\*", "*")
@@ -231,7 +261,7 @@ fn md_to_html(md: &str) -> String {
             continue;
         }
         if in_table && !line.starts_with('|') {
-            out.push_str("</table>\n");
+            out.push_str("</tbody></table>\n");
             in_table = false;
         }
         if in_list && !line.starts_with("- ") {
@@ -241,7 +271,9 @@ fn md_to_html(md: &str) -> String {
         if let Some(h) = line.strip_prefix("### ") {
             let _ = writeln!(out, "<h3>{}</h3>", inline(h));
         } else if let Some(h) = line.strip_prefix("## ") {
-            let _ = writeln!(out, "<h2>{}</h2>", inline(h));
+            let id = format!("s{}", sections.len() + 1);
+            let _ = writeln!(out, "<h2 id=\"{id}\">{}</h2>", inline(h));
+            sections.push((id, inline(h)));
         } else if let Some(h) = line.strip_prefix("# ") {
             let _ = writeln!(out, "<h1>{}</h1>", inline(h));
         } else if line.starts_with('|') {
@@ -249,7 +281,7 @@ fn md_to_html(md: &str) -> String {
                 continue;
             }
             if !in_table {
-                out.push_str("<table>\n");
+                out.push_str("<table>\n<thead>");
                 in_table = true;
                 header_row = true;
             }
@@ -270,9 +302,24 @@ fn md_to_html(md: &str) -> String {
             let tag = if header_row { "th" } else { "td" };
             out.push_str("<tr>");
             for c in cells {
-                let _ = write!(out, "<{tag}>{}</{tag}>", inline(c.trim()));
+                let c = c.trim();
+                // Short cells stay whole: 未经审批, a ticket number, a time; and so does one
+                // code span without spaces (a rule, an event id).
+                let one_code = c.len() > 2
+                    && c.starts_with('`')
+                    && c.ends_with('`')
+                    && !c[1..c.len() - 1].contains(['`', ' ']);
+                let class = if one_code || c.chars().count() <= 20 {
+                    " class=\"nw\""
+                } else {
+                    ""
+                };
+                let _ = write!(out, "<{tag}{class}>{}</{tag}>", inline(c));
             }
             out.push_str("</tr>\n");
+            if header_row {
+                out.push_str("</thead><tbody>\n");
+            }
             header_row = false;
         } else if let Some(item) = line.strip_prefix("- ") {
             if !in_list {
@@ -285,37 +332,61 @@ fn md_to_html(md: &str) -> String {
         }
     }
     if in_table {
-        out.push_str("</table>\n");
+        out.push_str("</tbody></table>\n");
     }
     if in_list {
         out.push_str("</ul>\n");
     }
-    out
+    (out, sections)
 }
 
 /// The report as one self-contained HTML page in `lang`.
 pub fn render(r: &Report, lang: Lang) -> String {
-    let body = md_to_html(&render_md(r, lang));
+    let (body, sections) = md_to_html(&render_md(r, lang));
     // The charts go after the tables they draw: the findings after the summary's, the logins
     // after the per-day table.
     let findings = format!("<div class=\"chart\">{}</div>\n", findings_chart(r, lang));
     let logins = format!("<div class=\"chart\">{}</div>\n", logins_chart(r, lang));
     let (s2, s6) = match lang {
-        Lang::Zh => ("<h2>二、备份及日志检查</h2>", "<h3>登录失败最多的地址</h3>"),
-        Lang::En => ("<h2>2. Backups</h2>", "<h3>Top failing addresses</h3>"),
+        Lang::Zh => (
+            "<h2 id=\"s2\">二、备份及日志检查</h2>",
+            "<h3>登录失败最多的地址</h3>",
+        ),
+        Lang::En => (
+            "<h2 id=\"s2\">2. Backups</h2>",
+            "<h3>Top failing addresses</h3>",
+        ),
     };
     let body =
         body.replacen(s2, &format!("{findings}{s2}"), 1)
             .replacen(s6, &format!("{logins}{s6}"), 1);
+    // The contents, on page 1 after the title.
+    let mut toc = format!(
+        "<nav class=\"toc\"><b>{}</b><ol>",
+        match lang {
+            Lang::Zh => "目录",
+            Lang::En => "Contents",
+        }
+    );
+    for (id, text) in &sections {
+        let _ = write!(toc, "<li><a href=\"#{id}\">{text}</a></li>");
+    }
+    toc.push_str("</ol></nav>\n");
+    let body = match body.find("</h1>\n") {
+        Some(at) => format!("{}{toc}{}", &body[..at + 6], &body[at + 6..]),
+        None => format!("{toc}{body}"),
+    };
     let title = match lang {
-        Lang::Zh => format!("数字档案馆系统运行维护报告 {}", escape(&r.period)),
-        Lang::En => format!("Operations report {}", escape(&r.period)),
+        Lang::Zh => format!("数字档案馆系统运行维护报告 {}", r.period),
+        Lang::En => format!("Operations report {}", r.period),
     };
     format!(
-        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n<title>{title}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n{body}</body>\n</html>\n",
+        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n<style>{STYLE}{}</style>\n</head>\n<body>\n{body}</body>\n</html>\n",
         match lang {
             Lang::Zh => "zh-CN",
             Lang::En => "en",
-        }
+        },
+        escape(&title),
+        page_css(&title)
     )
 }

@@ -646,27 +646,57 @@ pub fn render(r: &Report, lang: Lang) -> String {
             )
         }
     );
-    for f in serious {
-        let ids: Vec<&str> = f.evidence.iter().take(5).map(String::as_str).collect();
-        let query = ids
-            .iter()
-            .map(|i| format!("id:{i}"))
-            .collect::<Vec<_>>()
-            .join(" OR ");
-        let search = if query.is_empty() {
-            String::new()
+    // One row a finding: what, who, how much evidence, and how to see the first of it (every
+    // id is in the JSON report).
+    table_head(
+        &mut out,
+        if zh {
+            &[
+                "时间",
+                "规则",
+                "级别",
+                "操作人",
+                "内容",
+                "证据条数",
+                "首条证据（vigil show）",
+            ]
         } else {
-            format!(": `vigil search '{query}'`")
-        };
+            &[
+                "time",
+                "rule",
+                "severity",
+                "actor",
+                "what",
+                "evidence",
+                "first (vigil show)",
+            ]
+        },
+    );
+    for f in serious {
+        let see = f
+            .evidence
+            .first()
+            .map_or_else(|| "-".to_string(), |id| format!("`{id}`"));
         let _ = writeln!(
             out,
-            "- {} `{}` ({}) {} — {}{search}",
+            "| {} | `{}` | {} | {} | {} | {} | {see} |",
             when(&f.time),
             f.rule,
-            f.severity.as_str(),
+            severity_word(f.severity.as_str(), zh),
+            f.actor.as_deref().map_or_else(|| "-".to_string(), inert),
             inert(&f.summary),
-            f.clause
+            f.evidence.len(),
         );
     }
     out
+}
+
+/// A severity in the report's language.
+fn severity_word(s: &str, zh: bool) -> &str {
+    match (s, zh) {
+        ("high", true) => "高",
+        ("medium", true) => "中",
+        ("low", true) => "低",
+        (s, _) => s,
+    }
 }
