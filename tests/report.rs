@@ -249,6 +249,24 @@ fn a_weekly_report_and_a_period_of_ones_own() {
         ["2026-11-16", "2026-11-16", "2026-11-19", "2026-11-20"]
     );
     assert_eq!(v["logins"]["per_day"].as_array().unwrap().len(), 7);
+    // The week before is held: counts are compared with it. The month before is not (the
+    // month's report says so and shows no change).
+    assert_eq!(v["summary"]["previous_known"], true);
+    let md = report_with(ingested(), &["--week", "2026-W47", "--lang", "en"]);
+    assert!(md.contains("In brackets: the change from the period before.\n"));
+    let pg = md
+        .lines()
+        .find(|l| l.starts_with("| pg-archive | "))
+        .unwrap();
+    let week_pg = v["summary"]["events"]["pg-archive"].clone();
+    let (this, prev) = (
+        week_pg["this"].as_i64().unwrap(),
+        week_pg["previous"].as_i64().unwrap(),
+    );
+    assert!(prev > 0);
+    assert_eq!(pg, format!("| pg-archive | {this} ({:+}) |", this - prev));
+    let month = report(ingested(), &["--lang", "zh"]);
+    assert!(month.contains("无上月数据，不作比较。"));
     let span = report_with(
         ingested(),
         &[

@@ -99,7 +99,8 @@ fn frame<'a, 'b>(
     b
 }
 
-/// A bar chart of logins (successes, failures) per day, as SVG.
+/// Logins (successes, failures) per day as two lines, as SVG; the legend above the plot, where
+/// it covers no line.
 fn logins_chart(r: &Report, lang: Lang) -> String {
     let days = &r.logins.per_day;
     if days.is_empty() {
@@ -115,9 +116,18 @@ fn logins_chart(r: &Report, lang: Lang) -> String {
         Lang::Zh => ("成功", "失败"),
         Lang::En => ("successes", "failures"),
     };
-    svg((760, 260), |root| {
+    svg((760, 280), |root| {
+        let (legend, plot) = root.split_vertically(26);
+        for (i, (label, color)) in [(ok_label, BLUE), (fail_label, RED)].iter().enumerate() {
+            let x = 60 + (i as i32) * 120;
+            legend.draw(&PathElement::new(
+                vec![(x, 13), (x + 24, 13)],
+                color.stroke_width(2),
+            ))?;
+            legend.draw(&Text::new(*label, (x + 30, 6), ("sans-serif", 13)))?;
+        }
         let mut chart =
-            frame(root).build_cartesian_2d(0u32..days.len() as u32, 0u64..top + top / 10 + 1)?;
+            frame(&plot).build_cartesian_2d(0u32..days.len() as u32, 0u64..top + top / 10 + 1)?;
         chart
             .configure_mesh()
             .x_labels(days.len().min(16))
@@ -126,82 +136,67 @@ fn logins_chart(r: &Report, lang: Lang) -> String {
                     .map_or(String::new(), |d| d.day.format("%d").to_string())
             })
             .draw()?;
-        chart
-            .draw_series(LineSeries::new(
-                days.iter()
-                    .enumerate()
-                    .map(|(i, d)| (i as u32, d.successes)),
-                &BLUE,
-            ))?
-            .label(ok_label)
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], BLUE));
-        chart
-            .draw_series(LineSeries::new(
-                days.iter().enumerate().map(|(i, d)| (i as u32, d.failures)),
-                &RED,
-            ))?
-            .label(fail_label)
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], RED));
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.8))
-            .border_style(BLACK)
-            .draw()?;
+        chart.draw_series(LineSeries::new(
+            days.iter()
+                .enumerate()
+                .map(|(i, d)| (i as u32, d.successes)),
+            BLUE.stroke_width(2),
+        ))?;
+        chart.draw_series(LineSeries::new(
+            days.iter().enumerate().map(|(i, d)| (i as u32, d.failures)),
+            RED.stroke_width(2),
+        ))?;
         Ok(())
     })
 }
 
-/// Findings by severity, this period beside the one before, as SVG.
+/// The period's findings by severity: one bar each in its own colour (high red, medium amber,
+/// low grey) with its count on it, as SVG. The comparison with the period before is in the
+/// table above it.
 fn findings_chart(r: &Report, lang: Lang) -> String {
-    let rows: Vec<(&str, u64, u64)> = ["high", "medium", "low"]
-        .iter()
-        .map(|s| {
-            let c = r
-                .summary
-                .findings
-                .iter()
-                .find(|(name, _)| name == s)
-                .map(|(_, c)| *c)
-                .unwrap_or_default();
-            (*s, c.this, c.previous)
-        })
-        .collect();
-    let top = rows
-        .iter()
-        .map(|(_, a, b)| (*a).max(*b))
-        .max()
-        .unwrap_or(1)
-        .max(1);
-    let names: Vec<&str> = match lang {
-        Lang::Zh => vec!["高", "中", "低"],
-        Lang::En => vec!["high", "medium", "low"],
+    let count = |s: &str| {
+        r.summary
+            .findings
+            .iter()
+            .find(|(name, _)| name == s)
+            .map(|(_, c)| c.this)
+            .unwrap_or_default()
     };
-    svg((760, 200), |root| {
+    let names: [&str; 3] = match lang {
+        Lang::Zh => ["高", "中", "低"],
+        Lang::En => ["high", "medium", "low"],
+    };
+    let bars: Vec<(&str, u64, RGBColor)> = vec![
+        (names[0], count("high"), RGBColor(190, 30, 45)),
+        (names[1], count("medium"), RGBColor(230, 150, 20)),
+        (names[2], count("low"), RGBColor(150, 150, 150)),
+    ];
+    let top = bars.iter().map(|b| b.1).max().unwrap_or(1).max(1);
+    svg((760, 220), |root| {
         let mut chart = frame(root)
-            .build_cartesian_2d((0u32..5u32).into_segmented(), 0u64..top + top / 10 + 1)?;
+            .build_cartesian_2d((0u32..3u32).into_segmented(), 0u64..top + top / 6 + 1)?;
         chart
             .configure_mesh()
+            .disable_x_mesh()
             .x_label_formatter(&|v| match v {
-                SegmentValue::CenterOf(i) if *i % 2 == 0 => names
-                    .get((*i / 2) as usize)
+                SegmentValue::CenterOf(i) => names
+                    .get(*i as usize)
                     .map_or(String::new(), |s| s.to_string()),
                 _ => String::new(),
             })
             .draw()?;
-        for (i, (_, this, prev)) in rows.iter().enumerate() {
-            let x = (i * 2) as u32;
+        for (i, (_, n, color)) in bars.iter().enumerate() {
             chart.draw_series(
                 Histogram::vertical(&chart)
-                    .style(RGBColor(200, 200, 200).filled())
-                    .margin(12)
-                    .data([(x, *prev)]),
+                    .style(color.filled())
+                    .margin(40)
+                    .data([(i as u32, *n)]),
             )?;
-            chart.draw_series(
-                Histogram::vertical(&chart)
-                    .style(RGBColor(200, 60, 40).filled())
-                    .margin(4)
-                    .data([(x, *this)]),
-            )?;
+            chart.draw_series(std::iter::once(Text::new(
+                n.to_string(),
+                (SegmentValue::CenterOf(i as u32), *n + top / 12 + 1),
+                ("sans-serif", 14).into_font().color(&BLACK),
+            )))?;
         }
         Ok(())
     })

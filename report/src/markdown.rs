@@ -102,7 +102,18 @@ fn opt(s: &Option<String>) -> String {
     s.as_deref().map_or_else(|| "-".to_string(), inert)
 }
 
-fn compared(c: &Compared) -> String {
+/// Whether a period's name is a month's (2026-11).
+fn is_month(period: &str) -> bool {
+    period.len() == 7
+        && period.as_bytes()[4] == b'-'
+        && period.bytes().filter(u8::is_ascii_digit).count() == 6
+}
+
+/// A count, with its change from the period before when vigil holds that period.
+fn compared(c: &Compared, known: bool) -> String {
+    if !known {
+        return c.this.to_string();
+    }
     let d = c.this as i64 - c.previous as i64;
     format!("{} ({}{})", c.this, if d >= 0 { "+" } else { "" }, d)
 }
@@ -202,10 +213,13 @@ pub fn render(r: &Report, lang: Lang) -> String {
     let _ = writeln!(
         out,
         "{}\n",
-        if zh {
-            "括号内为与上期相比的增减。"
-        } else {
-            "In brackets: the change from the period before."
+        match (zh, r.summary.previous_known, is_month(&r.period)) {
+            (true, true, _) => "括号内为与上期相比的增减。",
+            (false, true, _) => "In brackets: the change from the period before.",
+            (true, false, true) => "无上月数据，不作比较。",
+            (true, false, false) => "无上期数据，不作比较。",
+            (false, false, true) => "No data for the previous month: no comparison.",
+            (false, false, false) => "No data for the previous period: no comparison.",
         }
     );
     table_head(
@@ -217,7 +231,12 @@ pub fn render(r: &Report, lang: Lang) -> String {
         },
     );
     for (s, c) in &r.summary.events {
-        let _ = writeln!(out, "| {} | {} |", inert(s), compared(c));
+        let _ = writeln!(
+            out,
+            "| {} | {} |",
+            inert(s),
+            compared(c, r.summary.previous_known)
+        );
     }
     out.push('\n');
     table_head(
@@ -235,7 +254,11 @@ pub fn render(r: &Report, lang: Lang) -> String {
             (true, "low") => "低",
             (_, s) => s,
         };
-        let _ = writeln!(out, "| {name} | {} |", compared(c));
+        let _ = writeln!(
+            out,
+            "| {name} | {} |",
+            compared(c, r.summary.previous_known)
+        );
     }
     out.push('\n');
 

@@ -35,6 +35,9 @@ pub struct Summary {
     pub events: BTreeMap<String, Compared>,
     /// Findings per severity: high, medium, low.
     pub findings: Vec<(String, Compared)>,
+    /// Whether vigil holds events of the period before: without them, `previous` is no
+    /// comparison and is not shown as one.
+    pub previous_known: bool,
 }
 
 /// One backup job's month.
@@ -238,6 +241,7 @@ pub fn build(
         .count_by(&Filter::between(prev_since, since), "source")?
         .into_iter()
         .collect();
+    let previous_known = prev_events.values().any(|n| *n > 0);
     let mut events = BTreeMap::new();
     for s in sources.iter().chain(this_events.keys()) {
         events.insert(
@@ -520,6 +524,7 @@ pub fn build(
         summary: Summary {
             events,
             findings: severity,
+            previous_known,
         },
         backups,
         data_edits,
