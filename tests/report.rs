@@ -410,10 +410,10 @@ fn incidents_say_whether_and_when_the_service_came_back() {
     assert_eq!(
         section(&zh, "## 八、事件管理"),
         [
-            "| 11-03 14:01 | arch-web02 | nginx.service | 恢复时间未记录，11-13 14:26 前已恢复 | I |",
-            "| 11-15 13:48 | arch-web01 | nginx.service | 恢复时间未记录，11-19 09:14 前已恢复 | I |",
-            "| 11-27 09:00 | arch-db02 | postgresql.service | 4 | II |",
-            "| 11-29 22:10 | arch-db02 | mariadb.service | 未恢复 | I |",
+            "| 11-03 14:01 | arch-web02 | nginx.service | 恢复时间未记录，11-13 14:26 前已恢复 | 重大（I级） |",
+            "| 11-15 13:48 | arch-web01 | nginx.service | 恢复时间未记录，11-19 09:14 前已恢复 | 重大（I级） |",
+            "| 11-27 09:00 | arch-db02 | postgresql.service | 4 | 较大（II级） |",
+            "| 11-29 22:10 | arch-db02 | mariadb.service | 未恢复 | 重大（I级） |",
         ]
     );
     let en = report_with(&dir, &["--month", "2026-11", "--lang", "en"]);

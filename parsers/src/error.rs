@@ -49,6 +49,22 @@ impl ParseError {
         ParseError::new(ErrorKind::Expected(what), offset_in(whole, rest))
     }
 
+    /// A class of [`ParseError::class`] in a report in Chinese; another as given.
+    pub fn chinese_class(class: &str) -> &str {
+        match class {
+            "empty" => "空行",
+            "syntax" => "格式不符",
+            "bad_timestamp" => "时间无法识别",
+            "nonexistent_time" => "时间不存在（夏令时）",
+            "zone_mismatch" => "时区不符",
+            "bad_value" => "字段值错误",
+            "wrong_format" => "非本格式的行",
+            "json" => "JSON 无效",
+            "other" => "其他",
+            c => c,
+        }
+    }
+
     /// A short machine-friendly class of the reason, for counting dead letters by reason.
     pub fn class(&self) -> &'static str {
         match self.kind {

@@ -54,6 +54,24 @@ impl Category {
         Category::Other,
     ];
 
+    /// The category's name in a report in Chinese.
+    pub fn chinese_name(self) -> &'static str {
+        match self {
+            Category::Login => "登录",
+            Category::Admin => "管理员操作",
+            Category::DataEdit => "数据修改",
+            Category::DataRead => "数据查看",
+            Category::DataExport => "数据导出",
+            Category::Permission => "权限",
+            Category::Account => "账号",
+            Category::Backup => "备份",
+            Category::Release => "发布",
+            Category::Config => "配置",
+            Category::System => "系统",
+            Category::Other => "其他",
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Category::Login => "login",

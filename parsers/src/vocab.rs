@@ -65,13 +65,23 @@
 
 use crate::event::Category;
 
-/// Declares each action once: its constant, its row in [`ACTIONS`], its arm in [`category_of`].
+/// Declares each action once: its constant, its row in [`ACTIONS`], its arm in [`category_of`],
+/// and its Chinese name in [`chinese_name`].
 macro_rules! vocabulary {
-    ($( $konst:ident = $name:literal => $cat:ident ),* $(,)?) => {
+    ($( $konst:ident = $name:literal => $cat:ident, $zh:literal ),* $(,)?) => {
         $( pub const $konst: &str = $name; )*
 
         /// Every action of the vocabulary with its category, in the order of the table above.
         pub const ACTIONS: &[(&str, Category)] = &[ $( ($name, Category::$cat) ),* ];
+
+        /// The Chinese name of a vocabulary action, for reports in Chinese (every action has one:
+        /// the table above cannot name an action without it), or `None` outside the vocabulary.
+        pub fn chinese_name(action: &str) -> Option<&'static str> {
+            match action {
+                $( $name => Some($zh), )*
+                _ => None,
+            }
+        }
 
         /// The category of a vocabulary action, or `None` for an action outside the vocabulary.
         pub fn category_of(action: &str) -> Option<Category> {
@@ -84,61 +94,61 @@ macro_rules! vocabulary {
 }
 
 vocabulary! {
-    LOGIN_SUCCESS = "login.success" => Login,
-    LOGIN_FAILURE = "login.failure" => Login,
-    LOGIN_INVALID_USER = "login.invalid_user" => Login,
-    AUTH_FAILURE = "auth.failure" => Login,
-    LOGOUT = "logout" => Login,
-    SESSION_OPEN = "session.open" => Login,
-    SESSION_CLOSE = "session.close" => Login,
-    SUDO_COMMAND = "sudo.command" => Admin,
-    SUDO_DENIED = "sudo.denied" => Admin,
-    SU_SUCCESS = "su.success" => Admin,
-    SU_FAILURE = "su.failure" => Admin,
-    ACCOUNT_CREATE = "account.create" => Account,
-    ACCOUNT_MODIFY = "account.modify" => Account,
-    ACCOUNT_DELETE = "account.delete" => Account,
-    ACCOUNT_LOCK = "account.lock" => Account,
-    GROUP_MODIFY = "group.modify" => Account,
-    PASSWORD_CHANGE = "password.change" => Account,
-    DB_CONNECT = "db.connect" => Login,
-    DB_DISCONNECT = "db.disconnect" => Login,
-    DB_AUTH_FAILURE = "db.auth_failure" => Login,
-    DB_READ = "db.read" => DataRead,
-    DB_INSERT = "db.insert" => DataEdit,
-    DB_UPDATE = "db.update" => DataEdit,
-    DB_DELETE = "db.delete" => DataEdit,
-    DB_DDL = "db.ddl" => DataEdit,
-    DB_GRANT = "db.grant" => Permission,
-    DB_EXPORT = "db.export" => DataExport,
-    DB_STATEMENT = "db.statement" => Other,
-    BACKUP_START = "backup.start" => Backup,
-    BACKUP_FINISH = "backup.finish" => Backup,
-    BACKUP_ERROR = "backup.error" => Backup,
-    BACKUP_INFO = "backup.info" => Backup,
-    BACKUP_VERIFIED = "backup.verified" => Backup,
-    BACKUP_VERIFY_FAILED = "backup.verify_failed" => Backup,
-    SERVICE_START = "service.start" => System,
-    SERVICE_STOP = "service.stop" => System,
-    SERVICE_FAIL = "service.fail" => System,
-    SYSTEM_BOOT = "system.boot" => System,
-    SYSTEM_MESSAGE = "system.message" => System,
-    CRON_RUN = "cron.run" => System,
-    PROCESS_EXEC = "process.exec" => Admin,
-    NETWORK_CONNECT = "network.connect" => System,
-    FILE_ACCESS = "file.access" => DataRead,
-    AUDIT_CONFIG_CHANGE = "audit.config_change" => Config,
-    AUDIT_LOG_CLEARED = "audit.log_cleared" => Config,
-    CONFIG_CHANGE = "config.change" => Config,
-    RELEASE_DEPLOY = "release.deploy" => Release,
-    EXPORT_REQUEST = "export.request" => DataExport,
-    PERMISSION_GRANT = "permission.grant" => Permission,
-    PERMISSION_REVOKE = "permission.revoke" => Permission,
-    RECORD_VIEW = "record.view" => DataRead,
-    RECORD_CREATE = "record.create" => DataEdit,
-    RECORD_UPDATE = "record.update" => DataEdit,
-    RECORD_DELETE = "record.delete" => DataEdit,
-    OTHER = "other" => Other,
+    LOGIN_SUCCESS = "login.success" => Login, "登录成功",
+    LOGIN_FAILURE = "login.failure" => Login, "登录失败",
+    LOGIN_INVALID_USER = "login.invalid_user" => Login, "不存在账号的登录尝试",
+    AUTH_FAILURE = "auth.failure" => Login, "认证失败",
+    LOGOUT = "logout" => Login, "退出登录",
+    SESSION_OPEN = "session.open" => Login, "会话开始",
+    SESSION_CLOSE = "session.close" => Login, "会话结束",
+    SUDO_COMMAND = "sudo.command" => Admin, "sudo 提权命令",
+    SUDO_DENIED = "sudo.denied" => Admin, "sudo 被拒绝",
+    SU_SUCCESS = "su.success" => Admin, "切换用户",
+    SU_FAILURE = "su.failure" => Admin, "切换用户失败",
+    ACCOUNT_CREATE = "account.create" => Account, "创建账号",
+    ACCOUNT_MODIFY = "account.modify" => Account, "修改账号",
+    ACCOUNT_DELETE = "account.delete" => Account, "删除账号",
+    ACCOUNT_LOCK = "account.lock" => Account, "锁定或禁用账号",
+    GROUP_MODIFY = "group.modify" => Account, "修改用户组",
+    PASSWORD_CHANGE = "password.change" => Account, "修改密码",
+    DB_CONNECT = "db.connect" => Login, "数据库连接",
+    DB_DISCONNECT = "db.disconnect" => Login, "数据库断开",
+    DB_AUTH_FAILURE = "db.auth_failure" => Login, "数据库认证失败",
+    DB_READ = "db.read" => DataRead, "数据查询",
+    DB_INSERT = "db.insert" => DataEdit, "数据插入",
+    DB_UPDATE = "db.update" => DataEdit, "数据更新",
+    DB_DELETE = "db.delete" => DataEdit, "数据删除",
+    DB_DDL = "db.ddl" => DataEdit, "表结构变更",
+    DB_GRANT = "db.grant" => Permission, "数据库授权",
+    DB_EXPORT = "db.export" => DataExport, "数据库导出",
+    DB_STATEMENT = "db.statement" => Other, "其他数据库语句",
+    BACKUP_START = "backup.start" => Backup, "备份开始",
+    BACKUP_FINISH = "backup.finish" => Backup, "备份结束",
+    BACKUP_ERROR = "backup.error" => Backup, "备份错误",
+    BACKUP_INFO = "backup.info" => Backup, "备份信息",
+    BACKUP_VERIFIED = "backup.verified" => Backup, "备份校验通过",
+    BACKUP_VERIFY_FAILED = "backup.verify_failed" => Backup, "备份校验未通过",
+    SERVICE_START = "service.start" => System, "服务启动",
+    SERVICE_STOP = "service.stop" => System, "服务停止",
+    SERVICE_FAIL = "service.fail" => System, "服务故障",
+    SYSTEM_BOOT = "system.boot" => System, "系统启动",
+    SYSTEM_MESSAGE = "system.message" => System, "系统消息",
+    CRON_RUN = "cron.run" => System, "定时任务",
+    PROCESS_EXEC = "process.exec" => Admin, "程序执行",
+    NETWORK_CONNECT = "network.connect" => System, "网络连接",
+    FILE_ACCESS = "file.access" => DataRead, "文件访问",
+    AUDIT_CONFIG_CHANGE = "audit.config_change" => Config, "审计配置变更",
+    AUDIT_LOG_CLEARED = "audit.log_cleared" => Config, "审计日志被清除",
+    CONFIG_CHANGE = "config.change" => Config, "配置变更",
+    RELEASE_DEPLOY = "release.deploy" => Release, "版本发布",
+    EXPORT_REQUEST = "export.request" => DataExport, "数据导出申请",
+    PERMISSION_GRANT = "permission.grant" => Permission, "授予特殊权限",
+    PERMISSION_REVOKE = "permission.revoke" => Permission, "收回特殊权限",
+    RECORD_VIEW = "record.view" => DataRead, "查看档案记录",
+    RECORD_CREATE = "record.create" => DataEdit, "新建档案记录",
+    RECORD_UPDATE = "record.update" => DataEdit, "修改档案记录",
+    RECORD_DELETE = "record.delete" => DataEdit, "删除档案记录",
+    OTHER = "other" => Other, "其他",
 }
 
 /// `action` as a constant when it is in the vocabulary (no allocation), else as an owned string.

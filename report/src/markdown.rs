@@ -102,6 +102,28 @@ fn opt(s: &Option<String>) -> String {
     s.as_deref().map_or_else(|| "-".to_string(), inert)
 }
 
+/// An action in the report's language: the vocabulary's Chinese name in Chinese (`db.export`
+/// is 数据库导出); an action outside it as written.
+fn action_word(action: &str, zh: bool) -> String {
+    match (zh, vigil_parsers::vocab::chinese_name(action)) {
+        (true, Some(name)) => name.to_string(),
+        (true, None) if action == "dump" => "数据库转储".to_string(),
+        _ => inert(action),
+    }
+}
+
+/// An approver's role in the report's language (the register's roles; another as written).
+fn role_word(role: &str, zh: bool) -> String {
+    match (zh, role) {
+        (true, "chairman") => "董事长".into(),
+        (true, "general_manager") => "总经理".into(),
+        (true, "archives_leader") => "分管档案室的公司领导".into(),
+        (true, "archives_head") => "档案室负责人".into(),
+        (true, "dept_head") => "部门负责人".into(),
+        (_, r) => inert(r),
+    }
+}
+
 /// Whether a period's name is a month's (2026-11).
 fn is_month(period: &str) -> bool {
     period.len() == 7
@@ -174,7 +196,7 @@ fn approvables(out: &mut String, w: &Words, lang: Lang, xs: &[Approvable]) {
             out,
             "| {} | {} | {} | {} | {} | {} |",
             when(&x.time),
-            x.action,
+            action_word(&x.action, lang == Lang::Zh),
             opt(&x.actor),
             opt(&x.target),
             opt(&x.ticket),
@@ -392,7 +414,7 @@ pub fn render(r: &Report, lang: Lang) -> String {
                 (false, EditVerdict::Unapproved) => "unapproved",
             };
             let approver = match (&e.approver, &e.approver_role) {
-                (Some(a), Some(r)) => format!("{} ({})", inert(a), inert(r)),
+                (Some(a), Some(r)) => format!("{} ({})", inert(a), role_word(r, zh)),
                 _ => "-".into(),
             };
             let ticket = e.ticket.clone().or_else(|| e.quoted.clone());
@@ -536,7 +558,12 @@ pub fn render(r: &Report, lang: Lang) -> String {
                     (None, None, true) => "未恢复".to_string(),
                     (None, None, false) => "not recovered".to_string(),
                 },
-                i.grade
+                match (zh, i.grade) {
+                    (true, "I") => "重大（I级）",
+                    (true, "II") => "较大（II级）",
+                    (true, "III") => "一般（III级）",
+                    (_, g) => g,
+                }
             );
         }
         out.push('\n');
@@ -576,7 +603,14 @@ pub fn render(r: &Report, lang: Lang) -> String {
     let dead: Vec<String> = ev
         .dead_letter
         .iter()
-        .map(|(k, v)| format!("{} {v}", inert(k)))
+        .map(|(k, v)| {
+            let k = if zh {
+                vigil_parsers::ParseError::chinese_class(k)
+            } else {
+                k.as_str()
+            };
+            format!("{} {v}", inert(k))
+        })
         .collect();
     let _ = writeln!(
         out,
