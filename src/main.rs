@@ -471,64 +471,85 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 .as_deref()
                 .map(|t| vigil::search_cmd::parse_time(t, zone, "--until"))
                 .transpose()?;
-            let searcher = vigil::search_cmd::open_for_one_search(&data)?;
+            // Every read of the index happens here, before anything is printed: a writer's merge
+            // that removes a segment file under the search makes it run again on the newer commit.
+            enum Answer {
+                CountBy(Vec<(String, u64)>),
+                Count(u64),
+                Hits(u64, Vec<vigil_parsers::Event>),
+            }
+            let (searcher, answer) = again_after_merges(|| {
+                let searcher = vigil::search_cmd::open_for_one_search(&data)?;
+                let answer = if let Some(field) = count_by {
+                    Answer::CountBy(searcher.count_by(query, since, until, field)?)
+                } else if count {
+                    Answer::Count(searcher.count(query, since, until)?)
+                } else {
+                    let total = searcher.count(query, since, until)?;
+                    let limit = if limit == 0 {
+                        usize::try_from(total).unwrap_or(usize::MAX)
+                    } else {
+                        limit
+                    };
+                    let hits = searcher.search_page(query, since, until, 0, limit, oldest_first)?;
+                    Answer::Hits(total, hits)
+                };
+                Ok((searcher, answer))
+            })?;
             let stdout = io::stdout();
             let mut out = io::BufWriter::new(stdout.lock());
             let json = format == vigil::search_cmd::OutputFormat::Json;
-            if let Some(field) = count_by {
-                let counts = searcher.count_by(query, since, until, field)?;
-                if json {
-                    let rows: Vec<serde_json::Value> = counts
-                        .iter()
-                        .map(|(v, n)| serde_json::json!({ "value": v, "count": n }))
-                        .collect();
-                    serde_json::to_writer_pretty(
-                        &mut out,
-                        &serde_json::json!({ "field": field, "counts": rows }),
-                    )?;
-                    writeln!(out)?;
-                } else {
-                    for (value, n) in counts {
-                        writeln!(out, "{n}\t{}", vigil::sanitize::terminal(&value))?;
+            match answer {
+                Answer::CountBy(counts) => {
+                    let field = count_by.as_deref().unwrap_or_default();
+                    if json {
+                        let rows: Vec<serde_json::Value> = counts
+                            .iter()
+                            .map(|(v, n)| serde_json::json!({ "value": v, "count": n }))
+                            .collect();
+                        serde_json::to_writer_pretty(
+                            &mut out,
+                            &serde_json::json!({ "field": field, "counts": rows }),
+                        )?;
+                        writeln!(out)?;
+                    } else {
+                        for (value, n) in counts {
+                            writeln!(out, "{n}\t{}", vigil::sanitize::terminal(&value))?;
+                        }
                     }
                 }
-            } else if count {
-                let n = searcher.count(query, since, until)?;
-                if json {
-                    writeln!(out, "{}", serde_json::json!({ "hits": n }))?;
-                } else {
-                    writeln!(out, "{n}")?;
-                }
-            } else {
-                let total = searcher.count(query, since, until)?;
-                let limit = if limit == 0 {
-                    usize::try_from(total).unwrap_or(usize::MAX)
-                } else {
-                    limit
-                };
-                let hits = searcher.search_page(query, since, until, 0, limit, oldest_first)?;
-                let reader = context
-                    .map(|n| vigil::search_cmd::ContextReader::open(&data, &searcher, n))
-                    .transpose()?;
-                let colour = matches!(
-                    format,
-                    vigil::search_cmd::OutputFormat::Table | vigil::search_cmd::OutputFormat::Raw
-                ) && color.enabled();
-                let show = vigil::search_cmd::Display {
-                    zone,
-                    colour: if colour {
-                        vigil::search_cmd::match_words(query)
+                Answer::Count(n) => {
+                    if json {
+                        writeln!(out, "{}", serde_json::json!({ "hits": n }))?;
                     } else {
-                        Vec::new()
-                    },
-                    context: reader.as_ref(),
-                };
-                vigil::search_cmd::print_hits(&mut out, &hits, total, format, &show)?;
-                if !json {
-                    eprintln!(
-                        "{}",
-                        vigil::search_cmd::hits_line(total, hits.len(), oldest_first)
-                    );
+                        writeln!(out, "{n}")?;
+                    }
+                }
+                Answer::Hits(total, hits) => {
+                    let reader = context
+                        .map(|n| vigil::search_cmd::ContextReader::open(&data, &searcher, n))
+                        .transpose()?;
+                    let colour = matches!(
+                        format,
+                        vigil::search_cmd::OutputFormat::Table
+                            | vigil::search_cmd::OutputFormat::Raw
+                    ) && color.enabled();
+                    let show = vigil::search_cmd::Display {
+                        zone,
+                        colour: if colour {
+                            vigil::search_cmd::match_words(query)
+                        } else {
+                            Vec::new()
+                        },
+                        context: reader.as_ref(),
+                    };
+                    vigil::search_cmd::print_hits(&mut out, &hits, total, format, &show)?;
+                    if !json {
+                        eprintln!(
+                            "{}",
+                            vigil::search_cmd::hits_line(total, hits.len(), oldest_first)
+                        );
+                    }
                 }
             }
             out.flush().context("cannot write to stdout")?;
@@ -603,8 +624,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let zone = config
                 .as_ref()
                 .map_or(chrono_tz::Asia::Shanghai, |c| c.display_zone);
-            let searcher = vigil::search_cmd::open_for_one_search(&data)?;
-            match searcher.get(id)? {
+            let found = again_after_merges(|| {
+                let searcher = vigil::search_cmd::open_for_one_search(&data)?;
+                Ok(searcher.get(id)?)
+            })?;
+            match found {
                 Some(e) => {
                     let stdout = io::stdout();
                     let mut out = io::BufWriter::new(stdout.lock());
@@ -685,5 +709,55 @@ fn run(cli: Cli) -> Result<ExitCode> {
             eprint!("{}", parse_cmd::render_summary(&summaries));
             Ok(ExitCode::Ok)
         }
+    }
+}
+
+/// Runs `read` (an opening of the index and its reads) again, up to three times in all, when a
+/// segment file it needed was removed under it: a writer (`watch`, `ingest`) merged segments
+/// between the opening and the read. The next opening sees the newer commit.
+fn again_after_merges<T>(mut read: impl FnMut() -> anyhow::Result<T>) -> anyhow::Result<T> {
+    let mut tries = 0;
+    loop {
+        match read() {
+            Err(e)
+                if tries < 2
+                    && e.chain()
+                        .any(|c| c.to_string().contains("Files does not exist")) =>
+            {
+                tries += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::again_after_merges;
+
+    #[test]
+    fn a_search_runs_again_when_a_merge_removed_its_file_and_gives_up_after_three() {
+        let gone = || anyhow::anyhow!("An IO error occurred: 'Files does not exist: \"x.idx\"'");
+        let mut calls = 0;
+        let r = again_after_merges(|| {
+            calls += 1;
+            if calls < 3 { Err(gone()) } else { Ok(calls) }
+        });
+        assert_eq!(r.ok(), Some(3));
+        let mut calls = 0;
+        let r: anyhow::Result<()> = again_after_merges(|| {
+            calls += 1;
+            Err(gone())
+        });
+        assert!(r.is_err());
+        assert_eq!(calls, 3);
+        // Any other error is not tried again.
+        let mut calls = 0;
+        let r: anyhow::Result<()> = again_after_merges(|| {
+            calls += 1;
+            Err(anyhow::anyhow!("bad query"))
+        });
+        assert!(r.is_err());
+        assert_eq!(calls, 1);
     }
 }
