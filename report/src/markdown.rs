@@ -170,13 +170,21 @@ fn findings_table(out: &mut String, w: &Words, lang: Lang, fs: &[Finding]) {
     for f in fs {
         let _ = writeln!(
             out,
-            "| {} | `{}` | {} |",
+            "| {} | {} | {} |",
             when(&f.time),
-            f.rule,
+            rule_word(f.rule, lang == Lang::Zh),
             inert(&f.summary)
         );
     }
     out.push('\n');
+}
+
+/// A rule as a report shows it: its Chinese name in Chinese, its id (code) in English.
+fn rule_word(rule: &str, zh: bool) -> String {
+    match vigil_checks::rule_by_id(rule) {
+        Some(r) if zh => r.name_zh.to_string(),
+        _ => format!("`{rule}`"),
+    }
 }
 
 fn approvables(out: &mut String, w: &Words, lang: Lang, xs: &[Approvable]) {
@@ -736,9 +744,9 @@ pub fn render(r: &Report, lang: Lang) -> String {
             .map_or_else(|| "-".to_string(), |id| format!("`{id}`"));
         let _ = writeln!(
             out,
-            "| {} | `{}` | {} | {} | {} | {} | {see} |",
+            "| {} | {} | {} | {} | {} | {} | {see} |",
             when(&f.time),
-            f.rule,
+            rule_word(f.rule, zh),
             severity_word(f.severity.as_str(), zh),
             f.actor.as_deref().map_or_else(|| "-".to_string(), inert),
             inert(&f.summary),
