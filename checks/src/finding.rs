@@ -230,6 +230,10 @@ pub struct Finding {
     pub source: Option<String>,
     /// What happened and what is missing, in one line.
     pub summary: String,
+    /// The same in Chinese, for the rules that say it (a report in Chinese falls back to
+    /// `summary` for the others).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub summary_zh: Option<String>,
     /// The ids of the events that show it (`vigil show ID`); empty for a finding about
     /// something that did not happen.
     pub evidence: Vec<String>,
@@ -280,6 +284,7 @@ mod tests {
             host: Some("arch-db01".into()),
             source: Some("audit-db01".into()),
             summary: "a summary".into(),
+            summary_zh: None,
             evidence: vec!["a24f68d15781eb41000000003d88".into()],
             clause: "",
         }

@@ -154,6 +154,22 @@ pub fn format_duration(d: TimeDelta) -> String {
     out
 }
 
+/// [`format_duration`] in Chinese: `1天2小时`, `1分15秒`.
+pub fn format_duration_zh(d: TimeDelta) -> String {
+    let mut s = d.num_seconds();
+    if s <= 0 {
+        return "0秒".into();
+    }
+    let mut out = String::new();
+    for (unit, len) in [("天", 86_400), ("小时", 3_600), ("分", 60), ("秒", 1)] {
+        if s >= len {
+            out.push_str(&format!("{}{unit}", s / len));
+            s %= len;
+        }
+    }
+    out
+}
+
 /// Approver roles of the register.
 pub const APPROVER_ROLES: [&str; 5] = [
     "chairman",

@@ -173,10 +173,18 @@ fn findings_table(out: &mut String, w: &Words, lang: Lang, fs: &[Finding]) {
             "| {} | {} | {} |",
             when(&f.time),
             rule_word(f.rule, lang == Lang::Zh),
-            inert(&f.summary)
+            inert(summary_of(f, lang == Lang::Zh))
         );
     }
     out.push('\n');
+}
+
+/// A finding's summary in the report's language, where its rule says it in Chinese.
+fn summary_of(f: &Finding, zh: bool) -> &str {
+    match (&f.summary_zh, zh) {
+        (Some(s), true) => s,
+        _ => &f.summary,
+    }
 }
 
 /// A rule as a report shows it: its Chinese name in Chinese, its id (code) in English.
@@ -366,7 +374,7 @@ pub fn render(r: &Report, lang: Lang) -> String {
         }
         out.push_str("```\n\n");
         for j in &r.backups {
-            for p in &j.problems {
+            for p in if zh { &j.problems_zh } else { &j.problems } {
                 let _ = writeln!(out, "- {}", inert(p));
             }
         }
@@ -749,7 +757,7 @@ pub fn render(r: &Report, lang: Lang) -> String {
             rule_word(f.rule, zh),
             severity_word(f.severity.as_str(), zh),
             f.actor.as_deref().map_or_else(|| "-".to_string(), inert),
-            inert(&f.summary),
+            inert(summary_of(f, zh)),
             f.evidence.len(),
         );
     }

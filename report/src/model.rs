@@ -58,6 +58,9 @@ pub struct JobMonth {
     pub days: Vec<&'static str>,
     /// What went wrong, one line each (the findings' summaries).
     pub problems: Vec<String>,
+    /// The same in Chinese, where the finding's rule says it (else as in `problems`).
+    #[serde(skip)]
+    pub problems_zh: Vec<String>,
 }
 
 /// An export or a special permission, with its ticket.
@@ -308,6 +311,12 @@ pub fn build(
                     .term("target", job.name.clone()),
             )
         };
+        let job_findings: Vec<&Finding> = findings
+            .iter()
+            .filter(|f| {
+                f.rule.starts_with("backup.") && f.target.as_deref() == Some(job.name.as_str())
+            })
+            .collect();
         backups.push(JobMonth {
             job: job.name.clone(),
             expected: runs
@@ -322,12 +331,10 @@ pub fn build(
             verified: verdicts("backup.verified")?,
             verify_failed: verdicts("backup.verify_failed")?,
             days,
-            problems: findings
+            problems: job_findings.iter().map(|f| f.summary.clone()).collect(),
+            problems_zh: job_findings
                 .iter()
-                .filter(|f| {
-                    f.rule.starts_with("backup.") && f.target.as_deref() == Some(job.name.as_str())
-                })
-                .map(|f| f.summary.clone())
+                .map(|f| f.summary_zh.clone().unwrap_or_else(|| f.summary.clone()))
                 .collect(),
         });
     }

@@ -6,7 +6,7 @@ use vigil_backups::jobs::{RunStatus, judge};
 use super::{Ctx, JobVerdicts, once};
 use crate::error::Result;
 use crate::finding::Finding;
-use crate::policy::format_duration;
+use crate::policy::{format_duration, format_duration_zh};
 
 /// Every job's verdicts for the period, computed once per run of the checks.
 fn verdicts<'c>(ctx: &'c Ctx) -> Result<&'c JobVerdicts> {
@@ -56,6 +56,16 @@ pub(super) fn runs(ctx: &Ctx, rule: &'static str) -> Result<Vec<Finding>> {
                             format_duration(job.grace)
                         ),
                     );
+                    f.summary_zh = Some(format!(
+                        "{}：{} 至 {} 应执行的 {} 次备份在 {} 中均无记录（计划 {}，宽限 {}）",
+                        job.name,
+                        ctx.fmt(v.expected),
+                        ctx.fmt(last.expected),
+                        thousands(n),
+                        job.source,
+                        job.schedule.exprs.join("、"),
+                        format_duration_zh(job.grace)
+                    ));
                     f.target = Some(job.name.clone());
                     f.source = Some(job.source.clone());
                     f.host = job.filter.host.clone();
@@ -65,44 +75,66 @@ pub(super) fn runs(ctx: &Ctx, rule: &'static str) -> Result<Vec<Finding>> {
                 }
             }
             let when = ctx.fmt(v.expected);
-            let summary = match (rule, v.status) {
-                ("backup.missing", RunStatus::Missing) => format!(
-                    "{}: no run of the {when} backup in {} (schedule {}, grace {})",
-                    job.name,
-                    job.source,
-                    job.schedule.exprs.join(" and "),
-                    format_duration(job.grace)
+            let error_line = || {
+                v.error
+                    .as_deref()
+                    .and_then(|e| e.lines().next())
+                    .unwrap_or("no error line")
+                    .to_string()
+            };
+            let (summary, summary_zh) = match (rule, v.status) {
+                ("backup.missing", RunStatus::Missing) => (
+                    format!(
+                        "{}: no run of the {when} backup in {} (schedule {}, grace {})",
+                        job.name,
+                        job.source,
+                        job.schedule.exprs.join(" and "),
+                        format_duration(job.grace)
+                    ),
+                    format!(
+                        "{}：{when} 应执行的备份在 {} 中无记录（计划 {}，宽限 {}）",
+                        job.name,
+                        job.source,
+                        job.schedule.exprs.join("、"),
+                        format_duration_zh(job.grace)
+                    ),
                 ),
-                ("backup.failed", RunStatus::Failed) => format!(
-                    "{}: the {when} backup failed: {}",
-                    job.name,
-                    v.error
-                        .as_deref()
-                        .and_then(|e| e.lines().next())
-                        .unwrap_or("no error line")
+                ("backup.failed", RunStatus::Failed) => (
+                    format!("{}: the {when} backup failed: {}", job.name, error_line()),
+                    format!("{}：{when} 的备份失败：{}", job.name, error_line()),
                 ),
                 ("backup.late", RunStatus::Late) => {
                     let done = v.finished.unwrap_or(v.expected);
-                    format!(
-                        "{}: the {when} backup finished at {}, {} after its time (grace {})",
-                        job.name,
-                        ctx.fmt(done),
-                        format_duration(done - v.expected),
-                        format_duration(job.grace)
+                    (
+                        format!(
+                            "{}: the {when} backup finished at {}, {} after its time (grace {})",
+                            job.name,
+                            ctx.fmt(done),
+                            format_duration(done - v.expected),
+                            format_duration(job.grace)
+                        ),
+                        format!(
+                            "{}：{when} 的备份于 {} 完成，晚于计划 {}（宽限 {}）",
+                            job.name,
+                            ctx.fmt(done),
+                            format_duration_zh(done - v.expected),
+                            format_duration_zh(job.grace)
+                        ),
                     )
                 }
                 ("backup.undersized", RunStatus::Ok | RunStatus::Late)
                     if v.size_problem.is_some() =>
                 {
-                    format!(
-                        "{}: the {when} backup's size: {}",
-                        job.name,
-                        v.size_problem.as_deref().unwrap_or("")
+                    let size = v.size_problem.as_deref().unwrap_or("");
+                    (
+                        format!("{}: the {when} backup's size: {size}", job.name),
+                        format!("{}：{when} 的备份大小异常：{size}", job.name),
                     )
                 }
                 _ => continue,
             };
             let mut f = ctx.finding(rule, v.expected, summary);
+            f.summary_zh = Some(summary_zh);
             f.target = Some(job.name.clone());
             f.source = Some(job.source.clone());
             f.host = job.filter.host.clone();
@@ -155,7 +187,14 @@ pub(super) fn corrupt(ctx: &Ctx) -> Result<Vec<Finding>> {
             if lines.len() == 1 { "" } else { "s" },
             lines.join("; ")
         );
-        out.push(ctx.finding_of("backup.corrupt", std::slice::from_ref(&row), summary));
+        let mut f = ctx.finding_of("backup.corrupt", std::slice::from_ref(&row), summary);
+        f.summary_zh = Some(format!(
+            "{}：备份文件问题 {} 个：{}",
+            row.target.as_deref().unwrap_or("-"),
+            lines.len(),
+            lines.join("；")
+        ));
+        out.push(f);
     }
     Ok(out)
 }

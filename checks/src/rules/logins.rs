@@ -9,7 +9,7 @@ use vigil_index::Row;
 use super::Ctx;
 use crate::error::Result;
 use crate::finding::Finding;
-use crate::policy::format_duration;
+use crate::policy::{format_duration, format_duration_zh};
 
 /// The actions of a failed login.
 pub(crate) const FAILURES: [&str; 4] = [
@@ -105,7 +105,12 @@ pub(super) fn bruteforce(ctx: &Ctx) -> Result<Vec<Finding>> {
     for (ip, rows) in by_ip {
         for run in bursts(rows, n, within) {
             seen.extend(run.iter().flat_map(|a| a.rows.iter().map(|r| r.id.clone())));
-            out.extend(report(ctx, &run, &format!("from {ip}"), within));
+            out.extend(report(
+                ctx,
+                &run,
+                (&format!("from {ip}"), &format!("来自 {ip} 的登录")),
+                within,
+            ));
         }
     }
     for (account, rows) in by_account {
@@ -114,7 +119,10 @@ pub(super) fn bruteforce(ctx: &Ctx) -> Result<Vec<Finding>> {
             out.extend(report(
                 ctx,
                 &run,
-                &format!("against account {account}"),
+                (
+                    &format!("against account {account}"),
+                    &format!("针对账号 {account} 的登录"),
+                ),
                 within,
             ));
         }
@@ -122,7 +130,13 @@ pub(super) fn bruteforce(ctx: &Ctx) -> Result<Vec<Finding>> {
     Ok(out)
 }
 
-fn report(ctx: &Ctx, run: &[Attempt], whom: &str, within: TimeDelta) -> Option<Finding> {
+/// The finding of a burst; `whom` says whose attempts they were, in English and Chinese.
+fn report(
+    ctx: &Ctx,
+    run: &[Attempt],
+    (whom, whom_zh): (&str, &str),
+    within: TimeDelta,
+) -> Option<Finding> {
     let first = run.first()?;
     let last = run.last()?;
     if first.ts < ctx.since || first.ts >= ctx.until {
@@ -148,7 +162,26 @@ fn report(ctx: &Ctx, run: &[Attempt], whom: &str, within: TimeDelta) -> Option<F
         format_duration(within),
         hosts.into_iter().collect::<Vec<_>>().join(", ")
     );
+    let hosts_text = rows
+        .iter()
+        .map(|r| r.host.as_ref())
+        .collect::<BTreeSet<&str>>()
+        .into_iter()
+        .collect::<Vec<_>>()
+        .join(", ");
+    let summary_zh = format!(
+        "{whom_zh}在{}内失败 {} 次（限值：{}内 {} 次），主机 {hosts_text}，涉及账号 {accounts}",
+        if last.ts - first.ts < TimeDelta::seconds(1) {
+            "不到一秒".to_string()
+        } else {
+            format_duration_zh(last.ts - first.ts)
+        },
+        run.len(),
+        format_duration_zh(within),
+        ctx.policy.bruteforce_failures,
+    );
     let mut f = ctx.finding_of("login.bruteforce", &rows, summary);
+    f.summary_zh = Some(summary_zh);
     ctx.span(&mut f, &rows);
     let one = |v: BTreeSet<&str>| {
         (v.len() == 1).then(|| v.into_iter().next().unwrap_or_default().to_string())

@@ -219,6 +219,7 @@ impl Ctx<'_> {
             host: None,
             source: None,
             summary,
+            summary_zh: None,
             evidence: Vec::new(),
             clause,
         }
