@@ -3,6 +3,7 @@
 
 use std::collections::BTreeSet;
 
+use chrono::Datelike;
 use vigil_index::Row;
 
 use super::{COMMANDS, Ctx, acts, once, or_dash, runs};
@@ -102,34 +103,69 @@ pub(super) fn actions(ctx: &Ctx, offhours: bool) -> Result<Vec<Finding>> {
     let mut out = Vec::new();
     for act in &acts {
         let row = &act[0];
-        let what = match row.action.as_ref() {
-            "sudo.command" => format!(
-                "sudo by {} on {}: {}",
-                or_dash(&row.actor),
-                row.host,
-                or_dash(&row.target)
+        let (what, what_zh) = match row.action.as_ref() {
+            "sudo.command" => (
+                format!(
+                    "sudo by {} on {}: {}",
+                    or_dash(&row.actor),
+                    row.host,
+                    or_dash(&row.target)
+                ),
+                format!(
+                    "{} 在 {} 上以 sudo 执行：{}",
+                    or_dash(&row.actor),
+                    row.host,
+                    or_dash(&row.target)
+                ),
             ),
-            "su.success" => format!(
-                "su by {} to {} on {}",
-                or_dash(&row.actor),
-                or_dash(&row.target),
-                row.host
+            "su.success" => (
+                format!(
+                    "su by {} to {} on {}",
+                    or_dash(&row.actor),
+                    or_dash(&row.target),
+                    row.host
+                ),
+                format!(
+                    "{} 在 {} 上切换为 {}",
+                    or_dash(&row.actor),
+                    row.host,
+                    or_dash(&row.target)
+                ),
             ),
-            "login.success" => format!(
-                "{} logged in on {} from {}",
-                or_dash(&row.actor),
-                row.host,
-                or_dash(&row.src_ip)
+            "login.success" => (
+                format!(
+                    "{} logged in on {} from {}",
+                    or_dash(&row.actor),
+                    row.host,
+                    or_dash(&row.src_ip)
+                ),
+                format!(
+                    "{} 从 {} 登录 {}",
+                    or_dash(&row.actor),
+                    or_dash(&row.src_ip),
+                    row.host
+                ),
             ),
-            a => format!(
-                "{a} by {} on {} ({})",
-                or_dash(&row.actor),
-                or_dash(&row.target),
-                row.source
+            a => (
+                format!(
+                    "{a} by {} on {} ({})",
+                    or_dash(&row.actor),
+                    or_dash(&row.target),
+                    row.source
+                ),
+                format!(
+                    "{} 对 {} 执行{}（{}）",
+                    or_dash(&row.actor),
+                    or_dash(&row.target),
+                    vigil_parsers::vocab::chinese_name(a).unwrap_or(a),
+                    row.source
+                ),
             ),
         };
         if !offhours {
-            out.push(ctx.finding_of("admin.action", act, what));
+            let mut f = ctx.finding_of("admin.action", act, what);
+            f.summary_zh = Some(what_zh);
+            out.push(f);
             continue;
         }
         let p = ctx.policy;
@@ -140,18 +176,41 @@ pub(super) fn actions(ctx: &Ctx, offhours: bool) -> Result<Vec<Finding>> {
             continue;
         }
         let local = p.local(row.ts);
-        let when = if p.is_working_day(local.date_naive()) {
-            format!("outside working hours ({})", p.working_hours)
+        let (when, when_zh) = if p.is_working_day(local.date_naive()) {
+            (
+                format!("outside working hours ({})", p.working_hours),
+                format!("在工作时间（{}）以外", p.working_hours),
+            )
         } else {
-            format!("on a non-working day ({})", local.format("%A"))
+            (
+                format!("on a non-working day ({})", local.format("%A")),
+                format!("在非工作日（{}）", weekday_zh(local.weekday())),
+            )
         };
-        out.push(ctx.finding_of(
+        let mut f = ctx.finding_of(
             "admin.offhours",
             act,
             format!("{what}, {when}, outside the release window and with no ticket covering it"),
+        );
+        f.summary_zh = Some(format!(
+            "{what_zh}；{when_zh}，不在发布窗口期内，也无覆盖它的工单"
         ));
+        out.push(f);
     }
     Ok(out)
+}
+
+/// A day of the week in Chinese.
+fn weekday_zh(d: chrono::Weekday) -> &'static str {
+    match d {
+        chrono::Weekday::Mon => "星期一",
+        chrono::Weekday::Tue => "星期二",
+        chrono::Weekday::Wed => "星期三",
+        chrono::Weekday::Thu => "星期四",
+        chrono::Weekday::Fri => "星期五",
+        chrono::Weekday::Sat => "星期六",
+        chrono::Weekday::Sun => "星期日",
+    }
 }
 
 /// Whether an administrator action at `row` is off hours: outside main business hours or on a
@@ -229,7 +288,7 @@ pub(super) fn business_hours_changes(ctx: &Ctx) -> Result<Vec<Finding>> {
         if emergency(ctx, &row) {
             continue;
         }
-        out.push(ctx.finding_of(
+        let mut f = ctx.finding_of(
             "change.business_hours",
             std::slice::from_ref(&row),
             format!(
@@ -239,7 +298,15 @@ pub(super) fn business_hours_changes(ctx: &Ctx) -> Result<Vec<Finding>> {
                 or_dash(&row.actor),
                 ctx.policy.working_hours
             ),
+        );
+        f.summary_zh = Some(format!(
+            "{} 在主要业务时间（{}）对 {} 执行{}，无紧急工单",
+            or_dash(&row.actor),
+            ctx.policy.working_hours,
+            or_dash(&row.target),
+            vigil_parsers::vocab::chinese_name(&row.action).unwrap_or(&row.action),
         ));
+        out.push(f);
     }
     Ok(out)
 }
@@ -262,14 +329,25 @@ pub(super) fn releases(ctx: &Ctx) -> Result<Vec<Finding>> {
             ctx.policy.local(row.ts).format("%a %H:%M"),
             ctx.policy.release_window
         );
+        let mut summary_zh = format!(
+            "{} 于{} {} 发布 {}，不在发布窗口期（{}）内，且无紧急发布工单",
+            or_dash(&row.actor),
+            weekday_zh(ctx.policy.local(row.ts).weekday()),
+            ctx.policy.local(row.ts).format("%H:%M"),
+            or_dash(&row.target),
+            ctx.policy.release_window
+        );
         if let Some(q) = row.ticket.as_deref() {
             summary.push_str(&format!(" (it quotes {q})"));
+            summary_zh.push_str(&format!("（引用了 {q}）"));
         }
-        out.push(ctx.finding_of(
+        let mut f = ctx.finding_of(
             "release.outside_window",
             std::slice::from_ref(&row),
             summary,
-        ));
+        );
+        f.summary_zh = Some(summary_zh);
+        out.push(f);
     }
     Ok(out)
 }
@@ -308,12 +386,12 @@ pub(super) fn tampering(ctx: &Ctx) -> Result<Vec<Finding>> {
         if row.action.as_ref() == "audit.config_change" && !by_person {
             continue;
         }
-        let what = if row.action.as_ref() == "audit.log_cleared" {
-            "audit log cleared"
+        let (what, what_zh) = if row.action.as_ref() == "audit.log_cleared" {
+            ("audit log cleared", "清除了审计日志")
         } else {
-            "audit rules changed"
+            ("audit rules changed", "修改了审计规则")
         };
-        out.push(ctx.finding_of(
+        let mut f = ctx.finding_of(
             "audit.tampering",
             std::slice::from_ref(&row),
             format!(
@@ -322,7 +400,14 @@ pub(super) fn tampering(ctx: &Ctx) -> Result<Vec<Finding>> {
                 row.host,
                 or_dash(&row.target)
             ),
+        );
+        f.summary_zh = Some(format!(
+            "{} 在 {} 上{what_zh}（{}）",
+            or_dash(&row.actor),
+            row.host,
+            or_dash(&row.target)
         ));
+        out.push(f);
     }
     let patterns = &ctx.policy.tamper_patterns;
     if patterns.is_empty() {
@@ -348,12 +433,15 @@ pub(super) fn tampering(ctx: &Ctx) -> Result<Vec<Finding>> {
     for act in acts(commands) {
         let row = &act[0];
         let command = or_dash(&row.target);
-        let what = if clears_a_log(command) {
-            "log file emptied or removed"
+        let (what, what_zh) = if clears_a_log(command) {
+            ("log file emptied or removed", "清空或删除了日志文件")
         } else {
-            "command that stops or erases auditing"
+            (
+                "command that stops or erases auditing",
+                "执行了停止或清除审计的命令",
+            )
         };
-        out.push(ctx.finding_of(
+        let mut f = ctx.finding_of(
             "audit.tampering",
             &act,
             format!(
@@ -361,7 +449,13 @@ pub(super) fn tampering(ctx: &Ctx) -> Result<Vec<Finding>> {
                 or_dash(&row.actor),
                 row.host,
             ),
+        );
+        f.summary_zh = Some(format!(
+            "{} 在 {} 上{what_zh}：{command}",
+            or_dash(&row.actor),
+            row.host
         ));
+        out.push(f);
     }
     Ok(out)
 }

@@ -8,7 +8,7 @@ use vigil_index::{Filter, Row};
 use super::{Ctx, acts, or_dash};
 use crate::error::Result;
 use crate::finding::Finding;
-use crate::policy::format_duration;
+use crate::policy::{format_duration, format_duration_zh};
 
 /// Whether a command upgrades or installs software.
 fn upgrades(command: &str) -> bool {
@@ -80,10 +80,15 @@ pub(super) fn change_uncovered(ctx: &Ctx) -> Result<Vec<Finding>> {
         let before = times.iter().rev().find(|t| **t <= row.ts);
         let after = times.iter().find(|t| **t >= row.ts);
         let mut missing = Vec::new();
+        let mut missing_zh = Vec::new();
         if before.is_none_or(|t| row.ts - *t > within) {
             missing.push(match before {
                 Some(t) => format!("the last one before it was at {}", ctx.fmt(*t)),
                 None => format!("none in the {} before it", format_duration(within)),
+            });
+            missing_zh.push(match before {
+                Some(t) => format!("此前最近一次在 {}", ctx.fmt(*t)),
+                None => format!("此前 {} 内没有", format_duration_zh(within)),
             });
         }
         let judged_after = row.ts + within <= newest;
@@ -92,16 +97,29 @@ pub(super) fn change_uncovered(ctx: &Ctx) -> Result<Vec<Finding>> {
                 Some(t) => format!("the next one after it was at {}", ctx.fmt(*t)),
                 None => format!("none in the {} after it", format_duration(within)),
             });
+            missing_zh.push(match after {
+                Some(t) => format!("此后最近一次在 {}", ctx.fmt(*t)),
+                None => format!("此后 {} 内没有", format_duration_zh(within)),
+            });
         }
         if missing.is_empty() {
             continue;
         }
-        let what = match row.action.as_ref() {
-            "release.deploy" => format!("release of {}", or_dash(&row.target)),
-            "db.ddl" => format!("DDL on {}", or_dash(&row.target)),
-            _ => format!("upgrade `{}`", or_dash(&row.target)),
+        let (what, what_zh) = match row.action.as_ref() {
+            "release.deploy" => (
+                format!("release of {}", or_dash(&row.target)),
+                format!("发布 {}", or_dash(&row.target)),
+            ),
+            "db.ddl" => (
+                format!("DDL on {}", or_dash(&row.target)),
+                format!("变更 {} 的表结构", or_dash(&row.target)),
+            ),
+            _ => (
+                format!("upgrade `{}`", or_dash(&row.target)),
+                format!("升级 `{}`", or_dash(&row.target)),
+            ),
         };
-        out.push(ctx.finding_of(
+        let mut f = ctx.finding_of(
             "backup.change_uncovered",
             &act,
             format!(
@@ -112,7 +130,16 @@ pub(super) fn change_uncovered(ctx: &Ctx) -> Result<Vec<Finding>> {
                 format_duration(within),
                 missing.join("; ")
             ),
+        );
+        f.summary_zh = Some(format!(
+            "{} 在 {} 上{what_zh}，前后各 {} 内未都见到 {} 的成功备份：{}",
+            or_dash(&row.actor),
+            row.host,
+            format_duration_zh(within),
+            row.host,
+            missing_zh.join("；")
         ));
+        out.push(f);
     }
     Ok(out)
 }
@@ -171,14 +198,22 @@ pub(super) fn silent_sources(ctx: &Ctx) -> Result<Vec<Finding>> {
         // of the gap did.
         let excused: Vec<String> = quiet.except.iter().map(ToString::to_string).collect();
         for (a, b, left, right) in gaps {
-            let limit_text = if excused.is_empty() {
-                format_duration(limit)
+            let (limit_text, limit_zh) = if excused.is_empty() {
+                (format_duration(limit), format_duration_zh(limit))
             } else {
-                format!(
-                    "{} outside {}; {} of it counted",
-                    format_duration(limit),
-                    excused.join(", "),
-                    format_duration(p.active_between(quiet, a, b))
+                (
+                    format!(
+                        "{} outside {}; {} of it counted",
+                        format_duration(limit),
+                        excused.join(", "),
+                        format_duration(p.active_between(quiet, a, b))
+                    ),
+                    format!(
+                        "{}，不计 {}；计入 {}",
+                        format_duration_zh(limit),
+                        excused.join("、"),
+                        format_duration_zh(p.active_between(quiet, a, b))
+                    ),
                 )
             };
             let mut evidence = Vec::new();
@@ -214,7 +249,26 @@ pub(super) fn silent_sources(ctx: &Ctx) -> Result<Vec<Finding>> {
                     limit_text
                 )
             };
+            let from_zh = if left {
+                ctx.fmt(a)
+            } else {
+                format!("本期开始 {}", ctx.fmt(a))
+            };
+            let summary_zh = if right {
+                format!(
+                    "日志来源 {source} 在 {from_zh} 至 {} 之间 {} 没有事件（限值 {limit_zh}）",
+                    ctx.fmt(b),
+                    format_duration_zh(b - a),
+                )
+            } else {
+                format!(
+                    "日志来源 {source} 自 {from_zh} 起没有事件（至 vigil 所存最新事件 {} 已 {}；限值 {limit_zh}）",
+                    ctx.fmt(b),
+                    format_duration_zh(b - a),
+                )
+            };
             let mut f = ctx.finding("source.silent", a.max(ctx.since), summary);
+            f.summary_zh = Some(summary_zh);
             f.source = Some(source.clone());
             f.host = evidence.first().map(|r| r.host.to_string());
             f.evidence = evidence.iter().map(|r| r.id.to_string()).collect();
