@@ -9,7 +9,7 @@ use vigil_index::{Filter, Row};
 use super::Ctx;
 use crate::error::Result;
 use crate::finding::Finding;
-use crate::policy::{JudgedBy, format_duration};
+use crate::policy::{JudgedBy, format_duration, format_duration_zh};
 use crate::registers::{Account, AccountKind, Status};
 
 /// Actions that are not a use of the account: failures, and the ends of sessions.
@@ -74,7 +74,7 @@ fn deactivations(ctx: &Ctx, until: DateTime<Utc>) -> Result<BTreeMap<String, Row
 pub(super) fn disabled_account_use(ctx: &Ctx) -> Result<Vec<Finding>> {
     let by = ctx.policy.disabled_judged_by;
     // Each account's deactivation: when, and how vigil knows.
-    let mut off: BTreeMap<String, (DateTime<Utc>, String)> = BTreeMap::new();
+    let mut off: BTreeMap<String, (DateTime<Utc>, String, String)> = BTreeMap::new();
     if by.register() {
         for a in ctx.accounts.accounts.values() {
             if a.status != Status::Active {
@@ -85,26 +85,39 @@ pub(super) fn disabled_account_use(ctx: &Ctx) -> Result<Vec<Finding>> {
                     a.status.as_str(),
                     a.changed_on
                 );
-                off.insert(a.user.clone(), (ctx.policy.end_of(a.changed_on), how));
+                let how_zh = format!(
+                    "{}，{}，{} {}",
+                    a.name,
+                    kind_name_zh(a.kind),
+                    a.changed_on,
+                    status_zh(a.status)
+                );
+                off.insert(
+                    a.user.clone(),
+                    (ctx.policy.end_of(a.changed_on), how, how_zh),
+                );
             }
         }
     }
     if by.events() {
         for (user, r) in deactivations(ctx, ctx.until)? {
+            let locked = r.action.as_ref() == "account.lock";
             let how = format!(
                 "{} by {} at {}",
-                if r.action.as_ref() == "account.lock" {
-                    "disabled"
-                } else {
-                    "deleted"
-                },
+                if locked { "disabled" } else { "deleted" },
                 r.actor.as_deref().unwrap_or("-"),
                 ctx.fmt(r.ts)
             );
+            let how_zh = format!(
+                "已由 {} 于 {} {}",
+                r.actor.as_deref().unwrap_or("-"),
+                ctx.fmt(r.ts),
+                if locked { "禁用" } else { "删除" }
+            );
             match off.get(&user) {
-                Some((t, _)) if *t <= r.ts => {}
+                Some((t, ..)) if *t <= r.ts => {}
                 _ => {
-                    off.insert(user, (r.ts, how));
+                    off.insert(user, (r.ts, how, how_zh));
                 }
             }
         }
@@ -118,7 +131,7 @@ pub(super) fn disabled_account_use(ctx: &Ctx) -> Result<Vec<Finding>> {
             let Some(user) = row.actor.as_deref() else {
                 continue;
             };
-            let Some((since, _)) = off.get(user) else {
+            let Some((since, ..)) = off.get(user) else {
                 continue;
             };
             if row.ts < *since {
@@ -133,7 +146,7 @@ pub(super) fn disabled_account_use(ctx: &Ctx) -> Result<Vec<Finding>> {
     }
     let mut out = Vec::new();
     for ((user, source, day), rows) in groups {
-        let Some((_, how)) = off.get(&user) else {
+        let Some((_, how, how_zh)) = off.get(&user) else {
             continue;
         };
         let logins = rows
@@ -146,10 +159,30 @@ pub(super) fn disabled_account_use(ctx: &Ctx) -> Result<Vec<Finding>> {
             rows.len()
         );
         let mut f = ctx.finding_of("login.disabled_account", &rows, summary);
+        f.summary_zh = Some(format!(
+            "{user}（{how_zh}）于 {day} 在 {source}（{}）上被使用：登录 {logins} 次，共 {} 条事件",
+            rows[0].host,
+            rows.len()
+        ));
         ctx.span(&mut f, &rows);
         out.push(f);
     }
     Ok(out)
+}
+
+fn kind_name_zh(k: AccountKind) -> &'static str {
+    match k {
+        AccountKind::Employee => "员工",
+        AccountKind::Outsourced => "外委人员",
+    }
+}
+
+fn status_zh(s: Status) -> &'static str {
+    match s {
+        Status::Active => "在用",
+        Status::Disabled => "禁用",
+        Status::Departed => "离职",
+    }
 }
 
 fn kind_name(k: AccountKind) -> &'static str {
@@ -235,7 +268,15 @@ pub(super) fn departed_active(ctx: &Ctx) -> Result<Vec<Finding>> {
             .policy
             .local(due - chrono::TimeDelta::seconds(1))
             .date_naive();
+        let who_zh = format!(
+            "{}（{}，{}，{} 离职）",
+            account.user,
+            account.name,
+            kind_name_zh(account.kind),
+            account.changed_on
+        );
         let mut parts = Vec::new();
+        let mut parts_zh = Vec::new();
         if !disabled_in_time {
             parts.push(match &later {
                 Some(r) => format!(
@@ -244,22 +285,37 @@ pub(super) fn departed_active(ctx: &Ctx) -> Result<Vec<Finding>> {
                 ),
                 None => format!("not disabled by its deadline, the end of {last_day}"),
             });
+            parts_zh.push(match &later {
+                Some(r) => format!(
+                    "直到 {} 才禁用，晚于期限（{last_day} 当日结束）",
+                    ctx.fmt(r.ts)
+                ),
+                None => format!("未在期限（{last_day} 当日结束）前禁用"),
+            });
         }
         if !used.is_empty() {
             let sources: std::collections::BTreeSet<&str> =
                 used.iter().map(|r| r.source.as_ref()).collect();
+            let sources = sources.into_iter().collect::<Vec<_>>().join(", ");
+            let last_use = used.last().map(|r| ctx.fmt(r.ts)).unwrap_or_default();
+            let after_disabling = matches!(from, Some(t) if t < due);
             parts.push(format!(
-                "still used {} times after {} ({}), last at {}",
+                "still used {} times after {} ({sources}), last at {last_use}",
                 used.len(),
-                match from {
-                    Some(t) if t < due => "it was disabled",
-                    _ => "the deadline",
+                if after_disabling {
+                    "it was disabled"
+                } else {
+                    "the deadline"
                 },
-                sources.into_iter().collect::<Vec<_>>().join(", "),
-                used.last().map(|r| ctx.fmt(r.ts)).unwrap_or_default()
+            ));
+            parts_zh.push(format!(
+                "{}后仍被使用 {} 次（{sources}），最近一次在 {last_use}",
+                if after_disabling { "禁用" } else { "期限" },
+                used.len(),
             ));
         }
         let summary = format!("{who}: {}", parts.join("; "));
+        let summary_zh = format!("{who_zh}：{}", parts_zh.join("；"));
         let mut f = if used.is_empty() {
             ctx.finding("account.departed_active", due, summary)
         } else {
@@ -270,6 +326,7 @@ pub(super) fn departed_active(ctx: &Ctx) -> Result<Vec<Finding>> {
             }
             f
         };
+        f.summary_zh = Some(summary_zh);
         f.actor = Some(account.user.clone());
         f.target = Some(account.user.clone());
         out.push(f);
@@ -315,28 +372,38 @@ pub(super) fn dormant_outsourced(ctx: &Ctx) -> Result<Vec<Finding>> {
     }
     let mut out = Vec::new();
     for account in accounts {
-        let (since, evidence, how) = match last.get(&account.user) {
+        let (since, evidence, how, how_zh) = match last.get(&account.user) {
             Some(row) => (
                 row.ts,
                 Some(row.clone()),
                 format!("last logged in at {} on {}", ctx.fmt(row.ts), row.host),
+                format!("最近一次于 {} 登录 {}", ctx.fmt(row.ts), row.host),
             ),
             None => {
                 let Some(known) = known_from else { continue };
                 let active = ctx.policy.start_of(account.changed_on);
                 let since = known.max(active);
-                let how = if active >= known {
-                    format!(
-                        "never logged in since it was activated on {}",
-                        account.changed_on
+                let (how, how_zh) = if active >= known {
+                    (
+                        format!(
+                            "never logged in since it was activated on {}",
+                            account.changed_on
+                        ),
+                        format!("自 {} 启用以来从未登录", account.changed_on),
                     )
                 } else {
-                    format!(
-                        "no login since at least {} (the oldest login vigil holds)",
-                        ctx.fmt(known)
+                    (
+                        format!(
+                            "no login since at least {} (the oldest login vigil holds)",
+                            ctx.fmt(known)
+                        ),
+                        format!(
+                            "至少自 {}（vigil 所存最早的登录）以来没有登录",
+                            ctx.fmt(known)
+                        ),
                     )
                 };
-                (since, None, how)
+                (since, None, how, how_zh)
             }
         };
         if end - since <= limit {
@@ -358,6 +425,13 @@ pub(super) fn dormant_outsourced(ctx: &Ctx) -> Result<Vec<Finding>> {
             ),
             None => ctx.finding("account.dormant_outsourced", became, summary),
         };
+        f.summary_zh = Some(format!(
+            "{}（{}，外委人员，在用）{how_zh}：截至 {} 已超过 {} 未登录，应予禁用",
+            account.user,
+            account.name,
+            ctx.fmt(end),
+            format_duration_zh(limit),
+        ));
         f.time = ctx.policy.local(became.max(ctx.since)).fixed_offset();
         f.actor = Some(account.user.clone());
         f.target = Some(account.user.clone());
