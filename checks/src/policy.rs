@@ -100,6 +100,26 @@ impl ReleaseWindow {
     }
 }
 
+impl ReleaseWindow {
+    /// The window in Chinese: `星期五 18:00-24:00`.
+    pub fn zh(&self) -> String {
+        format!("{} {}", weekday_zh(self.day), self.span)
+    }
+}
+
+/// A day of the week in Chinese.
+pub fn weekday_zh(d: Weekday) -> &'static str {
+    match d {
+        Weekday::Mon => "星期一",
+        Weekday::Tue => "星期二",
+        Weekday::Wed => "星期三",
+        Weekday::Thu => "星期四",
+        Weekday::Fri => "星期五",
+        Weekday::Sat => "星期六",
+        Weekday::Sun => "星期日",
+    }
+}
+
 impl std::fmt::Display for ReleaseWindow {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{} {}", self.day, self.span)
@@ -168,6 +188,18 @@ pub fn format_duration_zh(d: TimeDelta) -> String {
         }
     }
     out
+}
+
+/// An approver's role of the register in Chinese, in the regulation's words; another as written.
+pub fn role_zh(role: &str) -> &str {
+    match role {
+        "chairman" => "董事长",
+        "general_manager" => "总经理",
+        "archives_leader" => "分管档案室的公司领导",
+        "archives_head" => "档案室负责人",
+        "dept_head" => "部门负责人",
+        r => r,
+    }
 }
 
 /// Approver roles of the register.

@@ -114,13 +114,10 @@ fn action_word(action: &str, zh: bool) -> String {
 
 /// An approver's role in the report's language (the register's roles; another as written).
 fn role_word(role: &str, zh: bool) -> String {
-    match (zh, role) {
-        (true, "chairman") => "董事长".into(),
-        (true, "general_manager") => "总经理".into(),
-        (true, "archives_leader") => "分管档案室的公司领导".into(),
-        (true, "archives_head") => "档案室负责人".into(),
-        (true, "dept_head") => "部门负责人".into(),
-        (_, r) => inert(r),
+    if zh {
+        inert(vigil_checks::policy::role_zh(role))
+    } else {
+        inert(role)
     }
 }
 

@@ -184,7 +184,10 @@ pub(super) fn actions(ctx: &Ctx, offhours: bool) -> Result<Vec<Finding>> {
         } else {
             (
                 format!("on a non-working day ({})", local.format("%A")),
-                format!("在非工作日（{}）", weekday_zh(local.weekday())),
+                format!(
+                    "在非工作日（{}）",
+                    crate::policy::weekday_zh(local.weekday())
+                ),
             )
         };
         let mut f = ctx.finding_of(
@@ -198,19 +201,6 @@ pub(super) fn actions(ctx: &Ctx, offhours: bool) -> Result<Vec<Finding>> {
         out.push(f);
     }
     Ok(out)
-}
-
-/// A day of the week in Chinese.
-fn weekday_zh(d: chrono::Weekday) -> &'static str {
-    match d {
-        chrono::Weekday::Mon => "星期一",
-        chrono::Weekday::Tue => "星期二",
-        chrono::Weekday::Wed => "星期三",
-        chrono::Weekday::Thu => "星期四",
-        chrono::Weekday::Fri => "星期五",
-        chrono::Weekday::Sat => "星期六",
-        chrono::Weekday::Sun => "星期日",
-    }
 }
 
 /// Whether an administrator action at `row` is off hours: outside main business hours or on a
@@ -332,10 +322,10 @@ pub(super) fn releases(ctx: &Ctx) -> Result<Vec<Finding>> {
         let mut summary_zh = format!(
             "{} 于{} {} 发布 {}，不在发布窗口期（{}）内，且无紧急发布工单",
             or_dash(&row.actor),
-            weekday_zh(ctx.policy.local(row.ts).weekday()),
+            crate::policy::weekday_zh(ctx.policy.local(row.ts).weekday()),
             ctx.policy.local(row.ts).format("%H:%M"),
             or_dash(&row.target),
-            ctx.policy.release_window
+            ctx.policy.release_window.zh()
         );
         if let Some(q) = row.ticket.as_deref() {
             summary.push_str(&format!(" (it quotes {q})"));

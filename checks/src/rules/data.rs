@@ -8,17 +8,24 @@ use crate::error::Result;
 use crate::finding::Finding;
 use crate::registers::{Approval, TicketKind};
 
-/// Why the ticket a line quotes does not cover the event, in a few words.
-fn why_not(ctx: &Ctx, quoted: &str, kind: TicketKind, row: &Row) -> String {
+/// Why the ticket a line quotes does not cover the event, in a few words: in English, then in
+/// Chinese.
+fn why_not(ctx: &Ctx, quoted: &str, kind: TicketKind, row: &Row) -> (String, String) {
     let Some(a) = ctx.approvals.get(quoted) else {
-        return format!("it quotes {quoted}, which the approvals register does not hold");
+        return (
+            format!("it quotes {quoted}, which the approvals register does not hold"),
+            format!("其引用的 {quoted} 不在审批登记中"),
+        );
     };
     let mut reasons = Vec::new();
+    let mut reasons_zh = Vec::new();
     if a.kind != kind {
         reasons.push(format!("is a {} ticket", a.kind.as_str()));
+        reasons_zh.push(format!("是{}工单", kind_zh(a.kind)));
     }
     if Some(a.operator.as_str()) != row.actor.as_deref() {
         reasons.push(format!("is for {}", a.operator));
+        reasons_zh.push(format!("执行人是 {}", a.operator));
     }
     if !a.covers_time(row.ts) {
         reasons.push(format!(
@@ -26,11 +33,30 @@ fn why_not(ctx: &Ctx, quoted: &str, kind: TicketKind, row: &Row) -> String {
             ctx.fmt(a.valid_from),
             ctx.fmt(a.valid_until)
         ));
+        reasons_zh.push(format!(
+            "有效期为 {} 至 {}",
+            ctx.fmt(a.valid_from),
+            ctx.fmt(a.valid_until)
+        ));
     }
     if !a.covers_target(row.target.as_deref()) {
         reasons.push(format!("covers {} only", a.scope_text()));
+        reasons_zh.push(format!("仅涵盖 {}", a.scope_text()));
     }
-    format!("it quotes {quoted}, which {}", reasons.join(" and "))
+    (
+        format!("it quotes {quoted}, which {}", reasons.join(" and ")),
+        format!("其引用的 {quoted} {}", reasons_zh.join("，")),
+    )
+}
+
+/// A ticket kind in Chinese, in the regulation's words.
+fn kind_zh(k: TicketKind) -> &'static str {
+    match k {
+        TicketKind::DataEdit => "后台数据修改",
+        TicketKind::DataExport => "数据导出",
+        TicketKind::SpecialPermission => "特殊权限",
+        TicketKind::EmergencyRelease => "紧急发布",
+    }
 }
 
 /// The tickets of `kind` that cover `row`'s operator, time and target.
@@ -82,6 +108,9 @@ pub struct DataEdit {
     pub verdict: EditVerdict,
     /// The one-line summary of a finding (empty when approved).
     pub summary: String,
+    /// The same in Chinese.
+    #[serde(skip)]
+    pub summary_zh: String,
 }
 
 /// Every db.insert, db.update, db.delete or db.ddl on a business table (a table with a grade in
@@ -135,16 +164,21 @@ pub(crate) fn data_edits(ctx: &Ctx) -> Result<Vec<DataEdit>> {
             row.action,
             or_dash(&row.actor)
         );
-        let (verdict, summary) = match approving {
+        let what_zh = format!(
+            "{} 对 {table}（{g} 级）执行{}",
+            or_dash(&row.actor),
+            vigil_parsers::vocab::chinese_name(&row.action).unwrap_or(&row.action)
+        );
+        let (verdict, summary, summary_zh) = match approving {
             None => {
                 let mut summary = format!("{what} with no approved data_edit ticket covering it");
+                let mut summary_zh = format!("{what_zh}，无覆盖它的已审批后台数据修改工单");
                 if let Some(q) = row.ticket.as_deref() {
-                    summary.push_str(&format!(
-                        "; {}",
-                        why_not(ctx, q, TicketKind::DataEdit, &row)
-                    ));
+                    let (en, zh) = why_not(ctx, q, TicketKind::DataEdit, &row);
+                    summary.push_str(&format!("; {en}"));
+                    summary_zh.push_str(&format!("；{zh}"));
                 }
-                (EditVerdict::Unapproved, summary)
+                (EditVerdict::Unapproved, summary, summary_zh)
             }
             Some(t) if !ctx.policy.may_approve(&t.approver_role, g) => (
                 EditVerdict::GradeTooLow,
@@ -155,8 +189,20 @@ pub(crate) fn data_edits(ctx: &Ctx) -> Result<Vec<DataEdit>> {
                     t.approver_role,
                     ctx.policy.approvers_of(g).join(" or ")
                 ),
+                format!(
+                    "{what_zh}，依据 {}，由 {}（{}）审批，但 {g} 级须由 {} 审批",
+                    t.ticket,
+                    t.approver,
+                    crate::policy::role_zh(&t.approver_role),
+                    ctx.policy
+                        .approvers_of(g)
+                        .iter()
+                        .map(|r| crate::policy::role_zh(r))
+                        .collect::<Vec<_>>()
+                        .join("或")
+                ),
             ),
-            Some(_) => (EditVerdict::Approved, String::new()),
+            Some(_) => (EditVerdict::Approved, String::new(), String::new()),
         };
         out.push(DataEdit {
             time: ctx.policy.local(row.ts).fixed_offset(),
@@ -175,6 +221,7 @@ pub(crate) fn data_edits(ctx: &Ctx) -> Result<Vec<DataEdit>> {
             grade: g,
             verdict,
             summary,
+            summary_zh,
         });
     }
     Ok(out)
@@ -198,6 +245,7 @@ pub(super) fn edits(ctx: &Ctx, grade: bool) -> Result<Vec<Finding>> {
     let all = once(&ctx.data_edits, || data_edits(ctx))?;
     for e in all.iter().filter(|e| e.verdict == want) {
         let mut f = ctx.finding(rule, e.time.with_timezone(&chrono::Utc), e.summary.clone());
+        f.summary_zh = Some(e.summary_zh.clone());
         f.actor = e.actor.clone();
         f.src_ip = e.src_ip.clone();
         f.target = Some(e.table.clone());
@@ -252,13 +300,24 @@ pub(super) fn exports(ctx: &Ctx) -> Result<Vec<Finding>> {
             or_dash(&row.target),
             or_dash(&row.actor)
         );
+        let mut summary_zh = format!(
+            "{} {}了 {}，无已审批的数据导出工单",
+            or_dash(&row.actor),
+            if row.action.as_ref() == "export.request" || row.action.as_ref() == "db.export" {
+                "导出"
+            } else {
+                "转储"
+            },
+            or_dash(&row.target)
+        );
         if let Some(q) = row.ticket.as_deref() {
-            summary.push_str(&format!(
-                "; {}",
-                why_not(ctx, q, TicketKind::DataExport, row)
-            ));
+            let (en, zh) = why_not(ctx, q, TicketKind::DataExport, row);
+            summary.push_str(&format!("; {en}"));
+            summary_zh.push_str(&format!("；{zh}"));
         }
-        out.push(ctx.finding_of("data_export.unapproved", &act, summary));
+        let mut f = ctx.finding_of("data_export.unapproved", &act, summary);
+        f.summary_zh = Some(summary_zh);
+        out.push(f);
     }
     Ok(out)
 }
@@ -379,15 +438,39 @@ pub(super) fn permissions(ctx: &Ctx) -> Result<Vec<Finding>> {
                 or_dash(&row.actor)
             ),
         };
+        let what_zh = match row.action.as_ref() {
+            "group.modify" => format!(
+                "{}{} 被加入管理员组 {}",
+                row.actor
+                    .as_deref()
+                    .map_or(String::new(), |a| format!("{a} 将")),
+                who.as_deref().unwrap_or("-"),
+                or_dash(&row.target),
+            ),
+            "db.grant" => format!(
+                "{} 将 {} 的权限授予 {}",
+                or_dash(&row.actor),
+                or_dash(&row.target),
+                who.as_deref().unwrap_or("-"),
+            ),
+            _ => format!(
+                "{} 向 {} 授予 {}",
+                or_dash(&row.actor),
+                who.as_deref().unwrap_or("-"),
+                or_dash(&row.target),
+            ),
+        };
         let mut summary = format!("{what} with no approved special_permission ticket");
+        let mut summary_zh = format!("{what_zh}，无已审批的特殊权限工单");
         if let Some(q) = row.ticket.as_deref() {
-            summary.push_str(&format!(
-                "; {}",
-                why_not(ctx, q, TicketKind::SpecialPermission, &row)
-            ));
+            let (en, zh) = why_not(ctx, q, TicketKind::SpecialPermission, &row);
+            summary.push_str(&format!("; {en}"));
+            summary_zh.push_str(&format!("；{zh}"));
         }
         let act: Vec<Row> = std::iter::once(row).chain(via).collect();
-        out.push(ctx.finding_of("permission.unapproved", &act, summary));
+        let mut f = ctx.finding_of("permission.unapproved", &act, summary);
+        f.summary_zh = Some(summary_zh);
+        out.push(f);
     }
     Ok(out)
 }
