@@ -621,3 +621,109 @@ fn the_pdf_has_page_numbers_and_no_heading_ends_a_page() {
         }
     }
 }
+
+/// Every string a value of `v` holds, but the English summaries (`summary`, `problems`): the
+/// text that comes from logs, registers and the config (names, hosts, tables, statements, error
+/// lines, tickets, ids), which a Chinese report shows as written.
+fn log_text(v: &serde_json::Value, out: &mut Vec<String>) {
+    match v {
+        serde_json::Value::Object(m) => {
+            for (k, x) in m {
+                if k != "summary" && k != "problems" {
+                    log_text(x, out);
+                }
+            }
+        }
+        serde_json::Value::Array(a) => a.iter().for_each(|x| log_text(x, out)),
+        serde_json::Value::String(s) if s.chars().count() >= 2 => out.push(s.clone()),
+        _ => {}
+    }
+}
+
+/// The English words left in `text` once code spans (ids, rule ids, queries) and every piece of
+/// `logged` text are taken out.
+fn english_words(text: &str, logged: &[String]) -> std::collections::BTreeSet<String> {
+    let mut t = String::new();
+    let mut code = false;
+    for c in text.chars() {
+        if c == '`' {
+            code = !code;
+            t.push(' ');
+        } else if !code {
+            t.push(c);
+        }
+    }
+    for v in logged {
+        t = t.replace(&v.replace('*', "\\*").replace('|', "\\|"), " ");
+        t = t.replace(v.as_str(), " ");
+    }
+    let mut words = std::collections::BTreeSet::new();
+    let mut word = String::new();
+    for c in t.chars().chain(std::iter::once(' ')) {
+        if c.is_ascii_alphabetic() || (!word.is_empty() && (c == '_' || c == '.' || c == '-')) {
+            word.push(c);
+        } else if !word.is_empty() {
+            words.insert(word.trim_end_matches(['.', '-']).to_string());
+            word.clear();
+        }
+    }
+    words
+}
+
+/// The Chinese report is Chinese: outside what logs, registers and the config say (shown as
+/// written), event ids, rule ids and queries, it holds no English word but the names below.
+#[test]
+fn the_chinese_report_holds_no_english_outside_log_text() {
+    const ALLOWED: [&str; 7] = ["I", "II", "III", "JSON", "L", "show", "vigil"];
+    let dir = ingested();
+    let model: serde_json::Value =
+        serde_json::from_str(&report(dir, &["--format", "json"])).unwrap();
+    let mut logged = Vec::new();
+    log_text(&model, &mut logged);
+    logged.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    let md = report(dir, &["--lang", "zh"]);
+    let left: Vec<String> = english_words(&md, &logged)
+        .into_iter()
+        .filter(|w| !ALLOWED.contains(&w.as_str()))
+        .collect();
+    assert!(left.is_empty(), "English in the zh Markdown: {left:?}");
+    // The page: its text without the style sheet and the markup, entities undone.
+    let html = report(dir, &["--lang", "zh", "--format", "html"]);
+    let body = &html[html.find("</style>").unwrap()..];
+    let mut text = String::new();
+    let mut tag = false;
+    for c in body.chars() {
+        match c {
+            '<' => tag = true,
+            '>' => {
+                tag = false;
+                text.push(' ');
+            }
+            c if !tag => text.push(c),
+            _ => {}
+        }
+    }
+    let text = text
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&");
+    // The HTML has no code spans' backticks: take the ids and rule ids out as the Markdown has them.
+    let mut logged_and_codes = logged.clone();
+    for f in model["findings"].as_array().unwrap() {
+        for id in f["evidence"].as_array().unwrap() {
+            logged_and_codes.push(id.as_str().unwrap().to_string());
+        }
+        logged_and_codes.push(f["rule"].as_str().unwrap().to_string());
+    }
+    logged_and_codes.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    let left: Vec<String> = english_words(&text, &logged_and_codes)
+        .into_iter()
+        .filter(|w| !ALLOWED.contains(&w.as_str()))
+        .collect();
+    assert!(left.is_empty(), "English in the zh HTML: {left:?}");
+    // And the English report is the control: it is full of English words.
+    let en = report(dir, &["--lang", "en"]);
+    assert!(english_words(&en, &logged).len() > 50);
+}
