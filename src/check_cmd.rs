@@ -59,6 +59,10 @@ pub struct CheckArgs {
     /// Print how long each rule took (on stderr).
     #[arg(long)]
     pub timings: bool,
+    /// The table's language: en, or zh (the rules' Chinese names and the findings said in
+    /// Chinese). The JSON holds both.
+    #[arg(long, value_enum, default_value = "en")]
+    pub lang: crate::report_cmd::ReportLang,
 }
 
 /// `--fail-on S`: low, medium or high.
@@ -226,7 +230,13 @@ pub fn run(config: &Config, data: &Path, args: &CheckArgs) -> Result<ExitCode> {
             &rules,
             &triage,
         )?,
-        CheckFormat::Table => write_table(&mut out, &outcome.findings, &shown, args.min_severity)?,
+        CheckFormat::Table => write_table(
+            &mut out,
+            &outcome.findings,
+            &shown,
+            args.min_severity,
+            args.lang == crate::report_cmd::ReportLang::Zh,
+        )?,
     }
     out.flush().context("cannot write to stdout")?;
     if args.timings {
@@ -312,7 +322,14 @@ fn write_table(
     all: &[Finding],
     shown: &[&Finding],
     min: Severity,
+    zh: bool,
 ) -> Result<()> {
+    let severity = |s: Severity| match (zh, s) {
+        (true, Severity::High) => "高",
+        (true, Severity::Medium) => "中",
+        (true, Severity::Low) => "低",
+        (false, s) => s.as_str(),
+    };
     let width = if std::io::stdout().is_terminal() {
         crate::search_cmd::terminal_width()
     } else {
@@ -333,14 +350,28 @@ fn write_table(
     }
     per_rule.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
     if !per_rule.is_empty() {
-        writeln!(out, "{:<26}  {:<8}  findings", "rule", "severity")?;
+        if zh {
+            writeln!(out, "{:<26}  级别  发现数  规则名称", "规则")?;
+        } else {
+            writeln!(out, "{:<26}  {:<8}  findings", "rule", "severity")?;
+        }
         for (rule, sev, n, s) in &per_rule {
-            let hidden = if s < n {
-                format!(" ({} not shown)", n - s)
-            } else {
-                String::new()
+            let hidden = match (s < n, zh) {
+                (false, _) => String::new(),
+                (true, false) => format!(" ({} not shown)", n - s),
+                (true, true) => format!("（{} 条未显示）", n - s),
             };
-            writeln!(out, "{rule:<26}  {:<8}  {n}{hidden}", sev.as_str())?;
+            if zh {
+                let name = vigil_checks::rule_by_id(rule).map_or("", |r| r.name_zh);
+                writeln!(
+                    out,
+                    "{rule:<26}  {}    {:<6}  {name}{hidden}",
+                    severity(*sev),
+                    n
+                )?;
+            } else {
+                writeln!(out, "{rule:<26}  {:<8}  {n}{hidden}", sev.as_str())?;
+            }
         }
         writeln!(out)?;
     }
@@ -348,20 +379,19 @@ fn write_table(
     let mut sorted: Vec<&&Finding> = shown.iter().collect();
     sorted.sort_by_key(|f| std::cmp::Reverse(f.severity));
     for f in sorted {
+        let summary = match (&f.summary_zh, zh) {
+            (Some(z), true) => z,
+            _ => &f.summary,
+        };
         let line = format!(
             "{}  {:<6}  {:<26}  {}",
             f.time.format("%Y-%m-%d %H:%M:%S"),
-            f.severity.as_str(),
+            severity(f.severity),
             f.rule,
-            terminal(&f.summary)
+            terminal(summary)
         );
-        let line: String = if line.chars().count() > width {
-            let mut l: String = line.chars().take(width.saturating_sub(1)).collect();
-            l.push('…');
-            l
-        } else {
-            line
-        };
+        // Cut to the terminal's width, in display columns (CJK counts two), with `…` where cut.
+        let line = crate::search_cmd::fit(&line, width, false);
         writeln!(out, "{line}")?;
     }
     Ok(())

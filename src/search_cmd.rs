@@ -95,7 +95,7 @@ pub fn parse_time_at(s: &str, zone: Tz, flag: &str, now: DateTime<Utc>) -> Resul
 pub fn fit(s: &str, w: usize, pad: bool) -> String {
     use unicode_width::UnicodeWidthChar;
     let total: usize = s.chars().map(|c| c.width().unwrap_or(0)).sum();
-    let mut out = String::with_capacity(s.len().min(4 * w));
+    let mut out = String::with_capacity(s.len().min(w.saturating_mul(4)));
     let mut used = 0;
     if total <= w {
         out.push_str(s);

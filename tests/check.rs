@@ -363,3 +363,43 @@ fn a_bad_register_row_is_named_and_nothing_is_checked() {
         "{err}"
     );
 }
+
+/// `check --lang zh`: the rules by their Chinese names and the findings said in Chinese; every
+/// finding of the month has its Chinese summary in the JSON.
+#[test]
+fn check_speaks_chinese_when_asked() {
+    let (dir, ..) = checked();
+    let out = vigil_in(
+        dir,
+        &[
+            "check",
+            "--month",
+            "2026-11",
+            "--no-ingest",
+            "--lang",
+            "zh",
+            "--rule",
+            "data_export.*",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "规则                          级别  发现数  规则名称\n\
+data_export.unapproved      高    3       未经审批的数据导出\n\
+\n\
+2026-11-10 16:12:30  高       data_export.unapproved      dba_wang 导出了 public.borrow_record，无已审批的数据导出工单\n\
+2026-11-17 16:29:29  高       data_export.unapproved      wuxia 导出了 catalog/2023-KJ，无已审批的数据导出工单\n\
+2026-11-19 15:42:10  高       data_export.unapproved      dba_chen 转储了 /usr/bin/pg_dump -d archive -t public.archive_item -f /tmp/archive_item.sql，无已审批的数据导出工单\n"
+    );
+    let findings = report()["findings"].as_array().unwrap().clone();
+    assert_eq!(findings.len(), 473);
+    for f in &findings {
+        let zh = f["summary_zh"].as_str().unwrap_or_default();
+        assert!(
+            zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+            "{}: no Chinese summary: {zh:?}",
+            f["rule"]
+        );
+    }
+}

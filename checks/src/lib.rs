@@ -114,6 +114,15 @@ impl Checks<'_> {
         findings.sort_by(|a, b| {
             (a.time, order(a), a.evidence.first()).cmp(&(b.time, order(b), b.evidence.first()))
         });
+        // Every rule says its findings in Chinese too (the report in Chinese shows them): every
+        // test run of the rules holds them to it.
+        debug_assert!(
+            findings
+                .iter()
+                .all(|f| f.summary_zh.as_deref().is_some_and(|z| !z.is_empty())),
+            "a finding without its Chinese summary: {:?}",
+            findings.iter().find(|f| f.summary_zh.is_none()).map(|f| f.rule)
+        );
         Ok(Outcome {
             findings,
             newest,

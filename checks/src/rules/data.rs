@@ -439,14 +439,18 @@ pub(super) fn permissions(ctx: &Ctx) -> Result<Vec<Finding>> {
             ),
         };
         let what_zh = match row.action.as_ref() {
-            "group.modify" => format!(
-                "{}{} 被加入管理员组 {}",
-                row.actor
-                    .as_deref()
-                    .map_or(String::new(), |a| format!("{a} 将")),
-                who.as_deref().unwrap_or("-"),
-                or_dash(&row.target),
-            ),
+            "group.modify" => match row.actor.as_deref() {
+                Some(a) => format!(
+                    "{a} 将 {} 加入管理员组 {}",
+                    who.as_deref().unwrap_or("-"),
+                    or_dash(&row.target)
+                ),
+                None => format!(
+                    "{} 被加入管理员组 {}",
+                    who.as_deref().unwrap_or("-"),
+                    or_dash(&row.target)
+                ),
+            },
             "db.grant" => format!(
                 "{} 将 {} 的权限授予 {}",
                 or_dash(&row.actor),
