@@ -121,7 +121,10 @@ impl Checks<'_> {
                 .iter()
                 .all(|f| f.summary_zh.as_deref().is_some_and(|z| !z.is_empty())),
             "a finding without its Chinese summary: {:?}",
-            findings.iter().find(|f| f.summary_zh.is_none()).map(|f| f.rule)
+            findings
+                .iter()
+                .find(|f| f.summary_zh.is_none())
+                .map(|f| f.rule)
         );
         Ok(Outcome {
             findings,
