@@ -718,6 +718,23 @@ fn start_driver(driver: &Path) -> (Child, u16) {
     (child, port)
 }
 
+/// Waits (up to 15 s) until the browser's address satisfies `done`: a click that submits a form
+/// or follows a link returns before the next page has loaded.
+async fn wait_for(c: &fantoccini::Client, what: &str, done: impl Fn(&url::Url) -> bool) {
+    let started = Instant::now();
+    loop {
+        let now = c.current_url().await.unwrap();
+        if done(&now) {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "the browser did not get to {what}: it is at {now}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 fn screenshot_path(name: &str) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
     dir.join(format!("console-{name}.png"))
@@ -790,7 +807,7 @@ async fn a_reviewer_searches_opens_an_event_and_triages_a_finding_in_chromium() 
         .click()
         .await
         .unwrap();
-    assert_eq!(c.current_url().await.unwrap().path(), "/search");
+    wait_for(&c, "/search", |u| u.path() == "/search").await;
     assert_eq!(text("#who").await, "alice (admin)");
 
     // Search: the exact count the CLI gives, a histogram whose bars add up to it, facets.
@@ -802,6 +819,10 @@ async fn a_reviewer_searches_opens_an_event_and_triages_a_finding_in_chromium() 
         .click()
         .await
         .unwrap();
+    wait_for(&c, "the search", |u| {
+        u.query().is_some_and(|q| q.contains("dba_wang"))
+    })
+    .await;
     let total = count_in(&dir, "actor:dba_wang");
     assert_eq!(total, 450);
     assert_eq!(text("#hits-total").await, total.to_string());
@@ -832,6 +853,10 @@ async fn a_reviewer_searches_opens_an_event_and_triages_a_finding_in_chromium() 
         .await
         .unwrap();
     facet.click().await.unwrap();
+    wait_for(&c, "the narrowed search", |u| {
+        u.query().is_some_and(|q| q.contains("arch-db01"))
+    })
+    .await;
     let narrowed = count_in(&dir, "actor:dba_wang AND host:arch-db01");
     assert!(narrowed > 0 && narrowed < total, "{narrowed}");
     assert_eq!(text("#hits-total").await, narrowed.to_string());
@@ -854,6 +879,7 @@ async fn a_reviewer_searches_opens_an_event_and_triages_a_finding_in_chromium() 
         .click()
         .await
         .unwrap();
+    wait_for(&c, "an event page", |u| u.path().starts_with("/event/")).await;
     let id = c
         .current_url()
         .await
@@ -903,7 +929,12 @@ async fn a_reviewer_searches_opens_an_event_and_triages_a_finding_in_chromium() 
         .click()
         .await
         .unwrap();
-    let row = c.find(Locator::Id(&format!("f-{key}"))).await.unwrap();
+    let anchor = format!("f-{key}");
+    wait_for(&c, "the triaged finding", |u| {
+        u.fragment() == Some(anchor.as_str())
+    })
+    .await;
+    let row = c.find(Locator::Id(&anchor)).await.unwrap();
     let triaged = row.text().await.unwrap();
     assert!(triaged.contains("false positive"), "{triaged}");
     assert!(triaged.contains("alice"), "{triaged}");
@@ -984,7 +1015,7 @@ async fn a_reviewer_searches_opens_an_event_and_triages_a_finding_in_chromium() 
         .click()
         .await
         .unwrap();
-    assert_eq!(c.current_url().await.unwrap().path(), "/login");
+    wait_for(&c, "/login", |u| u.path() == "/login").await;
     c.goto(&format!("{base}/search?q=actor:dba_wang"))
         .await
         .unwrap();
