@@ -160,28 +160,22 @@ pub fn parse_duration(s: &str) -> Result<TimeDelta, String> {
 
 /// A duration as people write it: `90d`, `5m`, `1h30m`.
 pub fn format_duration(d: TimeDelta) -> String {
-    let mut s = d.num_seconds();
-    if s <= 0 {
-        return "0s".into();
-    }
-    let mut out = String::new();
-    for (unit, len) in [("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)] {
-        if s >= len {
-            out.push_str(&format!("{}{unit}", s / len));
-            s %= len;
-        }
-    }
-    out
+    duration_in(d, ["d", "h", "m", "s"])
 }
 
 /// [`format_duration`] in Chinese: `1天2小时`, `1分15秒`.
 pub fn format_duration_zh(d: TimeDelta) -> String {
-    let mut s = d.num_seconds();
-    if s <= 0 {
-        return "0秒".into();
+    duration_in(d, ["天", "小时", "分", "秒"])
+}
+
+/// `d` in whole days, hours, minutes and seconds, each followed by its unit of `units`.
+fn duration_in(d: TimeDelta, units: [&str; 4]) -> String {
+    let mut s = d.num_seconds().max(0);
+    if s == 0 {
+        return format!("0{}", units[3]);
     }
     let mut out = String::new();
-    for (unit, len) in [("天", 86_400), ("小时", 3_600), ("分", 60), ("秒", 1)] {
+    for (unit, len) in units.into_iter().zip([86_400, 3_600, 60, 1]) {
         if s >= len {
             out.push_str(&format!("{}{unit}", s / len));
             s %= len;
