@@ -134,6 +134,13 @@ fn window(args: &VerifyArgs, zone: chrono_tz::Tz) -> Result<(DateTime<Utc>, Date
     Ok((since, until))
 }
 
+/// The "now" runs are judged at: a month of logs read after the fact is judged as it happened,
+/// so it is at least the newest event vigil holds, else the `clock`.
+pub fn judged_at(store: &vigil_index::Searcher, clock: DateTime<Utc>) -> Result<DateTime<Utc>> {
+    let newest = store.span(&Filter::all())?.map(|(_, b)| b);
+    Ok(newest.map_or(clock, |n| n.max(clock)))
+}
+
 fn system_time(t: DateTime<Utc>) -> std::time::SystemTime {
     std::time::SystemTime::from(t)
 }
@@ -180,10 +187,7 @@ pub fn run(config: &Config, data: &Path, args: &VerifyArgs) -> Result<ExitCode> 
     }
     let store = crate::search_cmd::open(data)?;
     let clock = Utc::now();
-    // A month of logs read after the fact is judged as it happened: "now" is at least the newest
-    // event vigil holds.
-    let newest = store.span(&Filter::all())?.map(|(_, b)| b);
-    let now = newest.map_or(clock, |n| n.max(clock));
+    let now = judged_at(&store, clock)?;
     let mut results = Vec::new();
     for b in config
         .backups

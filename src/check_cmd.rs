@@ -324,12 +324,7 @@ fn write_table(
     min: Severity,
     zh: bool,
 ) -> Result<()> {
-    let severity = |s: Severity| match (zh, s) {
-        (true, Severity::High) => "高",
-        (true, Severity::Medium) => "中",
-        (true, Severity::Low) => "低",
-        (false, s) => s.as_str(),
-    };
+    let severity = |s: Severity| if zh { s.chinese_name() } else { s.as_str() };
     let width = if std::io::stdout().is_terminal() {
         crate::search_cmd::terminal_width()
     } else {
@@ -379,16 +374,12 @@ fn write_table(
     let mut sorted: Vec<&&Finding> = shown.iter().collect();
     sorted.sort_by_key(|f| std::cmp::Reverse(f.severity));
     for f in sorted {
-        let summary = match (&f.summary_zh, zh) {
-            (Some(z), true) => z,
-            _ => &f.summary,
-        };
         let line = format!(
             "{}  {:<6}  {:<26}  {}",
             f.time.format("%Y-%m-%d %H:%M:%S"),
             severity(f.severity),
             f.rule,
-            terminal(summary)
+            terminal(f.summary_in(zh))
         );
         // Cut to the terminal's width, in display columns (CJK counts two), with `…` where cut.
         let line = crate::search_cmd::fit(&line, width, false);

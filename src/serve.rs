@@ -1318,12 +1318,7 @@ async fn backups_page(
             use vigil_index::EventStore as _;
             let (since, until) =
                 crate::check_cmd::month_period(&m2, app2.config.checking.policy.zone)?;
-            // A month read after the fact is judged as it happened, as `backups verify` does.
-            let newest = app2
-                .searcher
-                .span(&vigil_index::Filter::all())?
-                .map(|(_, b)| b);
-            let now = newest.map_or_else(Utc::now, |n| n.max(Utc::now()));
+            let now = crate::backups_cmd::judged_at(&app2.searcher, Utc::now())?;
             let mut jobs = Vec::new();
             for b in &app2.config.backups {
                 let runs = vigil_backups::jobs::judge(&b.job, &app2.searcher, since, until, now)?;
@@ -1378,20 +1373,22 @@ async fn backups_page(
         let n =
             |st: vigil_backups::jobs::RunStatus| j.runs.iter().filter(|r| r.status == st).count();
         use vigil_backups::jobs::RunStatus as St;
+        let verified_ok = j
+            .verified
+            .as_ref()
+            .map(|e| e.outcome == vigil_parsers::Outcome::Success);
         let bad = j
             .runs
             .iter()
             .any(vigil_backups::jobs::RunVerdict::is_problem)
-            || j.verified
-                .as_ref()
-                .is_some_and(|e| e.outcome != vigil_parsers::Outcome::Success);
+            || verified_ok == Some(false);
         let verified = j.verified.as_ref().map_or_else(
             || "none recorded".to_string(),
             |e| {
                 format!(
                     "{} {}: {}",
                     when(e.ts),
-                    if e.outcome == vigil_parsers::Outcome::Success {
+                    if verified_ok == Some(true) {
                         "OK"
                     } else {
                         "PROBLEMS"
@@ -1686,10 +1683,8 @@ struct TlsListener {
 }
 
 impl TlsListener {
-    fn new(tcp: tokio::net::TcpListener, config: Arc<rustls::ServerConfig>) -> TlsListener {
-        let local = tcp
-            .local_addr()
-            .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)));
+    fn new(tcp: tokio::net::TcpListener, config: Arc<rustls::ServerConfig>) -> Result<TlsListener> {
+        let local = tcp.local_addr()?;
         let acceptor = tokio_rustls::TlsAcceptor::from(config);
         let (tx, done) = tokio::sync::mpsc::channel(64);
         tokio::spawn(async move {
@@ -1715,7 +1710,7 @@ impl TlsListener {
                 });
             }
         });
-        TlsListener { done, local }
+        Ok(TlsListener { done, local })
     }
 }
 
@@ -1824,7 +1819,7 @@ pub fn run(config: Config, data: &Path, args: &ServeArgs) -> Result<ExitCode> {
             Some(config) => {
                 eprintln!("vigil serve: listening on https://{addr}/ (Ctrl-C stops)");
                 // `tap_io` lends the TLS listener axum's ConnectInfo of the peer's address.
-                let listener = TlsListener::new(listener, config).tap_io(|_| {});
+                let listener = TlsListener::new(listener, config)?.tap_io(|_| {});
                 axum::serve(listener, service)
                     .with_graceful_shutdown(stop)
                     .await

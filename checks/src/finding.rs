@@ -22,6 +22,15 @@ impl Severity {
         }
     }
 
+    /// Its name in a report in Chinese: 高, 中, 低.
+    pub fn chinese_name(self) -> &'static str {
+        match self {
+            Severity::Low => "低",
+            Severity::Medium => "中",
+            Severity::High => "高",
+        }
+    }
+
     /// `low`, `medium` or `high`.
     pub fn parse(s: &str) -> Option<Severity> {
         match s {
@@ -242,6 +251,14 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// Its summary in Chinese when `zh` and its rule says it in Chinese, else in English.
+    pub fn summary_in(&self, zh: bool) -> &str {
+        match (&self.summary_zh, zh) {
+            (Some(s), true) => s,
+            _ => &self.summary,
+        }
+    }
+
     /// A key that names this finding across runs over the same events: 16 hex digits of an
     /// FNV-1a hash of its rule, start time, who and what, and first evidence id. A reviewer's
     /// triage of a finding is stored under it (it is not a secret, only a name).

@@ -5,6 +5,7 @@
 use std::fmt::Write;
 
 use plotters::prelude::*;
+use vigil_checks::Severity;
 
 use crate::markdown::{Lang, render as render_md};
 use crate::model::Report;
@@ -162,10 +163,10 @@ fn findings_chart(r: &Report, lang: Lang) -> String {
             .map(|(_, c)| c.this)
             .unwrap_or_default()
     };
-    let names: [&str; 3] = match lang {
-        Lang::Zh => ["高", "中", "低"],
-        Lang::En => ["high", "medium", "low"],
-    };
+    let names = [Severity::High, Severity::Medium, Severity::Low].map(|s| match lang {
+        Lang::Zh => s.chinese_name(),
+        Lang::En => s.as_str(),
+    });
     let bars: Vec<(&str, u64, RGBColor)> = vec![
         (names[0], count("high"), RGBColor(190, 30, 45)),
         (names[1], count("medium"), RGBColor(230, 150, 20)),

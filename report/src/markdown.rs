@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use vigil_checks::{EditVerdict, Finding};
+use vigil_checks::{EditVerdict, Finding, Severity};
 
 use crate::model::{Approvable, Compared, Report};
 
@@ -170,18 +170,10 @@ fn findings_table(out: &mut String, w: &Words, lang: Lang, fs: &[Finding]) {
             "| {} | {} | {} |",
             when(&f.time),
             rule_word(f.rule, lang == Lang::Zh),
-            inert(summary_of(f, lang == Lang::Zh))
+            inert(f.summary_in(lang == Lang::Zh))
         );
     }
     out.push('\n');
-}
-
-/// A finding's summary in the report's language, where its rule says it in Chinese.
-fn summary_of(f: &Finding, zh: bool) -> &str {
-    match (&f.summary_zh, zh) {
-        (Some(s), true) => s,
-        _ => &f.summary,
-    }
 }
 
 /// A rule as a report shows it: its Chinese name in Chinese, its id (code) in English.
@@ -283,12 +275,7 @@ pub fn render(r: &Report, lang: Lang) -> String {
         },
     );
     for (s, c) in &r.summary.findings {
-        let name = match (zh, s.as_str()) {
-            (true, "high") => "高",
-            (true, "medium") => "中",
-            (true, "low") => "低",
-            (_, s) => s,
-        };
+        let name = severity_word(s, zh);
         let _ = writeln!(
             out,
             "| {name} | {} |",
@@ -754,19 +741,17 @@ pub fn render(r: &Report, lang: Lang) -> String {
             rule_word(f.rule, zh),
             severity_word(f.severity.as_str(), zh),
             f.actor.as_deref().map_or_else(|| "-".to_string(), inert),
-            inert(summary_of(f, zh)),
+            inert(f.summary_in(zh)),
             f.evidence.len(),
         );
     }
     out
 }
 
-/// A severity in the report's language.
+/// A severity (`high`, `medium`, `low`) in the report's language.
 fn severity_word(s: &str, zh: bool) -> &str {
-    match (s, zh) {
-        ("high", true) => "高",
-        ("medium", true) => "中",
-        ("low", true) => "低",
-        (s, _) => s,
+    match Severity::parse(s) {
+        Some(v) if zh => v.chinese_name(),
+        _ => s,
     }
 }

@@ -334,7 +334,7 @@ pub fn build(
             problems: job_findings.iter().map(|f| f.summary.clone()).collect(),
             problems_zh: job_findings
                 .iter()
-                .map(|f| f.summary_zh.clone().unwrap_or_else(|| f.summary.clone()))
+                .map(|f| f.summary_in(true).to_string())
                 .collect(),
         });
     }

@@ -75,13 +75,6 @@ pub(super) fn runs(ctx: &Ctx, rule: &'static str) -> Result<Vec<Finding>> {
                 }
             }
             let when = ctx.fmt(v.expected);
-            let error_line = || {
-                v.error
-                    .as_deref()
-                    .and_then(|e| e.lines().next())
-                    .unwrap_or("no error line")
-                    .to_string()
-            };
             let (summary, summary_zh) = match (rule, v.status) {
                 ("backup.missing", RunStatus::Missing) => (
                     format!(
@@ -99,10 +92,17 @@ pub(super) fn runs(ctx: &Ctx, rule: &'static str) -> Result<Vec<Finding>> {
                         format_duration_zh(job.grace)
                     ),
                 ),
-                ("backup.failed", RunStatus::Failed) => (
-                    format!("{}: the {when} backup failed: {}", job.name, error_line()),
-                    format!("{}：{when} 的备份失败：{}", job.name, error_line()),
-                ),
+                ("backup.failed", RunStatus::Failed) => {
+                    let error = v
+                        .error
+                        .as_deref()
+                        .and_then(|e| e.lines().next())
+                        .unwrap_or("no error line");
+                    (
+                        format!("{}: the {when} backup failed: {error}", job.name),
+                        format!("{}：{when} 的备份失败：{error}", job.name),
+                    )
+                }
                 ("backup.late", RunStatus::Late) => {
                     let done = v.finished.unwrap_or(v.expected);
                     (

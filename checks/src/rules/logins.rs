@@ -144,34 +144,33 @@ fn report(
     }
     let rows: Vec<Row> = run.iter().flat_map(|a| a.rows.iter().cloned()).collect();
     let accounts: BTreeSet<&str> = rows.iter().filter_map(|r| r.actor.as_deref()).collect();
-    let hosts: BTreeSet<&str> = rows.iter().map(|r| r.host.as_ref()).collect();
-    let accounts = if accounts.is_empty() {
-        "-".to_string()
-    } else {
-        accounts.into_iter().collect::<Vec<_>>().join(", ")
-    };
-    let summary = format!(
-        "{} failed logins {whom} in {} (limit {} within {}) on {}, accounts {accounts}",
-        run.len(),
-        if last.ts - first.ts < TimeDelta::seconds(1) {
-            "under a second".to_string()
-        } else {
-            format_duration(last.ts - first.ts)
-        },
-        ctx.policy.bruteforce_failures,
-        format_duration(within),
-        hosts.into_iter().collect::<Vec<_>>().join(", ")
-    );
-    let hosts_text = rows
+    let hosts = rows
         .iter()
         .map(|r| r.host.as_ref())
         .collect::<BTreeSet<&str>>()
         .into_iter()
         .collect::<Vec<_>>()
         .join(", ");
+    let accounts = if accounts.is_empty() {
+        "-".to_string()
+    } else {
+        accounts.into_iter().collect::<Vec<_>>().join(", ")
+    };
+    let quick = last.ts - first.ts < TimeDelta::seconds(1);
+    let summary = format!(
+        "{} failed logins {whom} in {} (limit {} within {}) on {hosts}, accounts {accounts}",
+        run.len(),
+        if quick {
+            "under a second".to_string()
+        } else {
+            format_duration(last.ts - first.ts)
+        },
+        ctx.policy.bruteforce_failures,
+        format_duration(within),
+    );
     let summary_zh = format!(
-        "{whom_zh}在{}内失败 {} 次（限值：{}内 {} 次），主机 {hosts_text}，涉及账号 {accounts}",
-        if last.ts - first.ts < TimeDelta::seconds(1) {
+        "{whom_zh}在{}内失败 {} 次（限值：{}内 {} 次），主机 {hosts}，涉及账号 {accounts}",
+        if quick {
             "不到一秒".to_string()
         } else {
             format_duration_zh(last.ts - first.ts)
