@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{count_in, samples_copy, vigil_in};
+use common::{count_in, samples_copy, vigil_in, vigil_ok};
 use fantoccini::{ClientBuilder, Locator};
 
 const ALICE: (&str, &str) = ("alice", "correct-horse-battery");
@@ -176,19 +176,13 @@ fn http_login(port: u16, user: &str, password: &str) -> (Reply, String) {
 /// The samples ingested, with a hostile log line beside them and two console users.
 fn site(name: &str) -> PathBuf {
     let dir = samples_copy(name);
-    let out = vigil_in(&dir, &["ingest"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    vigil_ok(&dir, &["ingest"]);
     std::fs::write(
         dir.join("hostile.log"),
         "Nov 20 10:00:00 arch-app01 app[77]: note <script>window.pwned=1</script> and \"><img src=x onerror=\"window.pwned=2\"> end\n",
     )
     .unwrap();
-    let out = vigil_in(
+    vigil_ok(
         &dir,
         &[
             "ingest",
@@ -200,12 +194,6 @@ fn site(name: &str) -> PathBuf {
             "Asia/Shanghai",
             "hostile.log",
         ],
-    );
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
     );
     add_user(&dir, ALICE.0, "admin", ALICE.1);
     add_user(&dir, BOB.0, "reviewer", BOB.1);
@@ -406,13 +394,7 @@ fn the_console_refuses_strangers_forged_forms_and_guessed_passwords() {
     assert!(server.wait().unwrap().success());
 
     // The console's own audit log is a source like any other: the next ingest indexes it.
-    let out = vigil_in(&dir, &["ingest"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    vigil_ok(&dir, &["ingest"]);
     assert_eq!(
         count_in(
             &dir,

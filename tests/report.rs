@@ -12,7 +12,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{root, samples_copy, vigil_in};
+use common::{root, samples_copy, vigil_in, vigil_ok};
 
 /// The samples ingested once.
 fn ingested() -> &'static std::path::PathBuf {
@@ -143,7 +143,7 @@ fn the_html_page_stands_alone_loads_without_console_errors_and_shows_a_script_as
     let dir = samples_copy("report-html");
     with_a_script(&dir);
     let page = dir.join("report.html");
-    let out = vigil_in(
+    vigil_ok(
         &dir,
         &[
             "report",
@@ -154,12 +154,6 @@ fn the_html_page_stands_alone_loads_without_console_errors_and_shows_a_script_as
             "-o",
             page.to_str().unwrap(),
         ],
-    );
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
     );
     let html = std::fs::read_to_string(&page).unwrap();
     // Self-contained: no script, no link, nothing fetched; two inline charts; the log's script as text.
@@ -378,7 +372,7 @@ fn incidents_say_whether_and_when_the_service_came_back() {
     .unwrap();
     let out = vigil_in(&dir, &["ingest"]);
     assert_eq!(out.status.code(), Some(0));
-    let out = vigil_in(
+    vigil_ok(
         &dir,
         &[
             "ingest",
@@ -390,12 +384,6 @@ fn incidents_say_whether_and_when_the_service_came_back() {
             "Asia/Shanghai",
             "outage.log",
         ],
-    );
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
     );
     let section = |md: &str, head: &str| -> Vec<String> {
         let at = md.find(head).unwrap();
@@ -428,7 +416,7 @@ fn incidents_say_whether_and_when_the_service_came_back() {
 #[test]
 fn a_report_file_has_its_sha256_beside_it() {
     let dir = ingested();
-    let out = vigil_in(
+    let out = vigil_ok(
         dir,
         &[
             "report",
@@ -440,12 +428,6 @@ fn a_report_file_has_its_sha256_beside_it() {
             "-o",
             "signed.html",
         ],
-    );
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),
@@ -539,7 +521,7 @@ fn the_pdf_has_page_numbers_and_no_heading_ends_a_page() {
         ("en", "Operations report 2026-11"),
     ] {
         let pdf = format!("report-{lang}.pdf");
-        let out = vigil_in(
+        vigil_ok(
             dir,
             &[
                 "report",
@@ -553,12 +535,6 @@ fn the_pdf_has_page_numbers_and_no_heading_ends_a_page() {
                 "-o",
                 &pdf,
             ],
-        );
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
         );
         let text = Command::new("pdftotext")
             .args(["-layout", &pdf, "-"])

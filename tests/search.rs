@@ -8,7 +8,7 @@ mod common;
 
 use std::path::Path;
 
-use common::vigil_in;
+use common::{vigil_in, vigil_ok};
 use serde_json::Value;
 
 /// The samples, ingested once for every test here.
@@ -252,7 +252,7 @@ fn ipv6_networks_find_their_addresses_however_they_are_written() {
         })
         .collect();
     std::fs::write(dir.join("auth.log"), log).unwrap();
-    let out = vigil_in(
+    vigil_ok(
         &dir,
         &[
             "ingest",
@@ -262,12 +262,6 @@ fn ipv6_networks_find_their_addresses_however_they_are_written() {
             "Asia/Shanghai",
             "auth.log",
         ],
-    );
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
     );
     let count = |q: &str| -> (Option<i32>, String, String) {
         let out = vigil_in(&dir, &["search", q, "--count"]);
@@ -332,13 +326,7 @@ fn bare_words_find_the_text_of_fields() {
         ));
     }
     std::fs::write(dir.join("app.jsonl"), log).unwrap();
-    let out = vigil_in(&dir, &["ingest", "--format", "auto", "app.jsonl"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    vigil_ok(&dir, &["ingest", "--format", "auto", "app.jsonl"]);
     let count = |q: &str| -> u64 {
         let out = vigil_in(&dir, &["search", q, "--count"]);
         assert_eq!(

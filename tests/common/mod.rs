@@ -33,6 +33,18 @@ pub fn vigil_in(dir: &Path, args: &[&str]) -> Output {
     )
 }
 
+/// `vigil_in`, which must succeed: a failure shows vigil's stderr.
+pub fn vigil_ok(dir: &Path, args: &[&str]) -> Output {
+    let out = vigil_in(dir, args);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "vigil {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
@@ -67,13 +79,7 @@ pub fn ingested_samples(name: &str) -> &'static PathBuf {
     static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
     DIR.get_or_init(|| {
         let dir = samples_copy(name);
-        let out = vigil_in(&dir, &["ingest"]);
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        vigil_ok(&dir, &["ingest"]);
         dir
     })
 }
