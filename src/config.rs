@@ -75,6 +75,9 @@ struct ConfigFile {
     /// The backup jobs.
     #[serde(default)]
     backups: Vec<crate::backups_config::BackupFile>,
+    /// Syslog received from other machines.
+    #[serde(default)]
+    listeners: Vec<crate::listen::ListenerFile>,
 }
 
 /// One `[[sources]]` table.
@@ -193,6 +196,8 @@ pub struct Config {
     pub checking: Checking,
     /// The backup jobs.
     pub backups: Vec<crate::backups_config::BackupJob>,
+    /// The syslog listeners `watch` and `receive` run.
+    pub listeners: Vec<crate::listen::Listener>,
 }
 
 /// The default zone: the regulation's site is in China.
@@ -414,6 +419,8 @@ impl Config {
             &base,
             &value_err,
         )?;
+        let listeners =
+            crate::listen::listeners(file.listeners, display_zone, &names, &base, &value_err)?;
         Ok(Config {
             path: path.to_path_buf(),
             data_dir,
@@ -422,6 +429,7 @@ impl Config {
             options,
             checking,
             backups,
+            listeners,
         })
     }
 }

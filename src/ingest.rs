@@ -126,6 +126,11 @@ impl Reading<'_> {
         path: &Path,
         mtime: DateTime<Utc>,
     ) -> Result<FileParser, String> {
+        if self.format == crate::listen::FORMAT {
+            let mut ctx = ParseContext::new(self.source, self.host.unwrap_or(""), self.zone, mtime);
+            ctx.reference_from = "received";
+            return Ok((Box::new(crate::listen::ReceivedParser::new()), ctx));
+        }
         let format = match crate::parse_cmd::resolve_format(file, self.format, self.options) {
             Ok(f) => f,
             Err(Unresolved::Unsupported(why)) => return Err(why.to_string()),

@@ -13,6 +13,7 @@
 //! | [`deadletter`] | the dead letter's JSON lines |
 //! | [`config`] | `vigil.toml`: sources, the site's formats, data directory, display zone |
 //! | [`init`] | `vigil init`: a commented config and example registers |
+//! | [`listen`] | `[[listeners]]`: syslog over UDP, TCP and TLS received into a spool the watcher indexes |
 //! | [`journal`] | the systemd journal as a source: `journalctl -o json` after the last cursor |
 //! | [`ingest`] | `vigil ingest`: files into the index from their checkpoints, rejects to the dead letter |
 //! | [`metrics`] | `watch --metrics`: the watcher's counters as Prometheus text over HTTP |
@@ -25,6 +26,7 @@
 //! | [`search_cmd`] | `vigil search` and `vigil show`: hits as a table, JSON or raw lines |
 //! | [`serve`] | `vigil serve`: the web console (search, events, findings and triage, reports) behind a login |
 //! | [`spool`] | the writer's inbox: events and commit requests from commands that are not the writer |
+//! | [`tls`] | TLS server configs from PEM files, for the console and the listeners |
 //! | [`triage`] | reviewers' triage of findings: an append-only log of who marked what, when, why |
 //! | [`users`] | the console's users and roles, passwords as argon2 hashes; `vigil user` |
 //! | [`watch`] | `vigil watch`: follow the sources, index and archive every line once, stop cleanly |
@@ -40,6 +42,7 @@ pub mod exit;
 pub mod ingest;
 pub mod init;
 pub mod journal;
+pub mod listen;
 pub mod metrics;
 pub mod parse_cmd;
 pub mod policy_config;
@@ -50,6 +53,7 @@ pub mod sanitize;
 pub mod search_cmd;
 pub mod serve;
 pub mod spool;
+pub mod tls;
 pub mod triage;
 pub mod users;
 pub mod watch;

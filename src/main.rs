@@ -65,6 +65,16 @@ enum Command {
         #[arg(long, value_name = "ADDR")]
         metrics: Option<String>,
     },
+    /// Receive syslog from other machines on the configured `[[listeners]]` (UDP, TCP, TLS)
+    /// and index it, without following the sources' files (`watch` does both).
+    Receive {
+        /// New messages are searchable within about this long (e.g. 1s, 500ms).
+        #[arg(long, default_value = "1s", value_parser = vigil::spool::parse_wait)]
+        commit_every: std::time::Duration,
+        /// Serve the counters as Prometheus text on http://ADDR/metrics.
+        #[arg(long, value_name = "ADDR")]
+        metrics: Option<String>,
+    },
     /// The evidence archive: `verify` recomputes the hash chain, `head` prints its head hash.
     Archive {
         #[command(subcommand)]
@@ -349,6 +359,36 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 ExitCode::Ok
             })
         }
+        Command::Receive {
+            commit_every,
+            ref metrics,
+        } => {
+            let config = config()?;
+            let Some(c) = &config else {
+                return Err(anyhow!(
+                    "no config (vigil.toml, --config or $VIGIL_CONFIG): `receive` runs the config's [[listeners]]"
+                ));
+            };
+            if c.listeners.is_empty() {
+                return Err(anyhow!(
+                    "{}: no [[listeners]]: add one (name, protocol = \"udp\", \"tcp\" or \"tls\", address) to receive syslog",
+                    c.path.display()
+                ));
+            }
+            let data = data_dir(Some(&c.data_dir));
+            let opts = vigil::watch::Options {
+                commit_every,
+                zone: c.display_zone,
+                metrics: metrics_on(metrics.as_deref())?,
+                ..Default::default()
+            };
+            let summary = vigil::watch::serve(&data, Vec::new(), &c.listeners, opts)?;
+            eprintln!(
+                "receive: stopped: {} messages, {} events, {} dead-lettered, {} commits",
+                summary.lines, summary.events, summary.dead, summary.commits
+            );
+            Ok(ExitCode::Ok)
+        }
         Command::Watch {
             ref paths,
             ref quick,
@@ -399,15 +439,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     reference_time: None,
                 }]
             };
-            let metrics = match metrics {
-                Some(addr) => {
-                    let m = std::sync::Arc::new(vigil::metrics::Metrics::default());
-                    let bound = vigil::metrics::serve(addr, m.clone())?;
-                    eprintln!("watch: metrics on http://{bound}/metrics");
-                    Some(m)
-                }
-                None => None,
-            };
+            let metrics = metrics_on(metrics.as_deref())?;
             let opts = vigil::watch::Options {
                 commit_every,
                 poll_every,
@@ -416,7 +448,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 metrics,
                 ..Default::default()
             };
-            let summary = vigil::watch::serve(&data, sources, opts)?;
+            let listeners = match (&config, paths.is_empty()) {
+                (Some(c), true) => c.listeners.clone(),
+                _ => Vec::new(),
+            };
+            let summary = vigil::watch::serve(&data, sources, &listeners, opts)?;
             eprintln!(
                 "watch: stopped: {} lines, {} events, {} dead-lettered, {} commits{}",
                 summary.lines,
@@ -760,4 +796,13 @@ mod tests {
         assert!(r.is_err());
         assert_eq!(calls, 1);
     }
+}
+
+/// The metrics endpoint of `--metrics ADDR`, started, and its counters.
+fn metrics_on(addr: Option<&str>) -> Result<Option<std::sync::Arc<vigil::metrics::Metrics>>> {
+    let Some(addr) = addr else { return Ok(None) };
+    let m = std::sync::Arc::new(vigil::metrics::Metrics::default());
+    let bound = vigil::metrics::serve(addr, m.clone())?;
+    eprintln!("vigil: metrics on http://{bound}/metrics");
+    Ok(Some(m))
 }

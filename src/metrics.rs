@@ -24,6 +24,8 @@ pub struct Metrics {
     pub dirty_since: AtomicI64,
     /// Per source: lines read, and the newest event time (unix seconds).
     sources: Mutex<BTreeMap<String, (u64, i64)>>,
+    /// The running listeners' counters, by listener name.
+    pub listeners: std::sync::OnceLock<Vec<(String, std::sync::Arc<crate::listen::Stats>)>>,
 }
 
 impl Metrics {
@@ -108,6 +110,57 @@ impl Metrics {
                     label(name)
                 ));
             }
+        }
+        if let Some(ls) = self.listeners.get().filter(|l| !l.is_empty()) {
+            let mut family = |name: &str, kind: &str, help: &str, rows: Vec<(String, u64)>| {
+                s.push_str(&format!("# HELP {name} {help}\n# TYPE {name} {kind}\n"));
+                for (labels, v) in rows {
+                    s.push_str(&format!("{name}{{{labels}}} {v}\n"));
+                }
+            };
+            let each = |f: &dyn Fn(&crate::listen::Stats) -> u64| -> Vec<(String, u64)> {
+                ls.iter()
+                    .map(|(n, st)| (format!("listener=\"{}\"", label(n)), f(st)))
+                    .collect()
+            };
+            let mut peers = Vec::new();
+            for (n, st) in ls {
+                if let Ok(p) = st.peers.lock() {
+                    for (ip, count) in p.iter() {
+                        peers.push((format!("listener=\"{}\",peer=\"{ip}\"", label(n)), *count));
+                    }
+                }
+            }
+            family(
+                "vigil_listener_messages_total",
+                "counter",
+                "Messages received and written to the spool (acknowledged), per listener and peer.",
+                peers,
+            );
+            family(
+                "vigil_listener_truncated_total",
+                "counter",
+                "Messages longer than max_message, cut and flagged.",
+                each(&|st| st.cut.load(Ordering::Relaxed)),
+            );
+            family(
+                "vigil_listener_refused_total",
+                "counter",
+                "Connections or datagrams from peers outside hosts, and failed TLS handshakes.",
+                each(&|st| st.refused.load(Ordering::Relaxed)),
+            );
+            family(
+                "vigil_listener_udp_drops_total",
+                "counter",
+                "Datagrams the kernel dropped for a UDP listener's socket (receive buffer full), from /proc/net/udp.",
+                each(&|st| st.udp_drops.load(Ordering::Relaxed)),
+            );
+            family(
+                "vigil_listener_backlog_bytes",
+                "gauge",
+                "Spool bytes not yet indexed, as of the last commit.",
+                each(&|st| st.backlog.load(Ordering::Relaxed)),
+            );
         }
         s
     }

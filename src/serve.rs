@@ -1625,53 +1625,6 @@ async fn not_found(headers: HeaderMap, State(app): State<Shared>) -> Response {
 /// How long a client has to finish its TLS handshake.
 const HANDSHAKE: Duration = Duration::from_secs(10);
 
-/// The rustls server config of `--tls-cert` and `--tls-key`: each problem named with its file.
-fn tls_config(cert: &Path, key: &Path) -> Result<Arc<rustls::ServerConfig>> {
-    use rustls_pki_types::pem::PemObject;
-    use rustls_pki_types::{CertificateDer, PrivateKeyDer};
-    let certs = CertificateDer::pem_file_iter(cert)
-        .and_then(|i| i.collect::<std::result::Result<Vec<_>, _>>())
-        .map_err(|e| {
-            anyhow!(
-                "--tls-cert {}: cannot read a PEM certificate: {e}",
-                cert.display()
-            )
-        })?;
-    if certs.is_empty() {
-        return Err(anyhow!(
-            "--tls-cert {}: no certificate in it (expected PEM: -----BEGIN CERTIFICATE-----)",
-            cert.display()
-        ));
-    }
-    let private = PrivateKeyDer::from_pem_file(key).map_err(|e| match e {
-        rustls_pki_types::pem::Error::NoItemsFound => anyhow!(
-            "--tls-key {}: no private key in it (expected PEM: -----BEGIN PRIVATE KEY-----)",
-            key.display()
-        ),
-        e => anyhow!(
-            "--tls-key {}: cannot read a PEM private key: {e}",
-            key.display()
-        ),
-    })?;
-    // ring, not aws-lc-rs: it builds without cmake. rustls deprecates it for want of the
-    // post-quantum key exchange; browsers agree on X25519 with it instead.
-    #[allow(deprecated)]
-    let provider = rustls::crypto::ring::default_provider();
-    let config = rustls::ServerConfig::builder_with_provider(Arc::new(provider))
-        .with_safe_default_protocol_versions()
-        .context("TLS: no protocol versions")?
-        .with_no_client_auth()
-        .with_single_cert(certs, private)
-        .map_err(|e| {
-            anyhow!(
-                "--tls-cert {} and --tls-key {}: {e}",
-                cert.display(),
-                key.display()
-            )
-        })?;
-    Ok(Arc::new(config))
-}
-
 /// A listener that gives axum TLS connections whose handshake is done. Handshakes run in tasks
 /// of their own, each limited to [`HANDSHAKE`], so a slow or silent client holds up no other.
 struct TlsListener {
@@ -1759,7 +1712,16 @@ fn router(app: Shared) -> Router {
 /// Runs `vigil serve` until interrupted.
 pub fn run(config: Config, data: &Path, args: &ServeArgs) -> Result<ExitCode> {
     let tls = match (&args.tls_cert, &args.tls_key) {
-        (Some(cert), Some(key)) => Some(tls_config(cert, key)?),
+        (Some(cert), Some(key)) => Some(crate::tls::server_config(
+            cert,
+            key,
+            None,
+            &crate::tls::Names {
+                cert: "--tls-cert",
+                key: "--tls-key",
+                client_ca: "",
+            },
+        )?),
         _ => None,
     };
     if tls.is_none() && !args.listen.ip().is_loopback() {

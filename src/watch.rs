@@ -70,6 +70,8 @@ pub struct Options {
     pub zone: Tz,
     /// Counters for `--metrics`, updated as the loop goes.
     pub metrics: Option<Arc<crate::metrics::Metrics>>,
+    /// The running listeners whose spools are among the sources.
+    pub listeners: Vec<crate::listen::Spooled>,
 }
 
 impl Default for Options {
@@ -81,6 +83,7 @@ impl Default for Options {
             max_uncommitted: 50_000,
             zone: chrono_tz::Asia::Shanghai,
             metrics: None,
+            listeners: Vec::new(),
         }
     }
 }
@@ -403,6 +406,7 @@ pub fn run(
                 crate::spool::remove_all(&requests)?;
                 requests.clear();
             }
+            spools_committed(&opts.listeners, sources, &followers, &mut ckpts);
             summary.commits += 1;
             if let Some(m) = &opts.metrics {
                 m.last_commit
@@ -453,6 +457,41 @@ pub fn run(
     }
     writer.close()?;
     Ok(summary)
+}
+
+/// After a commit, for each listener: its spool's backlog for back-pressure, and the spool files
+/// committed to their end removed (their checkpoints with them, at the next commit).
+fn spools_committed(
+    listeners: &[crate::listen::Spooled],
+    sources: &[Watched],
+    followers: &[Follower],
+    ckpts: &mut vigil_index::Checkpoints,
+) {
+    for l in listeners {
+        let Some(si) = sources.iter().position(|s| s.source == l.source) else {
+            continue;
+        };
+        let mut ids: HashMap<PathBuf, u64> = HashMap::new();
+        for (id, _, path, _) in followers[si].positions() {
+            ids.insert(path.to_path_buf(), id);
+        }
+        let current = l.current.lock().map(|c| c.clone()).unwrap_or_default();
+        let committed = |p: &Path| {
+            ids.get(p)
+                .and_then(|id| ckpts.get(FileId(*id)))
+                .map(|c| c.offset)
+        };
+        let mut removed = Vec::new();
+        match crate::listen::after_commit(&l.dir, &current, &committed, &mut removed) {
+            Ok(backlog) => l.stats.backlog.store(backlog, Ordering::Relaxed),
+            Err(e) => eprintln!("vigil watch: {}: {e}", l.dir.display()),
+        }
+        for p in removed {
+            if let Some(id) = ids.get(&p) {
+                ckpts.remove(FileId(*id));
+            }
+        }
+    }
 }
 
 /// The parser and context for a file seen for the first time; `Err(why)`: a file vigil cannot
@@ -544,13 +583,40 @@ pub fn watch_dirs(patterns: &[String]) -> Vec<PathBuf> {
 /// Runs [`run`] with what a long-running process needs around it: notify events on the patterns'
 /// folders to wake it, and SIGINT/SIGTERM to stop it cleanly (a second SIGINT exits at once:
 /// every commit is atomic, so the data directory is consistent at any moment).
-pub fn serve(data: &Path, sources: Vec<Watched>, opts: Options) -> Result<Summary> {
+pub fn serve(
+    data: &Path,
+    mut sources: Vec<Watched>,
+    listeners: &[crate::listen::Listener],
+    mut opts: Options,
+) -> Result<Summary> {
     use notify::Watcher;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("cannot start the runtime")?;
     let stop = Arc::new(AtomicBool::new(false));
+    // The listeners receive into their spools from the start; their spools are sources.
+    let mut running = Vec::new();
+    for l in listeners {
+        let r = rt.block_on(async { crate::listen::start(l, data) })?;
+        eprintln!(
+            "watch: listener {} receives syslog over {} on {}",
+            l.name,
+            l.protocol.name(),
+            r.local
+        );
+        sources.push(l.watched(data));
+        opts.listeners.push(r.spooled(data));
+        running.push(r);
+    }
+    if let Some(m) = &opts.metrics {
+        let _ = m.listeners.set(
+            opts.listeners
+                .iter()
+                .map(|l| (l.source.clone(), l.stats.clone()))
+                .collect(),
+        );
+    }
     let (wake_tx, wake_rx) = std::sync::mpsc::sync_channel::<()>(1);
     let notify_tx = wake_tx.clone();
     let mut watcher = notify::recommended_watcher(move |ev: notify::Result<notify::Event>| {
@@ -591,6 +657,19 @@ pub fn serve(data: &Path, sources: Vec<Watched>, opts: Options) -> Result<Summar
             eprintln!(
                 "\nwatch: stopping: committing what was read (press Ctrl-C again to exit at once)"
             );
+            // What the listeners received goes into their spools before the last round reads.
+            let stopping = async {
+                for r in running {
+                    r.stop().await;
+                }
+            };
+            tokio::select! {
+                _ = stopping => {}
+                _ = int.recv() => {
+                    eprintln!("watch: stopped at once; the last commit stands");
+                    std::process::exit(130);
+                }
+            }
             signal_stop.store(true, Ordering::SeqCst);
             let _ = wake_tx.try_send(());
             int.recv().await;

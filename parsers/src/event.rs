@@ -194,16 +194,20 @@ pub enum Flag {
     Gb18030,
     /// A multi-record event was emitted before it was complete (end of input or too many open).
     Incomplete,
+    /// The message was longer than the bound it was read under: the event holds its first part
+    /// (`fields.original_length` gives the whole length in bytes).
+    Truncated,
 }
 
 impl Flag {
     /// Every flag, in order.
-    pub const ALL: [Flag; 5] = [
+    pub const ALL: [Flag; 6] = [
         Flag::YearInferred,
         Flag::ZoneFromSource,
         Flag::InvalidUtf8,
         Flag::Gb18030,
         Flag::Incomplete,
+        Flag::Truncated,
     ];
 
     fn bit(self) -> u8 {
