@@ -332,7 +332,7 @@ impl Config {
                     .as_ref()
                     .map_or(Vec::new(), |m| m.get_ref().clone()),
             });
-            if format != "auto" {
+            if format != "auto" && format != crate::evtx::FORMAT {
                 let mut opts = options.clone();
                 opts.pg_prefix = s.pg_prefix.clone();
                 if let Err(e) = formats::build(&format, &opts) {

@@ -375,6 +375,11 @@ fn ingest_file(
         Ok(f) => f,
         Err(e) => return Ok(Some(format!("cannot read: {e}"))),
     };
+    if input.format == crate::evtx::FORMAT
+        || (input.format == "auto" && crate::evtx::is_evtx(file.head()))
+    {
+        return ingest_evtx(input, path, &meta, sink, s, uncommitted);
+    }
     let id = FileId(file.file_id);
     let (start, start_line) = sink.ckpts.get(id).map_or((0, 1), |c| (c.offset, c.line));
     // A file no checkpoint knows has never been read: none of its events is in the index, and
@@ -532,6 +537,49 @@ fn ingest_file(
         s.consumed += consumed;
         Ok(None)
     })
+}
+
+/// Reads the new records of a Windows `.evtx` file (see [`crate::evtx`]).
+fn ingest_evtx(
+    input: &Input,
+    path: &Path,
+    meta: &std::fs::Metadata,
+    sink: &mut Sink<'_>,
+    s: &mut SourceSummary,
+    uncommitted: &mut u64,
+) -> Result<Option<String>> {
+    let mut out = Vec::new();
+    let archive = sink.archive;
+    let read = crate::evtx::read_file(
+        path,
+        &input.source,
+        input.host.as_deref(),
+        input.zone,
+        sink.ckpts,
+        &mut |stream, record, json| {
+            let mut a = archive
+                .lock()
+                .map_err(|_| anyhow!("the archive lock is poisoned"))?;
+            a.append(&input.source, stream, record, json)
+                .with_context(|| format!("{}: cannot archive its records", path.display()))?;
+            Ok(())
+        },
+        &mut out,
+    )?;
+    let read = match read {
+        Ok(r) => r,
+        Err(why) => return Ok(Some(why)),
+    };
+    sink.index(out, &input.source, false, s, uncommitted)?;
+    s.lines += read.new;
+    if read.new > 0 {
+        s.bytes += meta.len();
+    }
+    if *uncommitted >= COMMIT_EVERY {
+        sink.commit()?;
+        *uncommitted = 0;
+    }
+    Ok(None)
 }
 
 /// Entries read from the journal in one batch (one journalctl run).

@@ -63,6 +63,24 @@ paths = ["/var/log/backup/backup-job.log*"]
 format = "backup-job"
 role = "backup"
 
+# Windows machines: their Security.evtx copied here (or exported); records are read by their ids.
+# [[sources]]
+# name = "windows"
+# paths = ["/srv/evtx/*.evtx"]
+# format = "evtx"
+# role = "login"
+
+# Syslog from other machines, received by `vigil watch` (and `vigil receive`).
+# [[listeners]]
+# name = "net-tls"
+# protocol = "tls"                # udp, tcp or tls
+# address = "0.0.0.0:6514"
+# hosts = ["10.1.0.0/16"]         # who may send (default: any address)
+# max_message = "64 KiB"          # longer messages are cut and flagged truncated
+# tls_cert = "tls/server.pem"
+# tls_key = "tls/server-key.pem"
+# tls_client_ca = "tls/ca.pem"    # clients must present a certificate this CA signed
+
 # The registers `vigil check` reads beside the logs (CSV with a header row):
 #   approvals  ticket,kind,grade,operator,approver,approver_role,approved_at,valid_from,valid_until,scope
 #              kind: data_edit, data_export, special_permission, emergency_release; grade 1-3 for
@@ -87,7 +105,7 @@ accounts = "registers/accounts.csv"
 # bruteforce_within = "5m"           # ...within this long
 # change_backup_within = "24h"       # a successful backup of the host this close before and after a change
 # admin_roles = ["admin"]            # the application's administrator roles
-# admin_groups = ["sudo", "wheel", "adm"]
+# admin_groups = ["sudo", "wheel", "adm", "Administrators", "Domain Admins", "Enterprise Admins", "Schema Admins"]
 admin_accounts = ["root"]            # server and database administrators
 db_superusers = ["postgres"]
 service_accounts = ["archive_app"]   # the application's own accounts: they write data by design

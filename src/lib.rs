@@ -9,6 +9,7 @@
 //! | [`backups_config`] | `[[backups]]` of `vigil.toml`: the backup jobs, read into the verifier's jobs |
 //! | [`check_cmd`] | `vigil check`: the rules over a period, findings as a table or JSON, exit by severity |
 //! | [`commit`] | one commit of index, checkpoints and archive, shared by ingest and watch |
+//! | [`evtx`] | Windows `.evtx` files as a source: records by their stream and `EventRecordID`, not by offsets |
 //! | [`exit`] | exit codes as a type: 0 all well, 1 findings or problems, 2 could not run |
 //! | [`deadletter`] | the dead letter's JSON lines |
 //! | [`config`] | `vigil.toml`: sources, the site's formats, data directory, display zone |
@@ -38,6 +39,7 @@ pub mod check_cmd;
 pub mod commit;
 pub mod config;
 pub mod deadletter;
+pub mod evtx;
 pub mod exit;
 pub mod ingest;
 pub mod init;

@@ -363,9 +363,12 @@ pub fn encode(m: &Received, out: &mut Vec<u8>) {
     out.push(b'\n');
 }
 
+/// A spool line read back: the peer, the time, the whole length of a cut message, the message.
+pub type Decoded<'a> = (&'a str, DateTime<Utc>, Option<u64>, Vec<u8>);
+
 /// A spool line read back: the peer, the time, the whole length of a cut message, and the
 /// message. `None`: not a spool line.
-pub fn decode(line: &[u8]) -> Option<(&str, DateTime<Utc>, Option<u64>, Vec<u8>)> {
+pub fn decode(line: &[u8]) -> Option<Decoded<'_>> {
     let line = line.strip_suffix(b"\n").unwrap_or(line);
     let mut parts = line.splitn(4, |b| *b == b' ');
     let peer = std::str::from_utf8(parts.next()?).ok()?;

@@ -45,7 +45,8 @@ enum Command {
         quick: Quick,
     },
     /// Follow the configured sources (or PATHs) until stopped (SIGINT or SIGTERM): every new line
-    /// indexed and archived once, through rotation, truncation and restarts.
+    /// indexed and archived once, through rotation, truncation and restarts; the config's
+    /// [[listeners]] receive syslog from other machines meanwhile.
     Watch {
         /// Files or glob patterns to follow instead of the configured sources.
         paths: Vec<String>,
@@ -767,6 +768,15 @@ fn again_after_merges<T>(mut read: impl FnMut() -> anyhow::Result<T>) -> anyhow:
     }
 }
 
+/// The metrics endpoint of `--metrics ADDR`, started, and its counters.
+fn metrics_on(addr: Option<&str>) -> Result<Option<std::sync::Arc<vigil::metrics::Metrics>>> {
+    let Some(addr) = addr else { return Ok(None) };
+    let m = std::sync::Arc::new(vigil::metrics::Metrics::default());
+    let bound = vigil::metrics::serve(addr, m.clone())?;
+    eprintln!("vigil: metrics on http://{bound}/metrics");
+    Ok(Some(m))
+}
+
 #[cfg(test)]
 mod tests {
     use super::again_after_merges;
@@ -796,13 +806,4 @@ mod tests {
         assert!(r.is_err());
         assert_eq!(calls, 1);
     }
-}
-
-/// The metrics endpoint of `--metrics ADDR`, started, and its counters.
-fn metrics_on(addr: Option<&str>) -> Result<Option<std::sync::Arc<vigil::metrics::Metrics>>> {
-    let Some(addr) = addr else { return Ok(None) };
-    let m = std::sync::Arc::new(vigil::metrics::Metrics::default());
-    let bound = vigil::metrics::serve(addr, m.clone())?;
-    eprintln!("vigil: metrics on http://{bound}/metrics");
-    Ok(Some(m))
 }

@@ -57,7 +57,7 @@ pub fn resolve_format(
     match formats::sniff(file.head()) {
         Sniffed::Format(f) => Ok(f.to_string()),
         Sniffed::Evtx => Err(Unresolved::Unsupported(
-            "a Windows EVTX file: not supported yet",
+            "a Windows EVTX file: ingest or watch it with a source of format = \"evtx\" (`vigil parse` reads text logs; `winlog` reads evtx_dump's JSON lines)",
         )),
         Sniffed::Gzip => Err(Unresolved::Unsupported(
             "gzip inside gzip: decompress it first",

@@ -177,6 +177,8 @@ pub fn run(
     // Journal sources: when each was last asked (journalctl runs once per poll, not per wake-up).
     let mut journal_polled: Vec<Option<Instant>> = vec![None; sources.len()];
     let mut journal_parser = vigil_parsers::journald::JournaldParser::new();
+    // `.evtx` files: their size and time when last read (a file is read again when they change).
+    let mut evtx_seen: HashMap<PathBuf, (u64, std::time::SystemTime)> = HashMap::new();
     let status = std::io::stderr().is_terminal();
 
     loop {
@@ -240,6 +242,31 @@ pub fn run(
                 uncommitted += index(&mut writer, &mut dead, &src.source, &mut out, &mut summary)?;
                 ckpts.set_journal(&src.source, checkpoint);
                 dirty_since.get_or_insert(now);
+                continue;
+            }
+            if src.format == crate::evtx::FORMAT {
+                let due = journal_polled[si]
+                    .is_none_or(|t| now.saturating_duration_since(t) >= opts.poll_every);
+                if !(due || !requests.is_empty() || stopping) {
+                    continue;
+                }
+                journal_polled[si] = Some(now);
+                let got = evtx_round(
+                    src,
+                    &mut evtx_seen,
+                    &mut ckpts,
+                    &mut archive,
+                    &mut out,
+                    &mut warned,
+                )?;
+                summary.lines += got;
+                if let Some(m) = &opts.metrics {
+                    m.source(&src.source, got, &out);
+                }
+                uncommitted += index(&mut writer, &mut dead, &src.source, &mut out, &mut summary)?;
+                if got > 0 {
+                    dirty_since.get_or_insert(now);
+                }
                 continue;
             }
             let lines_before = summary.lines;
@@ -457,6 +484,68 @@ pub fn run(
     }
     writer.close()?;
     Ok(summary)
+}
+
+/// Reads the `.evtx` files of `src` that changed since they were last read: their new records
+/// into `out`. Returns the records read.
+fn evtx_round(
+    src: &Watched,
+    seen: &mut HashMap<PathBuf, (u64, std::time::SystemTime)>,
+    ckpts: &mut vigil_index::Checkpoints,
+    archive: &mut vigil_archive::Archive,
+    out: &mut Vec<Output>,
+    warned: &mut std::collections::HashSet<PathBuf>,
+) -> Result<u64> {
+    let mut got = 0;
+    let mut paths = Vec::new();
+    for p in &src.patterns {
+        if let Ok(found) = glob::glob(p) {
+            paths.extend(found.flatten().filter(|p| p.is_file()));
+        }
+    }
+    paths.sort();
+    paths.dedup();
+    for path in paths {
+        let Ok(meta) = std::fs::metadata(&path) else {
+            continue;
+        };
+        let stamp = (meta.len(), meta.modified().unwrap_or(std::time::UNIX_EPOCH));
+        if seen.get(&path) == Some(&stamp) {
+            continue;
+        }
+        let read = crate::evtx::read_file(
+            &path,
+            &src.source,
+            src.host.as_deref(),
+            src.zone,
+            ckpts,
+            &mut |stream, record, json| {
+                archive.append(&src.source, stream, record, json)?;
+                Ok(())
+            },
+            out,
+        )?;
+        match read {
+            Ok(r) => {
+                got += r.new;
+                seen.insert(path, stamp);
+            }
+            Err(why) => {
+                if warned.insert(path.clone()) {
+                    eprintln!(
+                        "{}",
+                        crate::ingest::not_read_line(
+                            "vigil watch",
+                            &src.source,
+                            &path.display().to_string(),
+                            &format!("{why} (will retry)")
+                        )
+                    );
+                }
+            }
+        }
+    }
+    Ok(got)
 }
 
 /// After a commit, for each listener: its spool's backlog for back-pressure, and the spool files

@@ -3,6 +3,8 @@
 //! its gtls and ossl drivers, and a SIGKILL of `vigil receive` under load from a client on
 //! loopback. Where a client is missing, the test says it was skipped.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers: a failure is the test failing
+
 mod common;
 
 use std::io::Write;
@@ -39,9 +41,14 @@ fn free_port() -> u16 {
 
 /// `vigil receive` in `dir`, once its last TCP listener (`port`) takes connections.
 fn start_receive(dir: &Path, port: u16) -> Child {
+    start_receive_with(dir, port, &[])
+}
+
+fn start_receive_with(dir: &Path, port: u16, opts: &[&str]) -> Child {
     let mut child = Command::new(env!("CARGO_BIN_EXE_vigil"))
         .args(["--config", "vigil.toml", "--data", "data", "receive"])
         .args(["--commit-every", "200ms"])
+        .args(opts)
         .current_dir(dir)
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -118,7 +125,8 @@ max_message = "2 KiB"
 "#
         ),
     );
-    let vigil = start_receive(&dir, tcp);
+    let metrics = free_port();
+    let vigil = start_receive_with(&dir, tcp, &["--metrics", &format!("127.0.0.1:{metrics}")]);
     let (udp, tcp, closed) = (udp.to_string(), tcp.to_string(), closed.to_string());
     let failed = "Failed password for root from 198.51.100.9 port 4242 ssh2";
     for i in 0..20 {
@@ -205,6 +213,21 @@ max_message = "2 KiB"
         .output();
     assert_eq!(wait_for_count(&dir, "source:net-tcp", 42), 42);
     assert_eq!(wait_for_count(&dir, "source:net-udp", 20), 20);
+    // The counters, as Prometheus scrapes them.
+    let mut http = std::net::TcpStream::connect(("127.0.0.1", metrics)).unwrap();
+    http.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut page = String::new();
+    std::io::Read::read_to_string(&mut http, &mut page).unwrap();
+    for line in [
+        "vigil_listener_messages_total{listener=\"net-tcp\",peer=\"127.0.0.1\"} 42",
+        "vigil_listener_messages_total{listener=\"net-udp\",peer=\"127.0.0.1\"} 20",
+        "vigil_listener_truncated_total{listener=\"net-tcp\"} 1",
+        "vigil_listener_refused_total{listener=\"closed\"} 1",
+        "vigil_listener_udp_drops_total{listener=\"net-udp\"} 0",
+    ] {
+        assert!(page.contains(line), "{line} not in:\n{page}");
+    }
     let (code, err) = stop_watch(vigil);
     assert_eq!(code, Some(0), "{err}");
     assert!(
@@ -447,7 +470,7 @@ tls_client_ca = "ca.pem"
     assert_eq!(all.len(), sent);
     for e in &all {
         assert_eq!(e["fields"]["peer"], "127.0.0.1");
-        assert_eq!(e["host"].as_str().is_some_and(|h| !h.is_empty()), true);
+        assert!(e["host"].as_str().is_some_and(|h| !h.is_empty()), "{e}");
     }
     assert_eq!(count_in(&dir, "导出 AND zhangsan"), sent);
 }

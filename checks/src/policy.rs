@@ -443,10 +443,18 @@ impl Default for Policy {
             change_backup_within: TimeDelta::hours(24),
             admin_accounts: BTreeSet::new(),
             admin_roles: ["admin".to_string()].into_iter().collect(),
-            admin_groups: ["sudo", "wheel", "adm"]
-                .into_iter()
-                .map(String::from)
-                .collect(),
+            admin_groups: [
+                "sudo",
+                "wheel",
+                "adm",
+                "Administrators",
+                "Domain Admins",
+                "Enterprise Admins",
+                "Schema Admins",
+            ]
+            .into_iter()
+            .map(String::from)
+            .collect(),
             db_superusers: BTreeSet::new(),
             service_accounts: BTreeSet::new(),
             backup_accounts: BTreeSet::new(),

@@ -13,6 +13,7 @@
 //! | `json` | JSON lines with a field mapping (the archive application's audit log) |
 //! | `restic` | restic `backup --json` output (and its plain-text summary) |
 //! | `borg` | borg `--log-json` lines and `--json` documents |
+//! | `winlog` | Windows event log records, one a line, as the `evtx` crate writes them in JSON (`vigil-winlog` reads `.evtx` files into these) |
 //! | any other name | a regex format defined in the config |
 
 /// The built-in formats' names.
@@ -28,6 +29,7 @@ pub const BUILTIN: &[&str] = &[
     "json",
     "restic",
     "borg",
+    "winlog",
 ];
 
 /// What building a parser needs beyond the format's name.
@@ -74,6 +76,7 @@ pub fn build(name: &str, opts: &Options) -> Result<Box<dyn crate::Parser>, Build
         "json" => Box::new(json::JsonParser::new(opts.json.clone())),
         "restic" => Box::new(backup::ResticParser::new()),
         "borg" => Box::new(backup::BorgParser::new()),
+        "winlog" => Box::new(crate::winlog::WinlogParser::new()),
         other => match opts.regex.iter().find(|r| r.name() == other) {
             Some(r) => Box::new(crate::regex_format::RegexParser::new(r.clone())),
             None => {
@@ -92,7 +95,7 @@ pub enum Sniffed {
     Format(&'static str),
     /// A gzip stream: decompress, then sniff again.
     Gzip,
-    /// A Windows EVTX file: not read yet (a later issue).
+    /// A Windows EVTX file: binary, read by the `vigil-winlog` crate into `winlog` lines.
     Evtx,
     /// Nothing recognisable.
     Unknown,
@@ -157,6 +160,9 @@ fn sniff_line(l: &str) -> Option<&'static str> {
         return Some("auditd");
     }
     if b.first() == Some(&b'{') && b.last() == Some(&b'}') {
+        if l.starts_with("{\"Event\":") {
+            return Some("winlog");
+        }
         if l.contains("\"__REALTIME_TIMESTAMP\"") {
             return Some("journald");
         }
@@ -387,6 +393,10 @@ mod tests {
                 Sniffed::Format("borg"),
             ),
             ("{\n  \"archive\": {\n", Sniffed::Format("borg")),
+            (
+                "{\"Event\":{\"#attributes\":{\"xmlns\":\"http://schemas.microsoft.com/win/2004/08/events/event\"},\"System\":{\"EventID\":4624}}}",
+                Sniffed::Format("winlog"),
+            ),
             ("hello world", Sniffed::Unknown),
             ("", Sniffed::Unknown),
         ];

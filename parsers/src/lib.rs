@@ -21,6 +21,7 @@
 //! | [`json`] | JSON lines with a field mapping |
 //! | [`backup`] | restic and borg JSON output |
 //! | [`regex_format`] | formats defined in the config by a regular expression |
+//! | [`winlog`] | Windows event log records as the `evtx` crate writes them in JSON |
 //! | [`formats`] | the registry: a format's name to a parser, and the sniffer |
 //!
 //! Parsers are stateful where a format spans lines (auditd serials, PostgreSQL continuation lines,
@@ -45,6 +46,7 @@ pub mod syslog;
 pub mod time;
 pub mod value;
 pub mod vocab;
+pub mod winlog;
 
 pub use context::{Encoding, ParseContext};
 pub use error::{ErrorKind, ParseError, Rejected};

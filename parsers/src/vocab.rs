@@ -11,6 +11,8 @@
 //! | `login.failure` | login | a failed login or authentication attempt |
 //! | `login.invalid_user` | login | a login attempt for an account that does not exist |
 //! | `auth.failure` | login | an authentication layer's record of a failed attempt (PAM's `authentication failure`, `N more authentication failures`, `check pass; user unknown`): for sshd the same attempt as its own `Failed password` line, so a count of `login.failure` counts attempts once |
+//! | `login.explicit_credentials` | login | a logon attempted with credentials other than the logged-on user's (Windows 4648: runas, a mapped drive, a remote tool): recorded where the attempt started, not proof that it succeeded |
+//! | `login.privileged` | login | special privileges (administrator-equivalent rights) assigned to a new logon (Windows 4672) |
 //! | `logout` | login | a session ended by the user or a disconnect |
 //! | `session.open` | login | a PAM session opened (su, sshd, cron) |
 //! | `session.close` | login | a PAM session closed |
@@ -98,6 +100,8 @@ vocabulary! {
     LOGIN_FAILURE = "login.failure" => Login, "登录失败",
     LOGIN_INVALID_USER = "login.invalid_user" => Login, "不存在账号的登录尝试",
     AUTH_FAILURE = "auth.failure" => Login, "认证失败",
+    LOGIN_EXPLICIT_CREDENTIALS = "login.explicit_credentials" => Login, "使用显式凭据登录",
+    LOGIN_PRIVILEGED = "login.privileged" => Login, "特权登录",
     LOGOUT = "logout" => Login, "退出登录",
     SESSION_OPEN = "session.open" => Login, "会话开始",
     SESSION_CLOSE = "session.close" => Login, "会话结束",

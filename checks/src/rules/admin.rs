@@ -74,7 +74,7 @@ pub(super) fn actions(ctx: &Ctx, offhours: bool) -> Result<Vec<Finding>> {
             .iter()
             .filter(|act| {
                 let r = &act[0];
-                (r.action.as_ref() != "login.success"
+                (!matches!(r.action.as_ref(), "login.success" | "login.privileged")
                     || logins
                     || r.actor.as_deref() == Some("root"))
                     && outside_hours(ctx, r)
