@@ -80,7 +80,7 @@ impl Default for Options {
             commit_every: Duration::from_secs(1),
             poll_every: Duration::from_secs(1),
             quiet: Duration::from_secs(5),
-            max_uncommitted: 50_000,
+            max_uncommitted: 250_000,
             zone: chrono_tz::Asia::Shanghai,
             metrics: None,
             listeners: Vec::new(),
