@@ -689,7 +689,7 @@ pub fn serve(
     for l in listeners {
         let r = rt.block_on(async { crate::listen::start(l, data) })?;
         eprintln!(
-            "watch: listener {} receives syslog over {} on {}",
+            "vigil: listener {} receives syslog over {} on {}",
             l.name,
             l.protocol.name(),
             r.local
