@@ -200,12 +200,23 @@ pub fn run(config: &Config, data: &Path, args: &CheckArgs) -> Result<ExitCode> {
         crate::ingest::say_freshness("check", &fresh);
         problems = fresh.problems();
     }
-    let store = crate::search_cmd::open(data)?;
+    let index;
+    let clickhouse;
+    let store: &dyn vigil_index::EventStore = match &config.store {
+        Some(settings) => {
+            clickhouse = vigil_clickhouse::Store::new(settings)?;
+            &clickhouse
+        }
+        None => {
+            index = crate::search_cmd::open(data)?;
+            &index
+        }
+    };
     let jobs: Vec<vigil_backups::jobs::Job> =
         config.backups.iter().map(|b| b.job.clone()).collect();
     let started = std::time::Instant::now();
     let checks = Checks {
-        store: &store,
+        store,
         policy,
         approvals: &approvals,
         accounts: &accounts,

@@ -78,6 +78,9 @@ struct ConfigFile {
     /// Syslog received from other machines.
     #[serde(default)]
     listeners: Vec<crate::listen::ListenerFile>,
+    /// Where the events are kept (default: the index in the data directory).
+    #[serde(default)]
+    store: Option<crate::store_config::StoreFile>,
 }
 
 /// One `[[sources]]` table.
@@ -198,6 +201,8 @@ pub struct Config {
     pub backups: Vec<crate::backups_config::BackupJob>,
     /// The syslog listeners `watch` and `receive` run.
     pub listeners: Vec<crate::listen::Listener>,
+    /// `[store]`: ClickHouse's settings, or `None` for the index.
+    pub store: Option<vigil_clickhouse::Settings>,
 }
 
 /// The default zone: the regulation's site is in China.
@@ -218,6 +223,7 @@ impl Config {
     pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
         let Head {
             file,
+            store,
             base,
             data_dir,
             display_zone,
@@ -430,6 +436,7 @@ impl Config {
             checking,
             backups,
             listeners,
+            store,
         })
     }
 }
@@ -448,6 +455,8 @@ pub struct DataConfig {
     pub path: PathBuf,
     pub data_dir: PathBuf,
     pub display_zone: Tz,
+    /// `[store]`: ClickHouse's settings, or `None` for the index.
+    pub store: Option<vigil_clickhouse::Settings>,
 }
 
 impl DataConfig {
@@ -468,6 +477,7 @@ impl DataConfig {
             path: path.to_path_buf(),
             data_dir: head.data_dir,
             display_zone: head.display_zone,
+            store: head.store,
         })
     }
 }
@@ -499,6 +509,8 @@ fn line_of(text: &str, offset: usize) -> usize {
 /// The file read against its shape, with the values every command needs.
 struct Head {
     file: ConfigFile,
+    /// `[store]`: ClickHouse's settings, or `None` for the index.
+    store: Option<vigil_clickhouse::Settings>,
     /// The file's folder, absolute: what relative paths in it are relative to.
     base: PathBuf,
     data_dir: PathBuf,
@@ -535,8 +547,18 @@ impl Head {
                 .as_ref()
                 .map_or("data", |d| d.get_ref().as_str()),
         );
+        let store_err =
+            |span: std::ops::Range<usize>, key: String, message: String| ConfigError::Value {
+                path: path.to_path_buf(),
+                line: line_of(text, span.start),
+                key,
+                message,
+            };
+        let mut file = file;
+        let store = crate::store_config::settings(file.store.take(), &base, &store_err)?;
         Ok(Head {
             file,
+            store,
             base,
             data_dir,
             display_zone,

@@ -26,6 +26,8 @@
 //! | [`parse_cmd`] | `vigil parse`: run the parsers over files and print events |
 //! | [`search_cmd`] | `vigil search` and `vigil show`: hits as a table, JSON or raw lines |
 //! | [`serve`] | `vigil serve`: the web console (search, events, findings and triage, reports) behind a login |
+//! | [`store_cmd`] | `vigil store migrate --to clickhouse`: the index's events copied month by month, resumable |
+//! | [`store_config`] | `[store]` of `vigil.toml`: the index (default) or ClickHouse, its password from a file or the environment |
 //! | [`spool`] | the writer's inbox: events and commit requests from commands that are not the writer |
 //! | [`tls`] | TLS server configs from PEM files, for the console and the listeners |
 //! | [`triage`] | reviewers' triage of findings: an append-only log of who marked what, when, why |
@@ -55,6 +57,8 @@ pub mod sanitize;
 pub mod search_cmd;
 pub mod serve;
 pub mod spool;
+pub mod store_cmd;
+pub mod store_config;
 pub mod tls;
 pub mod triage;
 pub mod users;

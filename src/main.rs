@@ -76,6 +76,12 @@ enum Command {
         #[arg(long, value_name = "ADDR")]
         metrics: Option<String>,
     },
+    /// The event store: `migrate --to clickhouse` copies the index's events to the ClickHouse
+    /// of `[store]` (month by month, resumable).
+    Store {
+        #[command(subcommand)]
+        command: StoreCommand,
+    },
     /// The evidence archive: `verify` recomputes the hash chain, `head` prints its head hash.
     Archive {
         #[command(subcommand)]
@@ -250,6 +256,17 @@ enum UserCommand {
 }
 
 #[derive(Subcommand)]
+enum StoreCommand {
+    /// Copy every event of the index to the store of `[store]`, month by month, with progress;
+    /// run again after an interruption, it goes on from the month it was in.
+    Migrate {
+        /// The store to copy to.
+        #[arg(long)]
+        to: String,
+    },
+}
+
+#[derive(Subcommand)]
 enum ArchiveCommand {
     /// Recompute every segment's sha256 and the chain's links; exit 1 naming the first broken
     /// link and what is wrong (changed, missing, reordered, truncated).
@@ -359,6 +376,24 @@ fn run(cli: Cli) -> Result<ExitCode> {
             } else {
                 ExitCode::Ok
             })
+        }
+        Command::Store {
+            command: StoreCommand::Migrate { ref to },
+        } => {
+            if to != "clickhouse" {
+                return Err(anyhow!(
+                    "--to {to:?}: the one store to migrate to is clickhouse"
+                ));
+            }
+            let config = data_config()?;
+            let data = data_dir(config.as_ref().map(|c| &c.data_dir));
+            let Some(settings) = config.as_ref().and_then(|c| c.store.clone()) else {
+                return Err(anyhow!(
+                    "no [store] kind = \"clickhouse\" in the config: name the ClickHouse to migrate to there"
+                ));
+            };
+            vigil::store_cmd::migrate(&data, &settings)?;
+            Ok(ExitCode::Ok)
         }
         Command::Receive {
             commit_every,
@@ -515,24 +550,62 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 Count(u64),
                 Hits(u64, Vec<vigil_parsers::Event>),
             }
-            let (searcher, answer) = again_after_merges(|| {
-                let searcher = vigil::search_cmd::open_for_one_search(&data)?;
+            let clickhouse = config.as_ref().and_then(|c| c.store.clone());
+            let (searcher, answer) = if let Some(settings) = clickhouse {
+                // The events are in ClickHouse: the same answers, from there.
+                use vigil_index::EventStore as _;
+                if context.is_some() {
+                    return Err(anyhow!(
+                        "--context reads the raw files of the index's sources: not with [store] kind = \"clickhouse\""
+                    ));
+                }
+                let store = vigil_clickhouse::Store::new(&settings)?;
+                let mut filter = vigil_index::Filter {
+                    since,
+                    until,
+                    ..Default::default()
+                };
+                if !query.trim().is_empty() && query.trim() != "*" {
+                    filter.query = Some(query.clone());
+                }
                 let answer = if let Some(field) = count_by {
-                    Answer::CountBy(searcher.count_by(query, since, until, field)?)
+                    Answer::CountBy(store.count_by(&filter, field)?)
                 } else if count {
-                    Answer::Count(searcher.count(query, since, until)?)
+                    Answer::Count(store.count(&filter)?)
                 } else {
-                    let total = searcher.count(query, since, until)?;
-                    let limit = if limit == 0 {
-                        usize::try_from(total).unwrap_or(usize::MAX)
-                    } else {
-                        limit
-                    };
-                    let hits = searcher.search_page(query, since, until, 0, limit, oldest_first)?;
+                    let (total, mut hits) =
+                        store.search(query, since, until, if oldest_first { 0 } else { limit })?;
+                    if oldest_first {
+                        hits.reverse();
+                        if limit > 0 {
+                            hits.truncate(limit);
+                        }
+                    }
                     Answer::Hits(total, hits)
                 };
-                Ok((searcher, answer))
-            })?;
+                (None, answer)
+            } else {
+                let (searcher, answer) = again_after_merges(|| {
+                    let searcher = vigil::search_cmd::open_for_one_search(&data)?;
+                    let answer = if let Some(field) = count_by {
+                        Answer::CountBy(searcher.count_by(query, since, until, field)?)
+                    } else if count {
+                        Answer::Count(searcher.count(query, since, until)?)
+                    } else {
+                        let total = searcher.count(query, since, until)?;
+                        let limit = if limit == 0 {
+                            usize::try_from(total).unwrap_or(usize::MAX)
+                        } else {
+                            limit
+                        };
+                        let hits =
+                            searcher.search_page(query, since, until, 0, limit, oldest_first)?;
+                        Answer::Hits(total, hits)
+                    };
+                    Ok((searcher, answer))
+                })?;
+                (Some(searcher), answer)
+            };
             let stdout = io::stdout();
             let mut out = io::BufWriter::new(stdout.lock());
             let json = format == vigil::search_cmd::OutputFormat::Json;
@@ -563,9 +636,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     }
                 }
                 Answer::Hits(total, hits) => {
-                    let reader = context
-                        .map(|n| vigil::search_cmd::ContextReader::open(&data, &searcher, n))
-                        .transpose()?;
+                    let reader = match (context, &searcher) {
+                        (Some(n), Some(searcher)) => {
+                            Some(vigil::search_cmd::ContextReader::open(&data, searcher, n)?)
+                        }
+                        _ => None,
+                    };
                     let colour = matches!(
                         format,
                         vigil::search_cmd::OutputFormat::Table

@@ -225,15 +225,25 @@ pub fn make(
     let checking = &config.checking;
     let policy = &checking.policy;
     let (approvals, accounts) = crate::check_cmd::registers(config)?;
-    let store = crate::search_cmd::open(data)?;
-    let head = store
+    // The evidence archive and its head are the data directory's; the events may be in
+    // ClickHouse (`[store]`).
+    let index = crate::search_cmd::open(data)?;
+    let clickhouse;
+    let store: &dyn vigil_index::EventStore = match &config.store {
+        Some(settings) => {
+            clickhouse = vigil_clickhouse::Store::new(settings)?;
+            &clickhouse
+        }
+        None => &index,
+    };
+    let head = index
         .archive_state()?
         .and_then(|v| v.get("head").and_then(|h| h.as_str()).map(str::to_string))
         .unwrap_or_default();
     let jobs: Vec<vigil_backups::jobs::Job> =
         config.backups.iter().map(|b| b.job.clone()).collect();
     let checks = Checks {
-        store: &store,
+        store,
         policy,
         approvals: &approvals,
         accounts: &accounts,

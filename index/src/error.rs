@@ -92,6 +92,10 @@ pub enum Error {
     },
 
     /// Any other failure of tantivy (I/O, merges, a broken segment).
+    /// An event store other than the index (ClickHouse) failed: which, and what it said.
+    #[error("{store}: {message}")]
+    Store { store: String, message: String },
+
     #[error("{}: {source}", path.display())]
     Tantivy {
         path: PathBuf,
@@ -112,7 +116,7 @@ pub enum Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
-    /// The index directory the error is about.
+    /// The index directory the error is about (empty for another store's).
     pub fn path(&self) -> &std::path::Path {
         match self {
             Error::MissingDir { path }
@@ -129,6 +133,7 @@ impl Error {
             | Error::Tantivy { path, .. }
             | Error::WriterStopped { path, .. }
             | Error::Io { path, .. } => path,
+            Error::Store { .. } => std::path::Path::new(""),
         }
     }
 }

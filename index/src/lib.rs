@@ -40,4 +40,6 @@ pub use error::{Error, Result};
 pub use reader::{Histogram, Searcher};
 pub use schema::{SCHEMA_VERSION, VigilSchema};
 pub use store::{EventStore, Filter, Row};
+/// The query language's grammar (tantivy's), for stores that translate it.
+pub use tantivy::query_grammar;
 pub use writer::{DEFAULT_MEMORY_BUDGET, IndexWriter, WriterOptions};

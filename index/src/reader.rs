@@ -1054,6 +1054,12 @@ impl Network {
         })
     }
 
+    /// The first and the last address of the network, as 128-bit numbers (IPv4 mapped into
+    /// IPv6, as [`address_number`] gives them).
+    pub fn bounds(&self) -> (u128, u128) {
+        (self.base, self.base | !mask(self.bits))
+    }
+
     /// Whether `addr`, as a log wrote it, is an address in the network.
     pub fn contains(&self, addr: &str) -> bool {
         // A zone (`fe80::1%eth0`) is not part of the address.
@@ -1061,6 +1067,13 @@ impl Network {
         addr.parse::<std::net::IpAddr>()
             .is_ok_and(|a| as_number(a) & mask(self.bits) == self.base)
     }
+}
+
+/// An address as a log wrote it (a zone after `%` ignored) as a 128-bit number, IPv4 as
+/// IPv4-mapped IPv6; `None` for what is not an address.
+pub fn address_number(addr: &str) -> Option<u128> {
+    let addr = addr.split_once('%').map_or(addr, |(a, _)| a);
+    addr.parse::<std::net::IpAddr>().ok().map(as_number)
 }
 
 /// An address as a 128-bit number, IPv4 as IPv4-mapped IPv6.

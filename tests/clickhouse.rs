@@ -1,0 +1,287 @@
+//! The ClickHouse store against the index, on a real cluster: two `clickhouse-server`s on
+//! loopback ports (Debian's, started by the test in folders of its own), a `Distributed` table
+//! over them. The samples are ingested into the index, copied with `vigil store migrate`, and
+//! every answer of search, check and report is compared with the index's on the same events.
+//! Without clickhouse-server the test says it was skipped.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers: a failure is the test failing
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{samples_copy, vigil_ok};
+
+/// Two servers, stopped when dropped.
+struct Cluster {
+    servers: Vec<Child>,
+    http: Vec<u16>,
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        for s in &mut self.servers {
+            let _ = s.kill();
+            let _ = s.wait();
+        }
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn server_binary() -> Option<PathBuf> {
+    ["/usr/sbin/clickhouse-server", "/usr/bin/clickhouse-server"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists())
+}
+
+/// Starts two shards under `dir`, each knowing the cluster `vigil_cluster` of both.
+fn cluster(dir: &Path, server: &Path) -> Cluster {
+    let ports: Vec<(u16, u16)> = (0..2).map(|_| (free_port(), free_port())).collect();
+    let shards: String = ports
+        .iter()
+        .map(|(_, tcp)| {
+            format!("<shard><replica><host>127.0.0.1</host><port>{tcp}</port></replica></shard>")
+        })
+        .collect();
+    let mut servers = Vec::new();
+    for (n, (http, tcp)) in ports.iter().enumerate() {
+        let home = dir.join(format!("ch{n}"));
+        std::fs::create_dir_all(&home).unwrap();
+        let h = home.display();
+        std::fs::write(
+            home.join("users.xml"),
+            r#"<?xml version="1.0"?>
+<yandex>
+  <profiles><default><max_memory_usage>2000000000</max_memory_usage></default></profiles>
+  <users><default><password></password><networks><ip>::1</ip><ip>127.0.0.1</ip></networks><profile>default</profile><quota>default</quota></default></users>
+  <quotas><default><interval><duration>3600</duration><queries>0</queries><errors>0</errors><result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time></interval></default></quotas>
+</yandex>
+"#,
+        )
+        .unwrap();
+        std::fs::write(
+            home.join("config.xml"),
+            format!(
+                r#"<?xml version="1.0"?>
+<yandex>
+  <logger><level>warning</level><console>1</console></logger>
+  <http_port>{http}</http_port>
+  <tcp_port>{tcp}</tcp_port>
+  <listen_host>127.0.0.1</listen_host>
+  <path>{h}/data/</path>
+  <tmp_path>{h}/tmp/</tmp_path>
+  <user_files_path>{h}/user_files/</user_files_path>
+  <users_config>{h}/users.xml</users_config>
+  <default_profile>default</default_profile>
+  <default_database>default</default_database>
+  <mark_cache_size>268435456</mark_cache_size>
+  <remote_servers><vigil_cluster>{shards}</vigil_cluster></remote_servers>
+</yandex>
+"#
+            ),
+        )
+        .unwrap();
+        servers.push(
+            Command::new(server)
+                .arg(format!("--config-file={h}/config.xml"))
+                .current_dir(&home)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap(),
+        );
+    }
+    let c = Cluster {
+        servers,
+        http: ports.iter().map(|(h, _)| *h).collect(),
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    for port in &c.http {
+        while std::net::TcpStream::connect(("127.0.0.1", *port)).is_err() {
+            assert!(Instant::now() < deadline, "clickhouse-server did not start");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+    c
+}
+
+fn stdout(dir: &Path, config: &str, args: &[&str]) -> String {
+    let out = common::vigil(
+        dir,
+        &[&["--config", config, "--data", "data"], args].concat(),
+    );
+    assert!(
+        out.status.code().is_some_and(|c| c <= 1),
+        "vigil {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn search_check_and_report_answer_the_same_from_a_two_shard_clickhouse() {
+    let Some(server) = server_binary() else {
+        eprintln!(
+            "SKIPPED clickhouse: clickhouse-server is not installed (Debian: clickhouse-server)"
+        );
+        return;
+    };
+    let dir = samples_copy("clickhouse");
+    let ch = cluster(&dir, &server);
+    vigil_ok(&dir, &["ingest"]);
+    let base = std::fs::read_to_string(dir.join("vigil.toml")).unwrap();
+    std::fs::write(dir.join("index.toml"), &base).unwrap();
+    std::fs::write(
+        dir.join("vigil.toml"),
+        format!(
+            "{base}\n[store]\nkind = \"clickhouse\"\nurl = \"http://127.0.0.1:{a}\"\ndatabase = \"vigil_test\"\ncluster = \"vigil_cluster\"\nshards = [\"http://127.0.0.1:{a}\", \"http://127.0.0.1:{b}\"]\n",
+            a = ch.http[0],
+            b = ch.http[1]
+        ),
+    )
+    .unwrap();
+    let out = vigil_ok(&dir, &["store", "migrate", "--to", "clickhouse"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("store migrate: 18500 events copied to ClickHouse (18500 in the index)"),
+        "{err}"
+    );
+    // Each shard holds a part of the events, and together all of them once.
+    let local = |port: u16| -> u64 {
+        let out = Command::new("curl")
+            .args([
+                "-s",
+                "--data-binary",
+                "SELECT count() FROM vigil_test.events_local FINAL",
+                &format!("http://127.0.0.1:{port}/"),
+            ])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
+    };
+    if Command::new("curl").arg("--version").output().is_ok() {
+        let (a, b) = (local(ch.http[0]), local(ch.http[1]));
+        assert!(a > 0 && b > 0 && a + b == 18_500, "{a} + {b}");
+    }
+    // The same answers from both stores.
+    for query in [
+        "*",
+        "actor:zhangsan",
+        "删除",
+        "档案",
+        "action:db.*",
+        "src_ip:10.1.0.0/16",
+        "src_ip:10.1.10.*",
+        "\"password for root\"",
+        "NOT outcome:success",
+        "action:login.failure AND actor:root",
+        "action:login.failure -actor:root",
+        "Failed",
+        "failed password",
+        "CHG-2026-0012",
+        "host:arch-?b01",
+        "public.archive_item",
+        "ts:[2026-11-03T00:00:00Z TO 2026-11-04T00:00:00Z}",
+    ] {
+        let index = stdout(&dir, "index.toml", &["search", query, "--count"]);
+        let clickhouse = stdout(&dir, "vigil.toml", &["search", query, "--count"]);
+        assert_eq!(clickhouse, index, "{query}");
+    }
+    assert_eq!(
+        stdout(
+            &dir,
+            "vigil.toml",
+            &["search", "*", "--count-by", "action", "--limit", "0"]
+        ),
+        stdout(
+            &dir,
+            "index.toml",
+            &["search", "*", "--count-by", "action", "--limit", "0"]
+        ),
+    );
+    let hits = |config: &str| {
+        stdout(
+            &dir,
+            config,
+            &[
+                "search",
+                "action:login.failure",
+                "--format",
+                "jsonl",
+                "--limit",
+                "0",
+            ],
+        )
+    };
+    let (a, b) = (hits("vigil.toml"), hits("index.toml"));
+    assert_eq!(a.lines().count(), 113);
+    // The same events, field for field (events of the same time may come in another order).
+    let parse = |s: &str| -> Vec<serde_json::Value> {
+        let mut v: Vec<serde_json::Value> = s
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        v.sort_by(|x, y| x["id"].as_str().cmp(&y["id"].as_str()));
+        v
+    };
+    for (x, y) in parse(&a).iter().zip(parse(&b).iter()) {
+        assert_eq!(x, y, "the events themselves");
+    }
+    // The month's findings and report, whole.
+    let check = |config: &str| {
+        stdout(
+            &dir,
+            config,
+            &[
+                "check",
+                "--month",
+                "2026-11",
+                "--no-ingest",
+                "--format",
+                "json",
+            ],
+        )
+    };
+    let findings: serde_json::Value = serde_json::from_str(&check("vigil.toml")).unwrap();
+    assert_eq!(findings["findings"].as_array().unwrap().len(), 473);
+    assert_eq!(check("vigil.toml"), check("index.toml"));
+    let report = |config: &str, name: &str| {
+        stdout(
+            &dir,
+            config,
+            &[
+                "report",
+                "--month",
+                "2026-11",
+                "--no-ingest",
+                "--format",
+                "json",
+                "-o",
+                name,
+            ],
+        );
+        std::fs::read(dir.join(name)).unwrap()
+    };
+    assert_eq!(
+        report("vigil.toml", "ch.json"),
+        report("index.toml", "index.json")
+    );
+    // Migrated again from the start (its marks removed): the same events, none twice.
+    std::fs::remove_file(dir.join("data/store-migrate.json")).unwrap();
+    vigil_ok(&dir, &["store", "migrate", "--to", "clickhouse"]);
+    assert_eq!(
+        stdout(&dir, "vigil.toml", &["search", "*", "--count"]).trim(),
+        "18500"
+    );
+    assert_eq!(check("vigil.toml"), check("index.toml"));
+}
