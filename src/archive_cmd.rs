@@ -12,11 +12,7 @@ use crate::sanitize;
 /// The archive state the last index commit recorded, if there is an index that recorded one.
 fn committed(data: &Path) -> Result<Option<ArchiveState>> {
     let index = data.join("index");
-    if !index.join("meta.json").is_file() {
-        return Ok(None);
-    }
-    let searcher = vigil_index::Searcher::open(&index)?;
-    match searcher.archive_state()? {
+    match crate::commit::committed_archive_state(data)? {
         Some(v) => serde_json::from_value(v).map(Some).with_context(|| {
             format!(
                 "{}: the archive state in the last commit cannot be read",

@@ -13,12 +13,12 @@ use anyhow::{Context, Result};
 use chrono::Utc;
 use chrono_tz::Tz;
 use vigil_archive::{Archive, ArchiveState};
-use vigil_index::{Checkpoints, IndexWriter};
+use vigil_index::{Checkpoints, EventWriter};
 
 use crate::spool::Spool;
 
 /// The data directory's archive, brought back to the state of the index's last commit.
-pub fn open_archive(data: &Path, writer: &IndexWriter) -> Result<Archive> {
+pub fn open_archive(data: &Path, writer: &dyn EventWriter) -> Result<Archive> {
     let state: ArchiveState = match writer.archive_state() {
         Some(v) => serde_json::from_value(v.clone()).with_context(|| {
             format!(
@@ -37,7 +37,7 @@ pub fn open_archive(data: &Path, writer: &IndexWriter) -> Result<Archive> {
 
 /// Commits: see the module comment. `zone` is the zone whose calendar days seal segments.
 pub fn commit(
-    writer: &mut IndexWriter,
+    writer: &mut dyn EventWriter,
     archive: &mut Archive,
     dead: &mut BufWriter<File>,
     ckpts: &Checkpoints,
@@ -53,4 +53,44 @@ pub fn commit(
     writer.commit_with_archive(ckpts, Some(state))?;
     spool.done(taken)?;
     Ok(())
+}
+
+/// The ClickHouse of `[store]`, when the config names one: set once by the binary.
+static STORE: std::sync::OnceLock<Option<vigil_clickhouse::Settings>> = std::sync::OnceLock::new();
+
+/// Says where events are written from now on: ClickHouse (`Some`) or the data directory's index.
+pub fn set_store(settings: Option<vigil_clickhouse::Settings>) {
+    let _ = STORE.set(settings);
+}
+
+/// The writer of data directory `data`: the index's, or ClickHouse's when `[store]` says so.
+/// Another writer holding it is [`vigil_index::Error::Locked`].
+pub fn open_writer(data: &Path) -> Result<Box<dyn EventWriter>, vigil_index::Error> {
+    match STORE.get().and_then(Option::as_ref) {
+        Some(settings) => {
+            let store = vigil_clickhouse::Store::new(settings)?;
+            Ok(Box::new(vigil_clickhouse::ClickHouseWriter::open(
+                store, data,
+            )?))
+        }
+        None => Ok(Box::new(vigil_index::IndexWriter::open(
+            data.join("index"),
+        )?)),
+    }
+}
+
+/// The archive state of the writer's last commit for `data`: from ClickHouse's state table when
+/// `[store]` names one, else from the index (none when there is no index yet).
+pub fn committed_archive_state(data: &Path) -> Result<Option<serde_json::Value>> {
+    if let Some(settings) = STORE.get().and_then(Option::as_ref) {
+        let store = vigil_clickhouse::Store::new(settings)?;
+        return Ok(vigil_clickhouse::writer::committed_archive_state(
+            &store, data,
+        )?);
+    }
+    let index = data.join("index");
+    if !index.join("meta.json").is_file() {
+        return Ok(None);
+    }
+    Ok(vigil_index::Searcher::open(&index)?.archive_state()?)
 }

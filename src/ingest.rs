@@ -20,7 +20,7 @@ use anyhow::{Context, Result, anyhow};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use vigil_archive::Archive;
-use vigil_index::{Checkpoints, FileCheckpoint, FileId, IndexWriter};
+use vigil_index::{Checkpoints, EventWriter, FileCheckpoint, FileId};
 use vigil_parsers::formats::{self, Options};
 use vigil_parsers::{Encoding, Output, ParseContext, Parser};
 
@@ -32,7 +32,7 @@ use crate::sanitize;
 /// seconds of work lost to a crash. Between commits each indexing thread writes a segment each
 /// time its share of the writer's memory fills (some 130 000 events here), so segments start
 /// large, and the writer's merges take eight of them straight to their final size (each event
-/// is merged once); [`IndexWriter::finish`] merges what is left at the end.
+/// is merged once); [`vigil_index::IndexWriter::finish`] merges what is left at the end.
 pub const COMMIT_EVERY: u64 = 500_000;
 
 /// Outputs sent from the reader thread in one batch.
@@ -217,10 +217,11 @@ pub fn run(data: &Path, inputs: &[Input], zone: Tz) -> Result<Summary> {
     let started = Instant::now();
     let (index_dir, dead_path) = data_paths(data)?;
     let spool = crate::spool::Spool::open(data)?;
-    let mut writer = IndexWriter::open(&index_dir)?;
+    let _ = &index_dir;
+    let mut writer = crate::commit::open_writer(data)?;
     // Requests to commit made before this run: answered by its last commit.
     let requests = spool.flush_requests()?;
-    let archive = Mutex::new(crate::commit::open_archive(data, &writer)?);
+    let archive = Mutex::new(crate::commit::open_archive(data, writer.as_ref())?);
     let mut ckpts = writer.checkpoints().clone();
     let dead_file = crate::read::open_private(&dead_path, true)
         .with_context(|| format!("cannot open {}", dead_path.display()))?;
@@ -230,7 +231,7 @@ pub fn run(data: &Path, inputs: &[Input], zone: Tz) -> Result<Summary> {
     let mut uncommitted = 0u64;
     {
         let mut sink = Sink {
-            writer: &mut writer,
+            writer: writer.as_mut(),
             archive: &archive,
             ckpts: &mut ckpts,
             dead: &mut dead,
@@ -260,12 +261,19 @@ pub fn run(data: &Path, inputs: &[Input], zone: Tz) -> Result<Summary> {
     let mut archive = archive
         .into_inner()
         .map_err(|_| anyhow!("the archive was left inconsistent by a failed reader"))?;
-    crate::commit::commit(&mut writer, &mut archive, &mut dead, &ckpts, zone, &spool)?;
+    crate::commit::commit(
+        writer.as_mut(),
+        &mut archive,
+        &mut dead,
+        &ckpts,
+        zone,
+        &spool,
+    )?;
     crate::spool::remove_all(&requests)?;
     if progress {
         eprint!("\r\x1b[Kingest: merging the last segments");
     }
-    writer.finish()?;
+    writer.finish_run()?;
     if progress {
         eprint!("\r\x1b[K");
     }
@@ -294,7 +302,7 @@ pub(crate) fn not_read_line(command: &str, source: &str, what: &str, why: &str) 
 
 /// Where a file's outputs go: the index, the archive, the checkpoints, the dead letter.
 struct Sink<'a> {
-    writer: &'a mut IndexWriter,
+    writer: &'a mut dyn EventWriter,
     /// Shared with the reader thread, which archives each raw line as it reads it.
     archive: &'a Mutex<Archive>,
     ckpts: &'a mut Checkpoints,
@@ -305,7 +313,7 @@ struct Sink<'a> {
 
 impl Sink<'_> {
     /// Indexes the events of `outputs` (`fresh`: of a file never read, see
-    /// [`IndexWriter::add_fresh`]) and dead-letters its rejects, counting both in `s`.
+    /// [`vigil_index::IndexWriter::add_fresh`]) and dead-letters its rejects, counting both in `s`.
     fn index(
         &mut self,
         outputs: impl IntoIterator<Item = Output>,

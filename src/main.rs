@@ -321,9 +321,22 @@ fn cli_encoding(e: &str) -> Result<Encoding> {
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
-    let config = || vigil::config::Config::discover(cli.config.as_deref());
+    // Loading the config also says where events are written (`[store]`).
+    let config = || {
+        let c = vigil::config::Config::discover(cli.config.as_deref());
+        if let Ok(Some(c)) = &c {
+            vigil::commit::set_store(c.store.clone());
+        }
+        c
+    };
     // What the commands that only read the data dir need of the config (see `DataConfig`).
-    let data_config = || vigil::config::DataConfig::discover(cli.config.as_deref());
+    let data_config = || {
+        let c = vigil::config::DataConfig::discover(cli.config.as_deref());
+        if let Ok(Some(c)) = &c {
+            vigil::commit::set_store(c.store.clone());
+        }
+        c
+    };
     // The data directory: --data, else the config's, else ./data.
     let data_dir = |config_data_dir: Option<&PathBuf>| -> PathBuf {
         cli.data

@@ -75,14 +75,14 @@ fn integrity(data: &Path, head: String) -> Result<Integrity> {
     };
     let dir = data.join("archive");
     if dir.is_dir() {
-        let searcher = vigil_index::Searcher::open(data.join("index"))?;
-        let state: Option<vigil_archive::ArchiveState> = match searcher.archive_state()? {
-            Some(v) => Some(
-                serde_json::from_value(v)
-                    .context("the archive state in the last commit cannot be read")?,
-            ),
-            None => None,
-        };
+        let state: Option<vigil_archive::ArchiveState> =
+            match crate::commit::committed_archive_state(data)? {
+                Some(v) => Some(
+                    serde_json::from_value(v)
+                        .context("the archive state in the last commit cannot be read")?,
+                ),
+                None => None,
+            };
         let report = vigil_archive::verify(&dir, state.as_ref())?;
         out.archive_ok = report.ok();
         out.archive_problems = report.problems.iter().map(ToString::to_string).collect();
@@ -227,17 +227,19 @@ pub fn make(
     let (approvals, accounts) = crate::check_cmd::registers(config)?;
     // The evidence archive and its head are the data directory's; the events may be in
     // ClickHouse (`[store]`).
-    let index = crate::search_cmd::open(data)?;
+    let index;
     let clickhouse;
     let store: &dyn vigil_index::EventStore = match &config.store {
         Some(settings) => {
             clickhouse = vigil_clickhouse::Store::new(settings)?;
             &clickhouse
         }
-        None => &index,
+        None => {
+            index = crate::search_cmd::open(data)?;
+            &index
+        }
     };
-    let head = index
-        .archive_state()?
+    let head = crate::commit::committed_archive_state(data)?
         .and_then(|v| v.get("head").and_then(|h| h.as_str()).map(str::to_string))
         .unwrap_or_default();
     let jobs: Vec<vigil_backups::jobs::Job> =

@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use vigil_index::IndexWriter;
+use vigil_index::EventWriter;
 use vigil_parsers::Event;
 
 /// Events to index end so.
@@ -94,7 +94,7 @@ impl Spool {
 
     /// Adds the events of every spooled event file to `writer` (replacing events of the same id).
     /// A line that is not an event is named in a warning and skipped; the file is still taken.
-    pub fn take(&self, writer: &mut IndexWriter) -> Result<Taken> {
+    pub fn take(&self, writer: &mut dyn EventWriter) -> Result<Taken> {
         let mut taken = Taken::default();
         for path in self.list(EVENTS)? {
             let text = match std::fs::read_to_string(&path) {
@@ -207,16 +207,16 @@ pub enum Delivery {
 /// Takes in and commits what the spool holds, as the writer: checkpoints and archive state
 /// unchanged. `Ok(false)`: another writer holds the index.
 fn commit_spool(data: &Path, spool: &Spool) -> Result<bool> {
-    let mut writer = match IndexWriter::open(data.join("index")) {
+    let mut writer = match crate::commit::open_writer(data) {
         Ok(w) => w,
         Err(vigil_index::Error::Locked { .. }) => return Ok(false),
         Err(e) => return Err(e.into()),
     };
-    let taken = spool.take(&mut writer)?;
+    let taken = spool.take(writer.as_mut())?;
     let ckpts = writer.checkpoints().clone();
     let archive = writer.archive_state().cloned();
     writer.commit_with_archive(&ckpts, archive)?;
-    writer.close()?;
+    writer.close_writer()?;
     spool.done(taken)?;
     Ok(true)
 }

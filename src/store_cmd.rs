@@ -81,6 +81,14 @@ pub fn migrate(data: &Path, settings: &vigil_clickhouse::Settings) -> Result<()>
     if progress {
         eprint!("\r\x1b[K");
     }
+    // Ingest and watch go on in ClickHouse from where the index's last commit left the sources
+    // and the evidence archive.
+    vigil_clickhouse::writer::commit_state(
+        &store,
+        data,
+        &index.checkpoints()?,
+        index.archive_state()?,
+    )?;
     eprintln!("store migrate: {copied} events copied to ClickHouse ({total} in the index)");
     Ok(())
 }

@@ -27,6 +27,9 @@ pub struct StoreFile {
     cluster: Option<String>,
     #[serde(default)]
     shards: Option<Vec<String>>,
+    /// Events per insert (default 50,000).
+    #[serde(default)]
+    batch: Option<usize>,
 }
 
 /// The ClickHouse settings of `[store]`, or `None` for the index.
@@ -82,6 +85,7 @@ pub(crate) fn settings(
         password,
         cluster: f.cluster,
         shards: f.shards.unwrap_or_default(),
+        batch: f.batch.unwrap_or(50_000),
     };
     vigil_clickhouse::Store::new(&settings)
         .map_err(|e| value_err(url.span(), "store".into(), e.to_string()))?;

@@ -27,7 +27,7 @@ use anyhow::{Context, Result, anyhow};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use vigil_follow::{Follower, Pos};
-use vigil_index::{FileCheckpoint, FileId, IndexWriter};
+use vigil_index::{EventWriter, FileCheckpoint, FileId};
 use vigil_parsers::formats::Options as FormatOptions;
 use vigil_parsers::{Encoding, Output, ParseContext, Parser, RawLine};
 
@@ -134,7 +134,7 @@ pub fn run(
     }
     let mut said = false;
     let mut writer = loop {
-        match IndexWriter::open(&index_dir) {
+        match crate::commit::open_writer(data) {
             Ok(w) => break w,
             Err(vigil_index::Error::Locked { .. }) if !stop.load(Ordering::SeqCst) => {
                 if !said {
@@ -149,7 +149,7 @@ pub fn run(
             Err(e) => return Err(e.into()),
         }
     };
-    let mut archive = crate::commit::open_archive(data, &writer)?;
+    let mut archive = crate::commit::open_archive(data, writer.as_ref())?;
     let mut ckpts = writer.checkpoints().clone();
     let dead_file = crate::read::open_private(&dead_path, true)
         .with_context(|| format!("cannot open {}", dead_path.display()))?;
@@ -239,7 +239,13 @@ pub fn run(
                 if let Some(m) = &opts.metrics {
                     m.source(&src.source, entries.len() as u64, &out);
                 }
-                uncommitted += index(&mut writer, &mut dead, &src.source, &mut out, &mut summary)?;
+                uncommitted += index(
+                    writer.as_mut(),
+                    &mut dead,
+                    &src.source,
+                    &mut out,
+                    &mut summary,
+                )?;
                 ckpts.set_journal(&src.source, checkpoint);
                 dirty_since.get_or_insert(now);
                 continue;
@@ -263,7 +269,13 @@ pub fn run(
                 if let Some(m) = &opts.metrics {
                     m.source(&src.source, got, &out);
                 }
-                uncommitted += index(&mut writer, &mut dead, &src.source, &mut out, &mut summary)?;
+                uncommitted += index(
+                    writer.as_mut(),
+                    &mut dead,
+                    &src.source,
+                    &mut out,
+                    &mut summary,
+                )?;
                 if got > 0 {
                     dirty_since.get_or_insert(now);
                 }
@@ -342,7 +354,13 @@ pub fn run(
             if let Some(m) = &opts.metrics {
                 m.source(&src.source, summary.lines - lines_before, &out);
             }
-            uncommitted += index(&mut writer, &mut dead, &src.source, &mut out, &mut summary)?;
+            uncommitted += index(
+                writer.as_mut(),
+                &mut dead,
+                &src.source,
+                &mut out,
+                &mut summary,
+            )?;
             more |= report.more;
             for (path, e) in report.errors {
                 if warned.insert(path.clone()) {
@@ -367,7 +385,7 @@ pub fn run(
             {
                 st.parser.flush(&st.ctx, &mut out);
                 let source = &sources[st.source].source;
-                got += index(&mut writer, &mut dead, source, &mut out, &mut summary)?;
+                got += index(writer.as_mut(), &mut dead, source, &mut out, &mut summary)?;
             }
         }
         uncommitted += got;
@@ -422,7 +440,7 @@ pub fn run(
             || spooled;
         if due {
             crate::commit::commit(
-                &mut writer,
+                writer.as_mut(),
                 &mut archive,
                 &mut dead,
                 &ckpts,
@@ -482,7 +500,7 @@ pub fn run(
     if status {
         eprint!("\r\x1b[K");
     }
-    writer.close()?;
+    writer.close_writer()?;
     Ok(summary)
 }
 
@@ -613,7 +631,7 @@ fn file_state(si: usize, src: &Watched, path: &Path) -> Result<FileState, String
 
 /// Indexes the events in `out` and dead-letters its rejects; returns the events indexed.
 fn index(
-    writer: &mut IndexWriter,
+    writer: &mut dyn EventWriter,
     dead: &mut BufWriter<File>,
     source: &str,
     out: &mut Vec<Output>,

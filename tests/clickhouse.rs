@@ -139,22 +139,19 @@ fn search_check_and_report_answer_the_same_from_a_two_shard_clickhouse() {
     let dir = samples_copy("clickhouse");
     let ch = cluster(&dir, &server);
     vigil_ok(&dir, &["ingest"]);
-    let base = std::fs::read_to_string(dir.join("vigil.toml")).unwrap();
-    std::fs::write(dir.join("index.toml"), &base).unwrap();
-    std::fs::write(
-        dir.join("vigil.toml"),
-        format!(
-            "{base}\n[store]\nkind = \"clickhouse\"\nurl = \"http://127.0.0.1:{a}\"\ndatabase = \"vigil_test\"\ncluster = \"vigil_cluster\"\nshards = [\"http://127.0.0.1:{a}\", \"http://127.0.0.1:{b}\"]\n",
-            a = ch.http[0],
-            b = ch.http[1]
-        ),
-    )
-    .unwrap();
+    with_store(&dir, &ch, "vigil_test");
     let out = vigil_ok(&dir, &["store", "migrate", "--to", "clickhouse"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains("store migrate: 18500 events copied to ClickHouse (18500 in the index)"),
         "{err}"
+    );
+    // Ingest goes on in ClickHouse from where the index left the files: nothing new.
+    let out = vigil_ok(&dir, &["ingest"]);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("total: 0 new lines, 0 new events"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
     );
     // Each shard holds a part of the events, and together all of them once.
     let local = |port: u16| -> u64 {
@@ -284,4 +281,109 @@ fn search_check_and_report_answer_the_same_from_a_two_shard_clickhouse() {
         "18500"
     );
     assert_eq!(check("vigil.toml"), check("index.toml"));
+}
+
+/// `[store]` of a site writing to `db` on `ch`.
+fn with_store(dir: &Path, ch: &Cluster, db: &str) {
+    let base = std::fs::read_to_string(dir.join("vigil.toml")).unwrap();
+    std::fs::write(dir.join("index.toml"), &base).unwrap();
+    std::fs::write(
+        dir.join("vigil.toml"),
+        format!(
+            "{base}\n[store]\nkind = \"clickhouse\"\nurl = \"http://127.0.0.1:{a}\"\ndatabase = \"{db}\"\ncluster = \"vigil_cluster\"\nshards = [\"http://127.0.0.1:{a}\", \"http://127.0.0.1:{b}\"]\n",
+            a = ch.http[0],
+            b = ch.http[1]
+        ),
+    )
+    .unwrap();
+}
+
+fn sql(port: u16, query: &str) -> String {
+    let out = Command::new("curl")
+        .args([
+            "-s",
+            "--data-binary",
+            query,
+            &format!("http://127.0.0.1:{port}/"),
+        ])
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+#[test]
+fn ingest_into_clickhouse_killed_ten_times_then_finished_holds_each_event_once() {
+    let Some(server) = server_binary() else {
+        eprintln!(
+            "SKIPPED clickhouse ingest: clickhouse-server is not installed (Debian: clickhouse-server)"
+        );
+        return;
+    };
+    if Command::new("curl").arg("--version").output().is_err() {
+        eprintln!("SKIPPED clickhouse ingest: curl is not installed");
+        return;
+    }
+    let dir = samples_copy("clickhouse-ingest");
+    let ch = cluster(&dir, &server);
+    with_store(&dir, &ch, "vigil_crash");
+    // Small inserts, so that the kills fall between and inside them.
+    let config = std::fs::read_to_string(dir.join("vigil.toml")).unwrap();
+    std::fs::write(dir.join("vigil.toml"), format!("{config}batch = 500\n")).unwrap();
+    // Killed ten times at different points of its work.
+    for n in 0..10u64 {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_vigil"))
+            .args(["--config", "vigil.toml", "--data", "data", "ingest"])
+            .current_dir(&dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(300 + 250 * n));
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    let sent: u64 = sql(ch.http[0], "SELECT count() FROM vigil_crash.events")
+        .parse()
+        .unwrap();
+    let out = vigil_ok(&dir, &["ingest"]);
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    // As a clean ingest into the index counts them.
+    let clean = samples_copy("clickhouse-clean");
+    vigil_ok(&clean, &["ingest"]);
+    let want = stdout(&clean, "vigil.toml", &["search", "*", "--count"]);
+    assert_eq!(want.trim(), "18500");
+    assert_eq!(
+        stdout(&dir, "vigil.toml", &["search", "*", "--count"]),
+        want,
+        "{err}"
+    );
+    // Every id once, as read (FINAL) and once the shards have merged their parts.
+    let distinct = sql(ch.http[0], "SELECT uniqExact(id) FROM vigil_crash.events");
+    assert_eq!(distinct, "18500");
+    for port in &ch.http {
+        sql(*port, "OPTIMIZE TABLE vigil_crash.events_local FINAL");
+    }
+    let merged = sql(ch.http[0], "SELECT count() FROM vigil_crash.events");
+    assert_eq!(merged, "18500", "rows sent before the last run: {sent}");
+    eprintln!(
+        "clickhouse ingest: {sent} rows were in ClickHouse after ten kills; 18500 after the last run and a merge"
+    );
+    // A finished ingest again adds nothing; the checks agree with the index's.
+    let out = vigil_ok(&dir, &["ingest"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("total: 0 new lines"));
+    let check = |d: &Path| {
+        stdout(
+            d,
+            "vigil.toml",
+            &[
+                "check",
+                "--month",
+                "2026-11",
+                "--no-ingest",
+                "--format",
+                "json",
+            ],
+        )
+    };
+    assert_eq!(check(&dir), check(&clean));
 }

@@ -21,6 +21,9 @@
 
 pub mod http;
 pub mod sql;
+pub mod writer;
+
+pub use writer::ClickHouseWriter;
 
 use std::sync::Arc;
 
@@ -60,15 +63,18 @@ pub struct Settings {
     pub password: Option<String>,
     pub cluster: Option<String>,
     pub shards: Vec<String>,
+    /// Events sent per insert by a writer.
+    pub batch: usize,
 }
 
 /// The ClickHouse event store.
 #[derive(Debug, Clone)]
 pub struct Store {
-    main: http::Endpoint,
+    pub(crate) main: http::Endpoint,
     shards: Vec<http::Endpoint>,
-    database: String,
+    pub(crate) database: String,
     cluster: Option<String>,
+    pub(crate) batch: usize,
 }
 
 /// The columns of a row, in order.
@@ -104,6 +110,7 @@ impl Store {
             shards,
             database: s.database.clone(),
             cluster: s.cluster.clone(),
+            batch: s.batch.max(1),
         })
     }
 
@@ -119,11 +126,16 @@ impl Store {
                 "CREATE TABLE IF NOT EXISTS {db}.{name} ({COLUMNS}) ENGINE = ReplacingMergeTree() PARTITION BY toYYYYMM(ts) ORDER BY (source, ts, id)"
             )
         };
+        // The writers' committed states: one small table on the server queries go to.
+        let state = format!(
+            "CREATE TABLE IF NOT EXISTS {db}.state (key String, version Int64, state String) ENGINE = ReplacingMergeTree(version) ORDER BY key"
+        );
         match &self.cluster {
             None => {
                 self.main
                     .post(&format!("CREATE DATABASE IF NOT EXISTS {db}"), b"", &[])?;
                 self.main.post(&local("events"), b"", &[])?;
+                self.main.post(&state, b"", &[])?;
             }
             Some(cluster) => {
                 for shard in &self.shards {
@@ -140,6 +152,7 @@ impl Store {
                     b"",
                     &[],
                 )?;
+                self.main.post(&state, b"", &[])?;
             }
         }
         Ok(())
@@ -263,7 +276,7 @@ fn row_json(e: &Event) -> Result<String, String> {
 }
 
 /// A TabSeparated field, unescaped; `None` for `\N`.
-fn unescape(field: &str) -> Option<String> {
+pub(crate) fn unescape(field: &str) -> Option<String> {
     if field == "\\N" {
         return None;
     }

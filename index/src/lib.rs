@@ -39,7 +39,7 @@ pub use checkpoints::{Checkpoints, FileCheckpoint, FileId, JournalCheckpoint};
 pub use error::{Error, Result};
 pub use reader::{Histogram, Searcher};
 pub use schema::{SCHEMA_VERSION, VigilSchema};
-pub use store::{EventStore, Filter, Row};
+pub use store::{EventStore, EventWriter, Filter, Row};
 /// The query language's grammar (tantivy's), for stores that translate it.
 pub use tantivy::query_grammar;
 pub use writer::{DEFAULT_MEMORY_BUDGET, IndexWriter, WriterOptions};

@@ -131,3 +131,64 @@ pub trait EventStore {
     /// Exact counts of the selected events per value of `field`, by count descending then value.
     fn count_by(&self, filter: &Filter, field: &str) -> Result<Vec<(String, u64)>>;
 }
+
+/// Where events are written: the index ([`crate::IndexWriter`]) or another store. Events added
+/// since the last commit are the writer's until it commits them with the checkpoints (and the
+/// evidence archive's state) that produced them; after a crash the next writer resumes from the
+/// last commit's checkpoints, and events it sends again are kept once (by id).
+pub trait EventWriter: Send {
+    /// Adds `event`, replacing any event of the same id.
+    fn add(&mut self, event: Event) -> Result<()>;
+    /// Adds `event`, which the caller knows is in no commit (see
+    /// [`crate::IndexWriter::add_fresh`]).
+    fn add_fresh(&mut self, event: Event) -> Result<()> {
+        self.add(event)
+    }
+    /// Commits what was added, with `checkpoints` and the archive's state.
+    fn commit_with_archive(
+        &mut self,
+        checkpoints: &crate::Checkpoints,
+        archive: Option<serde_json::Value>,
+    ) -> Result<u64>;
+    /// The checkpoints of the last commit.
+    fn checkpoints(&self) -> &crate::Checkpoints;
+    /// The archive state of the last commit.
+    fn archive_state(&self) -> Option<&serde_json::Value>;
+    /// What the writer writes to, for messages.
+    fn path(&self) -> &std::path::Path;
+    /// Ends a run of adds (the index merges its small segments) and releases the writer's lock.
+    fn finish_run(self: Box<Self>) -> Result<()>;
+    /// Releases the writer's lock.
+    fn close_writer(self: Box<Self>) -> Result<()>;
+}
+
+impl EventWriter for crate::IndexWriter {
+    fn add(&mut self, event: Event) -> Result<()> {
+        crate::IndexWriter::add(self, event)
+    }
+    fn add_fresh(&mut self, event: Event) -> Result<()> {
+        crate::IndexWriter::add_fresh(self, event)
+    }
+    fn commit_with_archive(
+        &mut self,
+        checkpoints: &crate::Checkpoints,
+        archive: Option<serde_json::Value>,
+    ) -> Result<u64> {
+        crate::IndexWriter::commit_with_archive(self, checkpoints, archive)
+    }
+    fn checkpoints(&self) -> &crate::Checkpoints {
+        crate::IndexWriter::checkpoints(self)
+    }
+    fn archive_state(&self) -> Option<&serde_json::Value> {
+        crate::IndexWriter::archive_state(self)
+    }
+    fn path(&self) -> &std::path::Path {
+        crate::IndexWriter::path(self)
+    }
+    fn finish_run(self: Box<Self>) -> Result<()> {
+        crate::IndexWriter::finish(*self).map(|_| ())
+    }
+    fn close_writer(self: Box<Self>) -> Result<()> {
+        crate::IndexWriter::close(*self)
+    }
+}
