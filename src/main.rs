@@ -567,11 +567,6 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let (searcher, answer) = if let Some(settings) = clickhouse {
                 // The events are in ClickHouse: the same answers, from there.
                 use vigil_index::EventStore as _;
-                if context.is_some() {
-                    return Err(anyhow!(
-                        "--context reads the raw files of the index's sources: not with [store] kind = \"clickhouse\""
-                    ));
-                }
                 let store = vigil_clickhouse::Store::new(&settings)?;
                 let mut filter = vigil_index::Filter {
                     since,
@@ -649,11 +644,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     }
                 }
                 Answer::Hits(total, hits) => {
-                    let reader = match (context, &searcher) {
-                        (Some(n), Some(searcher)) => {
-                            Some(vigil::search_cmd::ContextReader::open(&data, searcher, n)?)
-                        }
-                        _ => None,
+                    let reader = match context {
+                        Some(n) => Some(vigil::search_cmd::ContextReader::open(&data, n)?),
+                        None => None,
                     };
                     let colour = matches!(
                         format,
@@ -750,10 +743,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let zone = config
                 .as_ref()
                 .map_or(chrono_tz::Asia::Shanghai, |c| c.display_zone);
-            let found = again_after_merges(|| {
-                let searcher = vigil::search_cmd::open_for_one_search(&data)?;
-                Ok(searcher.get(id)?)
-            })?;
+            let found = match config.as_ref().and_then(|c| c.store.as_ref()) {
+                Some(settings) => vigil_clickhouse::Store::new(settings)?.get(id)?,
+                None => again_after_merges(|| {
+                    let searcher = vigil::search_cmd::open_for_one_search(&data)?;
+                    Ok(searcher.get(id)?)
+                })?,
+            };
             match found {
                 Some(e) => {
                     let stdout = io::stdout();

@@ -344,9 +344,10 @@ pub fn id_parts(id: &str) -> Option<(u64, u64)> {
 }
 
 impl ContextReader {
-    /// The context of the data directory `data`, whose index is `searcher`.
-    pub fn open(data: &std::path::Path, searcher: &Searcher, n: usize) -> Result<ContextReader> {
-        let state = match searcher.archive_state()? {
+    /// The context of the data directory `data`, read from its evidence archive as the writer's
+    /// last commit left it (in the index, or in ClickHouse).
+    pub fn open(data: &std::path::Path, n: usize) -> Result<ContextReader> {
+        let state = match crate::commit::committed_archive_state(data)? {
             Some(v) => Some(serde_json::from_value(v).map_err(|e| {
                 anyhow!(
                     "{}: the archive state in the last commit cannot be read: {e}",

@@ -877,7 +877,7 @@ async fn event_page(
     );
     // Context and the evidence chain.
     body.push_str("<h2>Context in its file</h2>");
-    match crate::search_cmd::ContextReader::open(&app.data, &app.searcher, 5).and_then(|r| Ok((r.around(&e)?, r))) {
+    match crate::search_cmd::ContextReader::open(&app.data, 5).and_then(|r| Ok((r.around(&e)?, r))) {
         Ok((Some(c), reader)) => {
             body.push_str("<pre class=\"context\" id=\"context\">");
             for r in &c.before {

@@ -278,23 +278,30 @@ pub fn flush(data: &Path, wait: Duration) -> Result<Flushed> {
     }
 }
 
-/// Whether a writer holds the data directory's index now (tantivy's lock file is held).
+/// Whether a writer holds the data directory's index now (tantivy's lock file is held), or
+/// writes its events to ClickHouse (its own lock file in the data directory is held).
 pub fn writer_running(data: &Path) -> bool {
-    let lock = data.join("index").join(".tantivy-writer.lock");
-    let Ok(f) = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open(&lock)
-    else {
-        return false;
-    };
-    match f.try_lock() {
-        Ok(()) => {
-            let _ = f.unlock();
-            false
+    [
+        data.join("index").join(".tantivy-writer.lock"),
+        data.join("clickhouse-writer.lock"),
+    ]
+    .iter()
+    .any(|lock| {
+        let Ok(f) = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(lock)
+        else {
+            return false;
+        };
+        match f.try_lock() {
+            Ok(()) => {
+                let _ = f.unlock();
+                false
+            }
+            Err(_) => true,
         }
-        Err(_) => true,
-    }
+    })
 }
 
 /// A wait such as `60s`, `500ms` or `2m` (`--wait`).

@@ -221,6 +221,13 @@ impl Store {
         Ok((total, events))
     }
 
+    /// The event with id `id`, if there is one.
+    pub fn get(&self, id: &str) -> Result<Option<Event>, Error> {
+        let f = Filter::all().term("id", id);
+        let text = self.select("event, raw, message", &f, "LIMIT 1")?;
+        text.lines().next().map(event_of_row).transpose()
+    }
+
     fn count_of(&self, filter: &Filter) -> Result<u64, Error> {
         let text = self.select("count()", filter, "")?;
         text.trim().parse().map_err(|_| Error::Row {

@@ -66,10 +66,32 @@ pub fn copy_dir(from: &Path, to: &Path) {
 }
 
 /// A copy of `samples/` in a fresh directory; `--data` goes inside it.
+///
+/// The store matrix: with `VIGIL_TEST_CLICKHOUSE=URL1,URL2` (the HTTP urls of the two shards of
+/// a ClickHouse cluster named `vigil_cluster`, as `.ci/run` starts one), the copy's config gets a
+/// `[store]` in a database of its own, and the tests that use the copy run against ClickHouse.
 pub fn samples_copy(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("vigil-check-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     copy_dir(&root().join("samples"), &dir);
+    if let Ok(shards) = std::env::var("VIGIL_TEST_CLICKHOUSE") {
+        let shards: Vec<&str> = shards.split(',').collect();
+        let db: String = format!("t{}_{name}", std::process::id())
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+            .collect();
+        let list: Vec<String> = shards.iter().map(|s| format!("{s:?}")).collect();
+        let config = std::fs::read_to_string(dir.join("vigil.toml")).unwrap();
+        std::fs::write(
+            dir.join("vigil.toml"),
+            format!(
+                "{config}\n[store]\nkind = \"clickhouse\"\nurl = {:?}\ndatabase = \"{db}\"\ncluster = \"vigil_cluster\"\nshards = [{}]\n",
+                shards[0],
+                list.join(", ")
+            ),
+        )
+        .unwrap();
+    }
     dir
 }
 
