@@ -23,14 +23,18 @@ mkdir -p "$work"
 urls=$(scripts/clickhouse-cluster.sh start "$work/cluster" 8000000000)
 trap 'scripts/clickhouse-cluster.sh stop "$work/cluster"' EXIT
 h1=$(echo "$urls" | cut -d, -f1 | sed 's|.*:||'); h2=$(echo "$urls" | cut -d, -f2 | sed 's|.*:||')
-t1=$((h1 + 1))
+tcp1=$((h1 + 1))
 echo "== ClickHouse $(curl -s --data-binary 'SELECT version()' http://127.0.0.1:$h1/), two shards"
 
 echo "== corpus: $size per kind"
 "$corpus" --month 2026-11 --seed 7 --size "$size" --out "$work/logs" 2>&1 | tail -1
 raw=$(du -cb "$work"/logs/*.log "$work"/logs/*.jsonl | tail -1 | cut -f1)
-sed -e 's|"logs/|"'"$work"'/logs/|' -e 's|^data_dir = .*|data_dir = "'"$work"'/data-index"|' samples/vigil.toml > "$work/index.toml"
-sed -e 's|"logs/|"'"$work"'/logs/|' -e 's|^data_dir = .*|data_dir = "'"$work"'/data-ch"|' samples/vigil.toml > "$work/ch.toml"
+for store in index ch; do
+  sed -e 's|"logs/|"'"$work"'/logs/|' -e 's|^data_dir = .*|data_dir = "'"$work"'/data-'"$store"'"|' \
+    -e 's|approvals = "approvals.csv"|approvals = "'"$PWD"'/samples/approvals.csv"|' \
+    -e 's|accounts = "accounts.csv"|accounts = "'"$PWD"'/samples/accounts.csv"|' \
+    samples/vigil.toml > "$work/$store.toml"
+done
 cat >> "$work/ch.toml" <<EOF2
 
 [store]
@@ -58,7 +62,7 @@ done
 actor=$("$vigil" --config "$work/index.toml" search '*' --count-by actor | awk -v t="$("$vigil" --config "$work/index.toml" search '*' --count)" '
   { d = $1 - t/10000; if (d < 0) d = -d; if (best == "" || d < bd) { best = $2; bd = d } } END { print best }')
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-time_cmd() { local t0 t1; t0=$(now); "$@" > /dev/null 2>&1; t1=$(now); secs "$t0" "$t1"; }
+time_cmd() { local a b; a=$(now); "$@" > /dev/null 2> "$work/last.err" || [ $? = 1 ] || { cat "$work/last.err" >&2; exit 2; }; b=$(now); secs "$a" "$b"; }
 echo "== searches, median of 5 (whole command)"
 for q in "actor:$actor" "删除" "action:login.failure --since 2026-11-10 --until 2026-11-17"; do
   for store in index ch; do
@@ -83,7 +87,7 @@ curl -s --data-binary "CREATE TABLE vigil.copy_local AS vigil.events_local" "htt
 curl -s --data-binary "CREATE TABLE vigil.copy_local AS vigil.events_local" "http://127.0.0.1:$h2/"
 curl -s --data-binary "CREATE TABLE vigil.copy AS vigil.events ENGINE = Distributed(vigil_cluster, vigil, copy_local, cityHash64(id))" "http://127.0.0.1:$h1/"
 t0=$(now)
-clickhouse-client --port "$t1" --insert_distributed_sync=1 --query "INSERT INTO vigil.copy FORMAT JSONEachRow" < "$work/rows.jsonl"
+clickhouse-client --port "$tcp1" --insert_distributed_sync=1 --query "INSERT INTO vigil.copy FORMAT JSONEachRow" < "$work/rows.jsonl"
 t1s=$(now)
 s=$(secs "$t0" "$t1s")
 echo "clickhouse-client: $(wc -l < "$work/rows.jsonl") rows, $rows_bytes bytes of JSON in $s s: $(python3 -c "print(f'{$raw/1e6/$s:.1f}')") MB/s of raw logs' worth"

@@ -10,8 +10,10 @@
 //! **Exactly once.** An event's id is stable (its file's fingerprint and its offset). A batch
 //! sent again after a crash or a retry inserts rows with ids already there; the
 //! `ReplacingMergeTree` keeps one row per `(source, ts, id)` when it merges, and every read
-//! says `FINAL`, which applies that before the merge has run. So a retried insert duplicates
-//! nothing, and nothing is lost as long as the writer sends again what it had not seen
+//! counts and lists each id once before the merge has run (`uniqExact(id)`, `LIMIT 1 BY id`;
+//! `FINAL`, which merges at read time, took 3.5 s a search on 4.9 M events here). Copies of an
+//! event are identical and live on the same shard (the table is sharded by id). So a retried
+//! insert duplicates nothing, and nothing is lost as long as the writer sends again what it had not seen
 //! committed. ClickHouse 18.16 (Debian's) deduplicates inserted blocks only in replicated
 //! tables, so this store does not rely on block deduplication.
 //!
@@ -180,7 +182,7 @@ impl Store {
 
     fn select(&self, what: &str, filter: &Filter, tail: &str) -> Result<String, Error> {
         let sql = format!(
-            "SELECT {what} FROM {} FINAL WHERE {} {tail} FORMAT TabSeparated",
+            "SELECT {what} FROM {} WHERE {} {tail} FORMAT TabSeparated",
             self.table(),
             sql::filter(filter)?
         );
@@ -209,9 +211,9 @@ impl Store {
         }
         let total = self.count_of(&f)?;
         let tail = if limit == 0 {
-            "ORDER BY ts_us DESC, id DESC".to_string()
+            "ORDER BY ts_us DESC, id DESC LIMIT 1 BY id".to_string()
         } else {
-            format!("ORDER BY ts_us DESC, id DESC LIMIT {limit}")
+            format!("ORDER BY ts_us DESC, id DESC LIMIT 1 BY id LIMIT {limit}")
         };
         let text = self.select("event, raw, message", &f, &tail)?;
         let events = text
@@ -229,7 +231,7 @@ impl Store {
     }
 
     fn count_of(&self, filter: &Filter) -> Result<u64, Error> {
-        let text = self.select("count()", filter, "")?;
+        let text = self.select("uniqExact(id)", filter, "")?;
         text.trim().parse().map_err(|_| Error::Row {
             message: format!("a count that is not a number: {text:?}"),
         })
@@ -355,7 +357,11 @@ impl EventStore for Store {
         filter: &Filter,
         f: &mut dyn FnMut(Event) -> vigil_index::Result<()>,
     ) -> vigil_index::Result<()> {
-        let text = self.select("event, raw, message", filter, "ORDER BY ts_us, id")?;
+        let text = self.select(
+            "event, raw, message",
+            filter,
+            "ORDER BY ts_us, id LIMIT 1 BY id",
+        )?;
         for line in text.lines() {
             f(event_of_row(line)?)?;
         }
@@ -366,7 +372,7 @@ impl EventStore for Store {
         let text = self.select(
             "ts_us, id, host, source, category, action, outcome, actor, actor_role, src_ip, target, ticket",
             filter,
-            "ORDER BY ts_us, id",
+            "ORDER BY ts_us, id LIMIT 1 BY id",
         )?;
         let mut cache = Vec::new();
         let mut out = Vec::new();
@@ -409,8 +415,11 @@ impl EventStore for Store {
     }
 
     fn times(&self, filter: &Filter) -> vigil_index::Result<Vec<DateTime<Utc>>> {
-        let text = self.select("ts_us", filter, "ORDER BY ts_us")?;
-        Ok(text.lines().map(time_of).collect::<Result<Vec<_>, _>>()?)
+        let text = self.select("ts_us, id", filter, "ORDER BY ts_us, id LIMIT 1 BY id")?;
+        Ok(text
+            .lines()
+            .map(|l| time_of(l.split('\t').next().unwrap_or("")))
+            .collect::<Result<Vec<_>, _>>()?)
     }
 
     fn span(&self, filter: &Filter) -> vigil_index::Result<Option<(DateTime<Utc>, DateTime<Utc>)>> {
@@ -437,7 +446,7 @@ impl EventStore for Store {
                 ),
             })?;
         let text = self.select(
-            &format!("{c} AS v, count() AS n"),
+            &format!("{c} AS v, uniqExact(id) AS n"),
             filter,
             &format!("AND {c} IS NOT NULL GROUP BY v ORDER BY n DESC, v"),
         )?;
