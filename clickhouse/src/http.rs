@@ -56,17 +56,17 @@ impl Endpoint {
         let _ = stream.set_read_timeout(Some(Duration::from_secs(600)));
         // A statement with data (an INSERT) goes in the URL and its data in the body; any other
         // in the body, where its length is not limited as a URL's is.
-        let (mut target, body) = if body.is_empty() {
-            (String::from("/?"), sql.as_bytes())
+        let mut params: Vec<String> = Vec::new();
+        let body = if body.is_empty() {
+            sql.as_bytes()
         } else {
-            (format!("/?query={}", percent(sql)), body)
+            params.push(format!("query={}", percent(sql)));
+            body
         };
         for (k, v) in settings {
-            target.push('&');
-            target.push_str(&percent(k));
-            target.push('=');
-            target.push_str(&percent(v));
+            params.push(format!("{}={}", percent(k), percent(v)));
         }
+        let target = format!("/?{}", params.join("&"));
         let mut head = format!(
             "POST {target} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\nX-ClickHouse-User: {}\r\n",
             self.addr,

@@ -186,7 +186,17 @@ impl Store {
             self.table(),
             sql::filter(filter)?
         );
-        let out = self.main.post(&sql, b"", &[])?;
+        // A check may ask for thousands of ids by value (`id IN (...)`): past the default 256 KiB
+        // of SQL.
+        let out = self.main.post(
+            &sql,
+            b"",
+            &[
+                ("max_query_size", "1073741824"),
+                ("max_ast_elements", "100000000"),
+                ("max_expanded_ast_elements", "100000000"),
+            ],
+        )?;
         String::from_utf8(out).map_err(|e| Error::Row {
             message: e.to_string(),
         })
