@@ -200,23 +200,12 @@ pub fn run(config: &Config, data: &Path, args: &CheckArgs) -> Result<ExitCode> {
         crate::ingest::say_freshness("check", &fresh);
         problems = fresh.problems();
     }
-    let index;
-    let clickhouse;
-    let store: &dyn vigil_index::EventStore = match &config.store {
-        Some(settings) => {
-            clickhouse = vigil_clickhouse::Store::new(settings)?;
-            &clickhouse
-        }
-        None => {
-            index = crate::search_cmd::open(data)?;
-            &index
-        }
-    };
+    let store = crate::commit::open_store(data)?;
     let jobs: Vec<vigil_backups::jobs::Job> =
         config.backups.iter().map(|b| b.job.clone()).collect();
     let started = std::time::Instant::now();
     let checks = Checks {
-        store,
+        store: store.as_ref(),
         policy,
         approvals: &approvals,
         accounts: &accounts,

@@ -94,3 +94,12 @@ pub fn committed_archive_state(data: &Path) -> Result<Option<serde_json::Value>>
     }
     Ok(vigil_index::Searcher::open(&index)?.archive_state()?)
 }
+
+/// The events of data directory `data` to read: ClickHouse's when `[store]` names one, else the
+/// index.
+pub fn open_store(data: &Path) -> Result<Box<dyn vigil_index::EventStore>> {
+    Ok(match STORE.get().and_then(Option::as_ref) {
+        Some(settings) => Box::new(vigil_clickhouse::Store::new(settings)?),
+        None => Box::new(crate::search_cmd::open(data)?),
+    })
+}

@@ -215,9 +215,8 @@ pub(crate) fn create_private_dir(d: &Path) -> std::io::Result<()> {
 /// Runs the ingest of `inputs` into the data directory `data`.
 pub fn run(data: &Path, inputs: &[Input], zone: Tz) -> Result<Summary> {
     let started = Instant::now();
-    let (index_dir, dead_path) = data_paths(data)?;
+    let (_, dead_path) = data_paths(data)?;
     let spool = crate::spool::Spool::open(data)?;
-    let _ = &index_dir;
     let mut writer = crate::commit::open_writer(data)?;
     // Requests to commit made before this run: answered by its last commit.
     let requests = spool.flush_requests()?;

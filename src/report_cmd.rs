@@ -227,25 +227,14 @@ pub fn make(
     let (approvals, accounts) = crate::check_cmd::registers(config)?;
     // The evidence archive and its head are the data directory's; the events may be in
     // ClickHouse (`[store]`).
-    let index;
-    let clickhouse;
-    let store: &dyn vigil_index::EventStore = match &config.store {
-        Some(settings) => {
-            clickhouse = vigil_clickhouse::Store::new(settings)?;
-            &clickhouse
-        }
-        None => {
-            index = crate::search_cmd::open(data)?;
-            &index
-        }
-    };
+    let store = crate::commit::open_store(data)?;
     let head = crate::commit::committed_archive_state(data)?
         .and_then(|v| v.get("head").and_then(|h| h.as_str()).map(str::to_string))
         .unwrap_or_default();
     let jobs: Vec<vigil_backups::jobs::Job> =
         config.backups.iter().map(|b| b.job.clone()).collect();
     let checks = Checks {
-        store,
+        store: store.as_ref(),
         policy,
         approvals: &approvals,
         accounts: &accounts,
