@@ -165,6 +165,8 @@ pub struct SourceSummary {
     pub bytes: u64,
     pub events: u64,
     pub dead: BTreeMap<&'static str, u64>,
+    /// Blank lines (nothing but white space): counted, not dead-lettered.
+    pub blank: u64,
     pub consumed: u64,
     /// Files not read, and why: each a problem (the run exits 1).
     pub skipped: Vec<(PathBuf, String)>,
@@ -332,6 +334,7 @@ impl Sink<'_> {
                     s.events += 1;
                     *uncommitted += 1;
                 }
+                Err(r) if r.error.class() == "empty" => s.blank += 1,
                 Err(r) => {
                     *s.dead.entry(r.error.class()).or_default() += 1;
                     crate::deadletter::write(&mut *self.dead, Some(source), &r)
@@ -459,8 +462,13 @@ fn ingest_file(
             let mut safe = (start, start_line);
             let mut lines = 0u64;
             let mut last_line = start_line.saturating_sub(1);
+            // Lines cut at MAX_LINE whose events are not out yet.
+            let mut cuts: std::collections::HashMap<u64, u64> = std::collections::HashMap::new();
             let end = file
-                .lines_from(start, start_line, &path_str, |line| {
+                .lines_from(start, start_line, &path_str, |line, cut| {
+                    if let Some(len) = cut {
+                        cuts.insert(line.offset, len);
+                    }
                     // Every line before this one has been fed: this line is where reading resumes,
                     // unless the parser still holds an earlier one.
                     if out.len() >= BATCH {
@@ -490,10 +498,12 @@ fn ingest_file(
                     }
                     fed.push_back((line.offset, line.line));
                     parser.feed(line, &ctx, &mut out);
+                    crate::read::mark_cut(&mut out, &mut cuts);
                 })
                 .map_err(ReadFailure::File)?;
             archived.map_err(ReadFailure::Archive)?;
             parser.flush(&ctx, &mut out);
+            crate::read::mark_cut(&mut out, &mut cuts);
             let _ = tx.send(Batch {
                 outputs: out,
                 safe: (end, last_line + 1),
@@ -696,6 +706,12 @@ pub fn render(summary: &Summary) -> String {
             d,
             src.consumed
         ));
+        if src.blank > 0 {
+            s.push_str(&format!(
+                "  blank lines: {} (counted, not dead-lettered)\n",
+                src.blank
+            ));
+        }
         if !src.dead.is_empty() {
             let r: Vec<String> = src.dead.iter().map(|(k, v)| format!("{k} {v}")).collect();
             s.push_str(&format!("  dead letter: {}\n", r.join(", ")));

@@ -197,14 +197,20 @@ fn parse_file<'a>(
         dead,
         error: None,
     };
-    let bytes = file.lines_from(0, 1, &path_str, |line| {
+    let mut cuts = std::collections::HashMap::new();
+    let bytes = file.lines_from(0, 1, &path_str, |line, cut| {
         summary.lines += 1;
+        if let Some(len) = cut {
+            cuts.insert(line.offset, len);
+        }
         parser.feed(line, &ctx, &mut outputs);
+        crate::read::mark_cut(&mut outputs, &mut cuts);
         if outputs.len() >= 1024 {
             sink.drain(&mut outputs, &mut summary);
         }
     })?;
     parser.flush(&ctx, &mut outputs);
+    crate::read::mark_cut(&mut outputs, &mut cuts);
     sink.drain(&mut outputs, &mut summary);
     summary.consumed = parser.consumed_lines();
     if let Some(e) = sink.error {

@@ -18,6 +18,11 @@ pub struct LogFile {
     pub file_id: u64,
 }
 
+/// The longest line kept whole, in bytes: a longer line's event holds its first `MAX_LINE` bytes,
+/// flagged `truncated` with `fields.original_length`, and the rest is read past without being
+/// held (a file of one 200 MB line is read in the memory of one 1 MiB line).
+pub const MAX_LINE: usize = 1 << 20;
+
 impl LogFile {
     /// Opens `path` and reads its first bytes (decompressed, for a gzip file by its magic bytes).
     pub fn open(path: &Path) -> io::Result<LogFile> {
@@ -60,7 +65,7 @@ impl LogFile {
         offset: u64,
         line: u64,
         path: &str,
-        mut f: impl FnMut(&RawLine<'_>),
+        mut f: impl FnMut(&RawLine<'_>, Option<u64>),
     ) -> io::Result<u64> {
         let file = File::open(&self.path)?;
         let mut reader: Box<dyn BufRead> = if self.gz {
@@ -77,23 +82,79 @@ impl LogFile {
         let mut n = line.saturating_sub(1);
         loop {
             buf.clear();
-            let read = reader.read_until(b'\n', &mut buf)?;
+            // One line, of which at most MAX_LINE bytes (and its line end) are kept: the rest of
+            // a longer one is read past, never held.
+            let mut read = 0u64;
+            let mut ended = false;
+            loop {
+                let avail = reader.fill_buf()?;
+                if avail.is_empty() {
+                    break;
+                }
+                let (part, done) = match memchr::memchr(b'\n', avail) {
+                    Some(i) => (&avail[..=i], true),
+                    None => (avail, false),
+                };
+                let room = (MAX_LINE + 2).saturating_sub(buf.len()).min(part.len());
+                buf.extend_from_slice(&part[..room]);
+                let used = part.len();
+                reader.consume(used);
+                read += used as u64;
+                if done {
+                    ended = true;
+                    break;
+                }
+            }
             if read == 0 {
                 break;
             }
             n += 1;
-            let mut bytes = buf.strip_suffix(b"\n").unwrap_or(&buf);
-            bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
-            f(&RawLine {
-                bytes,
-                path,
-                file_id: self.file_id,
-                offset,
-                line: n,
-            });
-            offset += read as u64;
+            let crlf = ended && buf.ends_with(b"\r\n");
+            let whole = read - u64::from(ended) - u64::from(crlf);
+            let (bytes, cut) = if whole > MAX_LINE as u64 {
+                (&buf[..MAX_LINE], Some(whole))
+            } else {
+                let bytes = buf.strip_suffix(b"\n").unwrap_or(&buf);
+                (bytes.strip_suffix(b"\r").unwrap_or(bytes), None)
+            };
+            f(
+                &RawLine {
+                    bytes,
+                    path,
+                    file_id: self.file_id,
+                    offset,
+                    line: n,
+                },
+                cut,
+            );
+            offset += read;
         }
         Ok(offset)
+    }
+}
+
+/// Flags the events of lines that were cut at [`MAX_LINE`] (`cuts`: each such line's offset and
+/// whole length, as [`LogFile::lines_from`] reported them) `truncated`, with
+/// `fields.original_length`; an event found is removed from `cuts`.
+pub fn mark_cut(
+    outputs: &mut [vigil_parsers::Output],
+    cuts: &mut std::collections::HashMap<u64, u64>,
+) {
+    if cuts.is_empty() {
+        return;
+    }
+    for o in outputs.iter_mut() {
+        match o {
+            Ok(e) => {
+                if let Some(len) = cuts.remove(&e.origin.offset) {
+                    e.flags.insert(vigil_parsers::Flag::Truncated);
+                    e.fields.insert("original_length", len);
+                }
+            }
+            Err(r) => {
+                cuts.remove(&r.offset);
+            }
+        }
     }
 }
 

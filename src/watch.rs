@@ -94,6 +94,8 @@ pub struct Summary {
     pub lines: u64,
     pub events: u64,
     pub dead: u64,
+    /// Blank lines read: not dead-lettered.
+    pub blank: u64,
     pub commits: u64,
     /// Files not read (a format vigil cannot tell), and their lines.
     pub refused_files: u64,
@@ -644,6 +646,8 @@ fn index(
                 writer.add(e)?;
                 n += 1;
             }
+            // A blank line is nothing to index and nothing wrong.
+            Err(r) if r.error.class() == "empty" => summary.blank += 1,
             Err(r) => {
                 crate::deadletter::write(&mut *dead, Some(source), &r)
                     .context("cannot write the dead letter")?;

@@ -1,0 +1,88 @@
+//! Input that would take vigil's memory: a line of 50 MB is cut at 1 MiB and flagged, the line
+//! after it read whole; blank lines are counted, not dead-lettered. (Peak memory is measured in
+//! `bench/bounds.sh`, not here.)
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers: a failure is the test failing
+
+mod common;
+
+use std::io::Write;
+
+use common::vigil_ok;
+
+#[test]
+fn a_50_mb_line_is_cut_and_flagged_and_blank_lines_are_counted_not_dead_lettered() {
+    let dir = std::env::temp_dir().join(format!("vigil-bounds-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("vigil.toml"),
+        "data_dir = \"data\"\ndisplay_zone = \"UTC\"\n\n[[sources]]\nname = \"auth\"\npaths = [\"auth.log\"]\nformat = \"syslog\"\nrole = \"login\"\nreference_time = \"2026-12-08\"\n",
+    )
+    .unwrap();
+    let long_len = 50 << 20;
+    {
+        let mut f = std::io::BufWriter::new(std::fs::File::create(dir.join("auth.log")).unwrap());
+        writeln!(
+            f,
+            "Dec  8 01:00:00 web01 sshd[1]: Failed password for root from 198.51.100.1 port 22 ssh2"
+        )
+        .unwrap();
+        let head = "Dec  8 01:00:01 web01 app[2]: ";
+        f.write_all(head.as_bytes()).unwrap();
+        let chunk = vec![b'x'; 1 << 20];
+        let mut left = long_len - head.len();
+        while left > 0 {
+            let n = left.min(chunk.len());
+            f.write_all(&chunk[..n]).unwrap();
+            left -= n;
+        }
+        f.write_all(b"\n").unwrap();
+        for _ in 0..1000 {
+            f.write_all(b"\n  \n").unwrap();
+        }
+        writeln!(f, "Dec  8 01:00:02 web01 sshd[3]: Accepted password for alice from 198.51.100.2 port 22 ssh2").unwrap();
+    }
+    let out = vigil_ok(&dir, &["ingest"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("auth: 1 files, 2003 new lines, 3 new events, 0 dead-lettered"),
+        "{err}"
+    );
+    assert!(
+        err.contains("blank lines: 2000 (counted, not dead-lettered)"),
+        "{err}"
+    );
+    let dead =
+        std::fs::read_to_string(dir.join("data/deadletter/deadletter.jsonl")).unwrap_or_default();
+    assert_eq!(dead, "", "nothing dead-lettered");
+    // The long line's event: its first MiB, flagged, with the whole length.
+    let out = vigil_ok(&dir, &["search", "app", "--format", "jsonl"]);
+    let events: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(events.len(), 1);
+    let e = &events[0];
+    assert!(
+        e["flags"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!("truncated")),
+        "{:?}",
+        e["flags"]
+    );
+    assert_eq!(e["fields"]["original_length"], long_len as u64);
+    assert_eq!(e["raw"].as_str().unwrap().len(), 1 << 20);
+    // The line after it, whole.
+    let out = vigil_ok(
+        &dir,
+        &["search", "action:login.success AND actor:alice", "--count"],
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "1");
+    // Read again: nothing new.
+    let out = vigil_ok(&dir, &["ingest"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("0 new lines"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
