@@ -69,7 +69,12 @@ impl LogFile {
     ) -> io::Result<u64> {
         let file = File::open(&self.path)?;
         let mut reader: Box<dyn BufRead> = if self.gz {
-            let mut d = BufReader::with_capacity(1 << 20, flate2::read::MultiGzDecoder::new(file));
+            let compressed = file.metadata()?.len();
+            let bounded = Bounded {
+                inner: flate2::read::MultiGzDecoder::new(file),
+                left: compressed.max(1).saturating_mul(GZIP_RATIO),
+            };
+            let mut d = BufReader::with_capacity(1 << 20, bounded);
             io::copy(&mut (&mut d).take(offset), &mut io::sink())?;
             Box::new(d)
         } else {
@@ -130,6 +135,35 @@ impl LogFile {
             offset += read;
         }
         Ok(offset)
+    }
+}
+
+/// The most a `.gz` file is read to, as a multiple of its compressed size. Logs compress about
+/// 10 to 30 times; deflate cannot pass about 1,032 times, which only a file of one repeated byte
+/// reaches: a gzip bomb.
+pub const GZIP_RATIO: u64 = 1000;
+
+/// A decompressing reader that fails once it has given `left` bytes.
+struct Bounded<R> {
+    inner: R,
+    left: u64,
+}
+
+impl<R: Read> Read for Bounded<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        match self.left.checked_sub(n as u64) {
+            Some(l) => {
+                self.left = l;
+                Ok(n)
+            }
+            None => Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "decompresses to more than {GZIP_RATIO} times its compressed size (a gzip bomb?): read no further"
+                ),
+            )),
+        }
     }
 }
 

@@ -86,3 +86,56 @@ fn a_50_mb_line_is_cut_and_flagged_and_blank_lines_are_counted_not_dead_lettered
     assert!(String::from_utf8_lossy(&out.stderr).contains("0 new lines"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_gzip_bomb_is_refused_with_one_line_and_the_other_files_ingest() {
+    let dir = std::env::temp_dir().join(format!("vigil-bomb-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("vigil.toml"),
+        "data_dir = \"data\"\ndisplay_zone = \"UTC\"\n\n[[sources]]\nname = \"auth\"\npaths = [\"logs/*\"]\nformat = \"syslog\"\nrole = \"login\"\nreference_time = \"2026-12-08\"\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir.join("logs")).unwrap();
+    // 100 MB of zeros after one line, gzip -9: about 1,030 times smaller.
+    let made = std::process::Command::new("sh")
+        .args([
+            "-c",
+            "{ echo 'Dec  8 01:00:00 web01 sshd[1]: Failed password for root from 198.51.100.1 port 22 ssh2'; head -c 100000000 /dev/zero; } | gzip -9 > logs/auth.log.2.gz",
+        ])
+        .current_dir(&dir)
+        .status();
+    if !made.is_ok_and(|s| s.success()) {
+        eprintln!("SKIPPED a_gzip_bomb: gzip is not installed");
+        return;
+    }
+    std::fs::write(
+        dir.join("logs/auth.log"),
+        "Dec  8 01:00:02 web01 sshd[3]: Accepted password for alice from 198.51.100.2 port 22 ssh2\n",
+    )
+    .unwrap();
+    let out = common::vigil_in(&dir, &["ingest"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a file not read is a problem: {err}"
+    );
+    // One warning line as it happens (the summary names the file again).
+    let warning: Vec<&str> = err
+        .lines()
+        .filter(|l| l.starts_with("vigil: auth:") && l.contains("gzip bomb"))
+        .collect();
+    assert_eq!(warning.len(), 1, "{err}");
+    assert!(warning[0].contains("auth.log.2.gz"), "{}", warning[0]);
+    assert!(
+        warning[0].contains("decompresses to more than 1000 times its compressed size"),
+        "{}",
+        warning[0]
+    );
+    // The other file, whole.
+    let out = vigil_ok(&dir, &["search", "actor:alice", "--count"]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "1");
+    let _ = std::fs::remove_dir_all(&dir);
+}
