@@ -35,6 +35,52 @@ pub fn open_archive(data: &Path, writer: &dyn EventWriter) -> Result<Archive> {
     )?)
 }
 
+/// The dead letter at `path`, opened for appending, cut back to its length at the writer's last
+/// commit: records a run wrote after it (killed before it committed) are of lines that are read
+/// again, and would be written twice.
+pub fn open_dead_letter(path: &Path, writer: &dyn EventWriter) -> Result<BufWriter<File>> {
+    let file = crate::read::open_private(path, true)
+        .with_context(|| format!("cannot open {}", path.display()))?;
+    let ckpts = writer.checkpoints();
+    // Nothing committed yet: nothing of the dead letter is.
+    let fresh =
+        ckpts.files().is_empty() && ckpts.journals().is_empty() && writer.archive_state().is_none();
+    let committed = ckpts.dead_letter().or(fresh.then_some(0));
+    let len = file
+        .metadata()
+        .with_context(|| format!("cannot read {}", path.display()))?
+        .len();
+    // A commit from before vigil recorded the length: at least a record cut in the middle goes.
+    let keep = match committed {
+        Some(c) => c.min(len),
+        None => {
+            last_line_end(&file, len).with_context(|| format!("cannot read {}", path.display()))?
+        }
+    };
+    if keep < len {
+        file.set_len(keep)
+            .with_context(|| format!("cannot cut {} back to its last commit", path.display()))?;
+    }
+    Ok(BufWriter::new(file))
+}
+
+/// The length of `file` (`len` bytes) up to its last newline.
+fn last_line_end(file: &File, len: u64) -> std::io::Result<u64> {
+    use std::os::unix::fs::FileExt;
+    let mut end = len;
+    let mut buf = vec![0u8; 64 << 10];
+    while end > 0 {
+        let start = end.saturating_sub(buf.len() as u64);
+        let n = (end - start) as usize;
+        file.read_exact_at(&mut buf[..n], start)?;
+        if let Some(i) = buf[..n].iter().rposition(|b| *b == b'\n') {
+            return Ok(start + i as u64 + 1);
+        }
+        end = start;
+    }
+    Ok(0)
+}
+
 /// Commits: see the module comment. `zone` is the zone whose calendar days seal segments.
 pub fn commit(
     writer: &mut dyn EventWriter,
@@ -45,12 +91,19 @@ pub fn commit(
     spool: &Spool,
 ) -> Result<()> {
     dead.flush().context("cannot write the dead letter")?;
+    let mut ckpts = ckpts.clone();
+    let dead_len = dead
+        .get_ref()
+        .metadata()
+        .context("cannot read the dead letter's length")?
+        .len();
+    ckpts.set_dead_letter(dead_len);
     let taken = spool.take(writer)?;
     let now = Utc::now();
     let today = now.with_timezone(&zone).date_naive();
     let state = archive.commit(today, now)?;
     let state = serde_json::to_value(&state).context("the archive state cannot be written")?;
-    writer.commit_with_archive(ckpts, Some(state))?;
+    writer.commit_with_archive(&ckpts, Some(state))?;
     spool.done(taken)?;
     Ok(())
 }

@@ -224,9 +224,7 @@ pub fn run(data: &Path, inputs: &[Input], zone: Tz) -> Result<Summary> {
     let requests = spool.flush_requests()?;
     let archive = Mutex::new(crate::commit::open_archive(data, writer.as_ref())?);
     let mut ckpts = writer.checkpoints().clone();
-    let dead_file = crate::read::open_private(&dead_path, true)
-        .with_context(|| format!("cannot open {}", dead_path.display()))?;
-    let mut dead = BufWriter::new(dead_file);
+    let mut dead = crate::commit::open_dead_letter(&dead_path, writer.as_ref())?;
     let progress = std::io::stderr().is_terminal();
     let mut summary = Summary::default();
     let mut uncommitted = 0u64;

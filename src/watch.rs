@@ -153,9 +153,7 @@ pub fn run(
     };
     let mut archive = crate::commit::open_archive(data, writer.as_ref())?;
     let mut ckpts = writer.checkpoints().clone();
-    let dead_file = crate::read::open_private(&dead_path, true)
-        .with_context(|| format!("cannot open {}", dead_path.display()))?;
-    let mut dead = BufWriter::new(dead_file);
+    let mut dead = crate::commit::open_dead_letter(&dead_path, writer.as_ref())?;
     let follow_opts = vigil_follow::Options {
         quiet: opts.quiet,
         max_read: 4 << 20,

@@ -139,3 +139,62 @@ fn a_gzip_bomb_is_refused_with_one_line_and_the_other_files_ingest() {
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "1");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn an_ingest_killed_then_finished_dead_letters_each_malformed_line_once() {
+    let dir = std::env::temp_dir().join(format!("vigil-dead-once-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("vigil.toml"),
+        "data_dir = \"data\"\ndisplay_zone = \"UTC\"\n\n[[sources]]\nname = \"auth\"\npaths = [\"auth.log\"]\nformat = \"syslog\"\nrole = \"login\"\nreference_time = \"2026-12-08\"\n",
+    )
+    .unwrap();
+    let n = 200_000;
+    {
+        let mut f = std::io::BufWriter::new(std::fs::File::create(dir.join("auth.log")).unwrap());
+        for i in 0..n {
+            writeln!(f, "garbage line {i}").unwrap();
+            writeln!(f, "Dec  8 01:00:00 web01 sshd[{i}]: Failed password for root from 198.51.100.1 port 22 ssh2").unwrap();
+        }
+    }
+    // Killed while it reads (its dead letter written as it goes, its index not yet committed).
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .args(["--config", "vigil.toml", "--data", "data", "ingest"])
+        .current_dir(&dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let dead = dir.join("data/deadletter/deadletter.jsonl");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while std::fs::metadata(&dead).map_or(0, |m| m.len()) < 100_000
+        && std::time::Instant::now() < deadline
+    {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let before = std::fs::read_to_string(&dead)
+        .unwrap_or_default()
+        .lines()
+        .count();
+    eprintln!("killed with {before} dead-letter records written");
+    vigil_ok(&dir, &["ingest"]);
+    let text = std::fs::read_to_string(&dead).unwrap();
+    let mut offsets: Vec<u64> = text
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["offset"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(offsets.len(), n, "one record per malformed line");
+    offsets.sort_unstable();
+    offsets.dedup();
+    assert_eq!(offsets.len(), n, "no line twice");
+    let out = vigil_ok(&dir, &["search", "*", "--count"]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), n.to_string());
+    let _ = std::fs::remove_dir_all(&dir);
+}

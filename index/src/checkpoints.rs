@@ -77,6 +77,10 @@ pub enum Checkpoints {
         files: BTreeMap<FileId, FileCheckpoint>,
         #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
         journals: BTreeMap<String, JournalCheckpoint>,
+        /// The dead letter's length at the commit: what a run that did not commit wrote after
+        /// it is cut, since its lines are read again.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        dead_letter: Option<u64>,
     },
 }
 
@@ -85,6 +89,7 @@ impl Default for Checkpoints {
         Checkpoints::V1 {
             files: BTreeMap::new(),
             journals: BTreeMap::new(),
+            dead_letter: None,
         }
     }
 }
@@ -118,6 +123,20 @@ impl Checkpoints {
     pub fn remove(&mut self, id: FileId) -> Option<FileCheckpoint> {
         match self {
             Checkpoints::V1 { files, .. } => files.remove(&id),
+        }
+    }
+
+    /// The dead letter's length as of this commit, if recorded.
+    pub fn dead_letter(&self) -> Option<u64> {
+        match self {
+            Checkpoints::V1 { dead_letter, .. } => *dead_letter,
+        }
+    }
+
+    /// Records the dead letter's length.
+    pub fn set_dead_letter(&mut self, len: u64) {
+        match self {
+            Checkpoints::V1 { dead_letter, .. } => *dead_letter = Some(len),
         }
     }
 
