@@ -108,6 +108,8 @@ struct FileState {
     parser: Box<dyn Parser>,
     ctx: ParseContext,
     fed: VecDeque<(u64, u64)>,
+    /// Lines cut at the line bound whose events are not out yet: offset, whole length.
+    cuts: HashMap<u64, u64>,
     last_fed: Instant,
     path: String,
 }
@@ -157,6 +159,7 @@ pub fn run(
     let follow_opts = vigil_follow::Options {
         quiet: opts.quiet,
         max_read: 4 << 20,
+        max_line: crate::read::MAX_LINE,
     };
     let mut followers: Vec<Follower> = sources
         .iter()
@@ -345,7 +348,12 @@ pub fn run(
                     offset: line.offset,
                     line: line.line,
                 };
+                let first = out.len();
+                if let Some(len) = line.cut {
+                    st.cuts.insert(line.offset, len);
+                }
                 st.parser.feed(&raw, &st.ctx, &mut out);
+                crate::read::mark_cut(&mut out[first..], &mut st.cuts);
                 summary.lines += 1;
             });
             if let Some(e) = failure {
@@ -624,6 +632,7 @@ fn file_state(si: usize, src: &Watched, path: &Path) -> Result<FileState, String
         parser,
         ctx,
         fed: VecDeque::new(),
+        cuts: HashMap::new(),
         last_fed: Instant::now(),
         path: shown,
     })

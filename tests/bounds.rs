@@ -198,3 +198,67 @@ fn an_ingest_killed_then_finished_dead_letters_each_malformed_line_once() {
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), n.to_string());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn watch_cuts_a_long_line_that_arrives_in_pieces_and_reads_the_next_whole() {
+    let dir = std::env::temp_dir().join(format!("vigil-bounds-watch-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("vigil.toml"),
+        "data_dir = \"data\"\ndisplay_zone = \"UTC\"\n\n[[sources]]\nname = \"auth\"\npaths = [\"auth.log\"]\nformat = \"syslog\"\nrole = \"login\"\nreference_time = \"2026-12-08\"\n",
+    )
+    .unwrap();
+    let log = dir.join("auth.log");
+    std::fs::write(
+        &log,
+        "Dec  8 01:00:00 web01 sshd[1]: Failed password for root from 198.51.100.1 port 22 ssh2\n",
+    )
+    .unwrap();
+    let watch = common::start_watch_in(&dir, &["--commit-every", "200ms", "--poll-every", "100ms"]);
+    assert_eq!(common::wait_for_count(&dir, "*", 1), 1);
+    // 20 MB without a newline, written a few MB at a time while the watcher reads.
+    let head = "Dec  8 01:00:01 web01 app[2]: ";
+    let whole = 20 << 20;
+    {
+        let mut f = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+        f.write_all(head.as_bytes()).unwrap();
+        let chunk = vec![b'y'; 4 << 20];
+        let mut left = whole - head.len();
+        while left > 0 {
+            let n = left.min(chunk.len());
+            f.write_all(&chunk[..n]).unwrap();
+            f.flush().unwrap();
+            left -= n;
+            std::thread::sleep(std::time::Duration::from_millis(150));
+        }
+        f.write_all(b"\nDec  8 01:00:02 web01 sshd[3]: Accepted password for alice from 198.51.100.2 port 22 ssh2\n")
+            .unwrap();
+    }
+    assert_eq!(common::wait_for_count(&dir, "*", 3), 3);
+    let (code, err) = common::stop_watch(watch);
+    assert_eq!(code, Some(0), "{err}");
+    let out = vigil_ok(&dir, &["search", "app", "--format", "jsonl"]);
+    let e: serde_json::Value = serde_json::from_str(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(
+        e["flags"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!("truncated"))
+    );
+    assert_eq!(e["fields"]["original_length"], whole as u64);
+    assert_eq!(e["raw"].as_str().unwrap().len(), 1 << 20);
+    let out = vigil_ok(
+        &dir,
+        &["search", "actor:alice AND action:login.success", "--count"],
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "1");
+    let _ = std::fs::remove_dir_all(&dir);
+}

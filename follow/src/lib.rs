@@ -108,6 +108,9 @@ pub struct Line<'a> {
     pub bytes: &'a [u8],
     /// Whether it ended with a newline (a last line taken after the quiet period did not).
     pub complete: bool,
+    /// The line's whole length when it was longer than [`Options::max_line`]: `bytes` holds its
+    /// first `max_line` bytes, the rest was read past.
+    pub cut: Option<u64>,
 }
 
 /// How a follower reads.
@@ -118,6 +121,9 @@ pub struct Options {
     pub quiet: Duration,
     /// Bytes read from one file in one poll, at most.
     pub max_read: u64,
+    /// Bytes of a line kept, at most: a longer line is given cut (see [`Line::cut`]), and its
+    /// rest is never held, however long it is without a newline.
+    pub max_line: usize,
 }
 
 impl Default for Options {
@@ -125,6 +131,7 @@ impl Default for Options {
         Options {
             quiet: Duration::from_secs(5),
             max_read: 4 << 20,
+            max_line: 1 << 20,
         }
     }
 }
@@ -149,8 +156,10 @@ struct Tracked {
     id: Option<u64>,
     /// The next byte to read and its line number (valid once `id` is known).
     pos: Pos,
-    /// Bytes read past `pos` that do not end in a newline yet.
+    /// Bytes read past `pos` that do not end in a newline yet (at most `max_line` of them).
     partial: Vec<u8>,
+    /// Bytes of that unfinished line read past and not kept, after `partial`.
+    skipped: u64,
     /// The size and modification time seen last, and when they last changed.
     size: u64,
     mtime: Option<SystemTime>,
@@ -323,6 +332,7 @@ fn open(path: &Path, meta: &Metadata, now: Instant) -> io::Result<Tracked> {
         id: None,
         pos: Pos::START,
         partial: Vec::new(),
+        skipped: 0,
         // Unknown until the first read: a size of u64::MAX is never "unchanged".
         size: u64::MAX,
         mtime: meta.modified().ok(),
@@ -392,11 +402,12 @@ fn read_plain(
     }
     let id_now = fingerprint(head).or_else(|| (quiet && n > 0).then(|| fingerprint_partial(head)));
     if let Some(id) = t.id {
-        let end = t.pos.offset + t.partial.len() as u64;
+        let end = t.pos.offset + t.partial.len() as u64 + t.skipped;
         if size < end || id_now.is_some_and(|now_id| now_id != id) {
             // Truncated (and perhaps written again): new content from the start.
             t.id = None;
             t.partial.clear();
+            t.skipped = 0;
             t.rewritten = true;
         }
     }
@@ -408,6 +419,7 @@ fn read_plain(
         let (pos, tail) = resume(reached, committed, id);
         t.pos = pos;
         t.partial.clear();
+        t.skipped = 0;
         if t.pos.offset > size {
             // Known content, but shorter than where it was left: it was rewritten.
             t.pos = Pos::START;
@@ -445,7 +457,7 @@ fn read_plain(
         return Ok(());
     };
 
-    let from = t.pos.offset + t.partial.len() as u64;
+    let from = t.pos.offset + t.partial.len() as u64 + t.skipped;
     let want = size.saturating_sub(from).min(opts.max_read);
     if want > 0 {
         buf.clear();
@@ -460,26 +472,39 @@ fn read_plain(
         }
         let mut rest: &[u8] = buf;
         while let Some(i) = memchr_nl(rest) {
+            // The first line may have had bytes read past in the middle (a long line).
+            let skipped = std::mem::take(&mut t.skipped);
             let line = &rest[..i];
-            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            let crlf = line.ends_with(b"\r");
+            let whole = i as u64 + skipped - u64::from(crlf);
+            let (bytes, cut) = if whole > opts.max_line as u64 {
+                (&line[..opts.max_line.min(line.len())], Some(whole))
+            } else {
+                (line.strip_suffix(b"\r").unwrap_or(line), None)
+            };
             sink(Line {
                 file_id: id,
                 path: &t.path,
                 offset: t.pos.offset,
                 line: t.pos.line,
-                bytes: line,
+                bytes,
                 complete: true,
+                cut,
             });
             report.lines += 1;
-            t.pos.offset += (i + 1) as u64;
+            t.pos.offset += (i + 1) as u64 + skipped;
             t.pos.line += 1;
             rest = &rest[i + 1..];
         }
+        // What waits for its newline: at most max_line bytes of it.
+        let keep = rest.len().min(opts.max_line);
+        t.skipped += (rest.len() - keep) as u64;
         t.partial.clear();
-        t.partial.extend_from_slice(rest);
+        t.partial.extend_from_slice(&rest[..keep]);
     }
     if quiet && !t.partial.is_empty() && want == 0 {
         // The last line never got its newline: take it as it is.
+        let whole = t.partial.len() as u64 + t.skipped;
         sink(Line {
             file_id: id,
             path: &t.path,
@@ -487,11 +512,13 @@ fn read_plain(
             line: t.pos.line,
             bytes: &t.partial,
             complete: false,
+            cut: (t.skipped > 0).then_some(whole),
         });
         report.lines += 1;
-        t.pos.offset += t.partial.len() as u64;
+        t.pos.offset += whole;
         t.pos.line += 1;
         t.partial.clear();
+        t.skipped = 0;
     }
     let tail = match reached.get(&id) {
         Some(r) if r.pos == t.pos && r.path == t.path => r.tail,
@@ -548,6 +575,7 @@ fn read_gz(
                 line: cur.line,
                 bytes: bytes.strip_suffix(b"\r").unwrap_or(bytes),
                 complete,
+                cut: None,
             });
             report.lines += 1;
             report.bytes += line.len() as u64;

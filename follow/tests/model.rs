@@ -197,6 +197,7 @@ fn opts() -> Options {
         quiet: Duration::from_secs(5),
         // Small, so that files are read over several polls.
         max_read: 700,
+        max_line: 1 << 20,
     }
 }
 
