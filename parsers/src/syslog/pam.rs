@@ -101,6 +101,23 @@ pub(super) fn handle(service: &str, module: &str, kind: Option<&str>, msg: &str,
     } else if let Some(u) = msg.strip_prefix("password changed for ") {
         set(ev, vocab::PASSWORD_CHANGE, Outcome::Success);
         target(ev, u.trim_end());
+    } else if let Some(r) = msg.strip_prefix("requirement ")
+        && let Some((req, user)) = r.split_once_str(" not met by user ")
+    {
+        // pam_succeed_if: the user the requirement was put to is the actor.
+        ev.field("requirement", req.trim_matches('"'));
+        actor(ev, user.trim().trim_matches('"'));
+    } else if let Some(r) = msg.strip_prefix("Consecutive login failures for user ")
+        && let Some((u, _)) = r.split_once_str(" account temporarily locked")
+    {
+        // pam_faillock: the account is locked after its failures.
+        set(ev, vocab::ACCOUNT_LOCK, Outcome::Success);
+        actor(ev, u);
+        target(ev, u);
+        ev.field("reason", "consecutive login failures");
+    } else if msg.starts_with("new password not acceptable") {
+        // pam_unix(passwd:chauthtok): the new password was refused.
+        set(ev, vocab::PASSWORD_CHANGE, Outcome::Failure);
     } else if let Some(r) = msg.strip_prefix("account ")
         && let Some((u, _)) = r.split_once_str(" has expired")
     {

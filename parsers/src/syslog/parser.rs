@@ -229,6 +229,14 @@ pub(crate) fn dispatch(program: &str, sub: Option<&str>, msg: &str, ev: &mut Eve
             cron::parse(msg, ev)
         }
         p if accounts::is_account_tool(p) => accounts::parse(p, msg, ev),
+        // `password check failed for user (testuser)`: a failed password check.
+        "unix_chkpwd" => {
+            if let Some(r) = msg.strip_prefix("password check failed for user ") {
+                set(ev, vocab::LOGIN_FAILURE, Outcome::Failure);
+                let user = r.trim().trim_start_matches('(').trim_end_matches(')');
+                actor(ev, user);
+            }
+        }
         _ => {}
     }
 }
@@ -1154,7 +1162,7 @@ mod tests {
                 "Feb 22 16:45:20 slave22 sshd[2738]: pam_succeed_if(sshd:auth): requirement \"uid >= 1000\" not met by user \"root\"",
                 "system.message",
                 "unknown",
-                None,
+                Some("root"),
                 None,
                 None,
             ),
@@ -1163,6 +1171,48 @@ mod tests {
                 "system.message",
                 "unknown",
                 None,
+                None,
+                None,
+            ),
+        ]);
+    }
+
+    /// Messages of Elastic's filebeat system/auth module tests (elastic/beats,
+    /// filebeat/module/system/auth/test, Apache-2.0), as issue 21 quotes them, in a syslog
+    /// envelope: vigil read them as plain messages; each now gives the action and the person the
+    /// peers' own parsers find.
+    #[test]
+    fn elastic_auth_test_lines_the_peers_read() {
+        check(&[
+            (
+                "Feb 21 21:56:12 localhost sshd[3430]: pam_faillock(sshd:auth): Consecutive login failures for user test account temporarily locked",
+                "account.lock",
+                "success",
+                Some("test"),
+                Some("test"),
+                None,
+            ),
+            (
+                "Feb 21 21:56:12 localhost unix_chkpwd[3431]: password check failed for user (testuser)",
+                "login.failure",
+                "failure",
+                Some("testuser"),
+                None,
+                None,
+            ),
+            (
+                "Feb 21 21:56:12 localhost passwd[3432]: pam_unix(passwd:chauthtok): new password not acceptable",
+                "password.change",
+                "failure",
+                None,
+                None,
+                None,
+            ),
+            (
+                "Feb 21 21:56:12 localhost sshd[3433]: subsystem request for sftp by user vagrant",
+                "system.message",
+                "unknown",
+                Some("vagrant"),
                 None,
                 None,
             ),

@@ -36,6 +36,14 @@ pub(super) fn parse(msg: &str, ev: &mut Event) {
         ev.field("preauth", true);
     }
     let m = msg.strip_prefix("fatal: ").unwrap_or(msg);
+    // `subsystem request for sftp by user vagrant`: the user is the actor.
+    if let Some(r) = m.strip_prefix("subsystem request for ")
+        && let Some((subsystem, user)) = r.split_once(" by user ")
+    {
+        ev.field("subsystem", subsystem);
+        actor(ev, user.split_whitespace().next().unwrap_or(""));
+        return;
+    }
     if let Some(r) = m.strip_prefix("Accepted ") {
         accepted(r, ev);
     } else if let Some(r) = m.strip_prefix("Failed ") {
