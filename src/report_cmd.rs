@@ -66,8 +66,13 @@ pub struct ReportArgs {
     pub wait: std::time::Duration,
 }
 
-/// The archive's head and verification, and the dead letter by class.
-fn integrity(data: &Path, head: String) -> Result<Integrity> {
+/// The archive's head and verification (against `committed`, the archive state of the writer's
+/// last commit), and the dead letter by class.
+fn integrity(data: &Path, committed: Option<serde_json::Value>) -> Result<Integrity> {
+    let head = committed
+        .as_ref()
+        .and_then(|v| v.get("head").and_then(|h| h.as_str()).map(str::to_string))
+        .unwrap_or_default();
     let mut out = Integrity {
         archive_head: head,
         archive_ok: true,
@@ -75,14 +80,13 @@ fn integrity(data: &Path, head: String) -> Result<Integrity> {
     };
     let dir = data.join("archive");
     if dir.is_dir() {
-        let state: Option<vigil_archive::ArchiveState> =
-            match crate::commit::committed_archive_state(data)? {
-                Some(v) => Some(
-                    serde_json::from_value(v)
-                        .context("the archive state in the last commit cannot be read")?,
-                ),
-                None => None,
-            };
+        let state: Option<vigil_archive::ArchiveState> = match committed {
+            Some(v) => Some(
+                serde_json::from_value(v)
+                    .context("the archive state in the last commit cannot be read")?,
+            ),
+            None => None,
+        };
         let report = vigil_archive::verify(&dir, state.as_ref())?;
         out.archive_ok = report.ok();
         out.archive_problems = report.problems.iter().map(ToString::to_string).collect();
@@ -228,9 +232,8 @@ pub fn make(
     // The evidence archive and its head are the data directory's; the events may be in
     // ClickHouse (`[store]`).
     let store = crate::commit::open_store(data)?;
-    let head = crate::commit::committed_archive_state(data)?
-        .and_then(|v| v.get("head").and_then(|h| h.as_str()).map(str::to_string))
-        .unwrap_or_default();
+    // Read once: it may come from ClickHouse.
+    let committed = crate::commit::committed_archive_state(data)?;
     let jobs: Vec<vigil_backups::jobs::Job> =
         config.backups.iter().map(|b| b.job.clone()).collect();
     let checks = Checks {
@@ -248,7 +251,7 @@ pub fn make(
         until,
         prev_since,
         &sources,
-        integrity(data, head)?,
+        integrity(data, committed)?,
     )?;
     report.follow_ups = follow_ups(data, since, until, policy.zone)?;
     Ok(report)

@@ -177,8 +177,9 @@ pub fn run(
     // Flush requests seen (see crate::spool): answered by the commit after a round that read
     // every source to its end.
     let mut requests: Vec<PathBuf> = Vec::new();
-    // Journal sources: when each was last asked (journalctl runs once per poll, not per wake-up).
-    let mut journal_polled: Vec<Option<Instant>> = vec![None; sources.len()];
+    // Sources read by polling (journals, `.evtx` files): when each was last read (once per poll,
+    // not per wake-up).
+    let mut polled: Vec<Option<Instant>> = vec![None; sources.len()];
     let mut journal_parser = vigil_parsers::journald::JournaldParser::new();
     // `.evtx` files: their size and time when last read (a file is read again when they change).
     let mut evtx_seen: HashMap<PathBuf, (u64, std::time::SystemTime)> = HashMap::new();
@@ -204,12 +205,14 @@ pub fn run(
         let spooled = spool.has_events().unwrap_or(false);
         for (si, src) in sources.iter().enumerate() {
             if let Some(spec) = &src.journal {
-                let due = journal_polled[si]
-                    .is_none_or(|t| now.saturating_duration_since(t) >= opts.poll_every);
-                if !(due || !requests.is_empty() || stopping) {
+                if !poll_due(
+                    &mut polled[si],
+                    now,
+                    opts.poll_every,
+                    !requests.is_empty() || stopping,
+                ) {
                     continue;
                 }
-                journal_polled[si] = Some(now);
                 let cursor = ckpts.journal(&src.source).map(|j| j.cursor.clone());
                 let (entries, m) = match crate::journal::read(spec, cursor.as_deref(), 5_000) {
                     Ok(r) => r,
@@ -254,12 +257,14 @@ pub fn run(
                 continue;
             }
             if src.format == crate::evtx::FORMAT {
-                let due = journal_polled[si]
-                    .is_none_or(|t| now.saturating_duration_since(t) >= opts.poll_every);
-                if !(due || !requests.is_empty() || stopping) {
+                if !poll_due(
+                    &mut polled[si],
+                    now,
+                    opts.poll_every,
+                    !requests.is_empty() || stopping,
+                ) {
                     continue;
                 }
-                journal_polled[si] = Some(now);
                 let got = evtx_round(
                     src,
                     &mut evtx_seen,
@@ -510,6 +515,16 @@ pub fn run(
     }
     writer.close_writer()?;
     Ok(summary)
+}
+
+/// Whether a source read by polling (a journal, `.evtx` files) is read this round: once per
+/// `every`, or at once when `asked` (a flush request, or stopping). Notes the time it is read.
+fn poll_due(last: &mut Option<Instant>, now: Instant, every: Duration, asked: bool) -> bool {
+    let due = asked || last.is_none_or(|t| now.saturating_duration_since(t) >= every);
+    if due {
+        *last = Some(now);
+    }
+    due
 }
 
 /// Reads the `.evtx` files of `src` that changed since they were last read: their new records
