@@ -10,16 +10,24 @@ use std::io::Write;
 
 use common::vigil_ok;
 
-#[test]
-fn a_50_mb_line_is_cut_and_flagged_and_blank_lines_are_counted_not_dead_lettered() {
-    let dir = std::env::temp_dir().join(format!("vigil-bounds-{}", std::process::id()));
+/// A fresh folder whose config reads the syslog files `paths` as source `auth`.
+fn site(name: &str, paths: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(
         dir.join("vigil.toml"),
-        "data_dir = \"data\"\ndisplay_zone = \"UTC\"\n\n[[sources]]\nname = \"auth\"\npaths = [\"auth.log\"]\nformat = \"syslog\"\nrole = \"login\"\nreference_time = \"2026-12-08\"\n",
+        format!(
+            "data_dir = \"data\"\ndisplay_zone = \"UTC\"\n\n[[sources]]\nname = \"auth\"\npaths = [\"{paths}\"]\nformat = \"syslog\"\nrole = \"login\"\nreference_time = \"2026-12-08\"\n"
+        ),
     )
     .unwrap();
+    dir
+}
+
+#[test]
+fn a_50_mb_line_is_cut_and_flagged_and_blank_lines_are_counted_not_dead_lettered() {
+    let dir = site("vigil-bounds", "auth.log");
     let long_len = 50 << 20;
     {
         let mut f = std::io::BufWriter::new(std::fs::File::create(dir.join("auth.log")).unwrap());
@@ -89,14 +97,7 @@ fn a_50_mb_line_is_cut_and_flagged_and_blank_lines_are_counted_not_dead_lettered
 
 #[test]
 fn a_gzip_bomb_is_refused_with_one_line_and_the_other_files_ingest() {
-    let dir = std::env::temp_dir().join(format!("vigil-bomb-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(
-        dir.join("vigil.toml"),
-        "data_dir = \"data\"\ndisplay_zone = \"UTC\"\n\n[[sources]]\nname = \"auth\"\npaths = [\"logs/*\"]\nformat = \"syslog\"\nrole = \"login\"\nreference_time = \"2026-12-08\"\n",
-    )
-    .unwrap();
+    let dir = site("vigil-bomb", "logs/*");
     std::fs::create_dir_all(dir.join("logs")).unwrap();
     // 100 MB of zeros after one line, gzip -9: about 1,030 times smaller.
     let made = std::process::Command::new("sh")
@@ -142,14 +143,7 @@ fn a_gzip_bomb_is_refused_with_one_line_and_the_other_files_ingest() {
 
 #[test]
 fn an_ingest_killed_then_finished_dead_letters_each_malformed_line_once() {
-    let dir = std::env::temp_dir().join(format!("vigil-dead-once-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(
-        dir.join("vigil.toml"),
-        "data_dir = \"data\"\ndisplay_zone = \"UTC\"\n\n[[sources]]\nname = \"auth\"\npaths = [\"auth.log\"]\nformat = \"syslog\"\nrole = \"login\"\nreference_time = \"2026-12-08\"\n",
-    )
-    .unwrap();
+    let dir = site("vigil-dead-once", "auth.log");
     let n = 200_000;
     {
         let mut f = std::io::BufWriter::new(std::fs::File::create(dir.join("auth.log")).unwrap());
@@ -201,14 +195,7 @@ fn an_ingest_killed_then_finished_dead_letters_each_malformed_line_once() {
 
 #[test]
 fn watch_cuts_a_long_line_that_arrives_in_pieces_and_reads_the_next_whole() {
-    let dir = std::env::temp_dir().join(format!("vigil-bounds-watch-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(
-        dir.join("vigil.toml"),
-        "data_dir = \"data\"\ndisplay_zone = \"UTC\"\n\n[[sources]]\nname = \"auth\"\npaths = [\"auth.log\"]\nformat = \"syslog\"\nrole = \"login\"\nreference_time = \"2026-12-08\"\n",
-    )
-    .unwrap();
+    let dir = site("vigil-bounds-watch", "auth.log");
     let log = dir.join("auth.log");
     std::fs::write(
         &log,

@@ -1,5 +1,5 @@
 //! The ClickHouse store against the index, on a real cluster: two `clickhouse-server`s on
-//! loopback ports (Debian's, started by the test in folders of its own), a `Distributed` table
+//! loopback ports (Debian's, started by `scripts/clickhouse-cluster.sh` in the test's folder), a `Distributed` table
 //! over them. The samples are ingested into the index, copied with `vigil store migrate`, and
 //! every answer of search, check and report is compared with the index's on the same events.
 //! Without clickhouse-server the test says it was skipped.
@@ -9,110 +9,53 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
 use common::{samples_copy, vigil_ok};
 
-/// Two servers, stopped when dropped.
+/// Two shards started by `scripts/clickhouse-cluster.sh` (the cluster the store matrix and the
+/// benchmark use too), stopped when dropped.
 struct Cluster {
-    servers: Vec<Child>,
+    dir: PathBuf,
     http: Vec<u16>,
 }
 
 impl Drop for Cluster {
     fn drop(&mut self) {
-        for s in &mut self.servers {
-            let _ = s.kill();
-            let _ = s.wait();
-        }
+        let _ = Command::new(common::root().join("scripts/clickhouse-cluster.sh"))
+            .arg("stop")
+            .arg(&self.dir)
+            .status();
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
+/// Starts two shards under `dir` (cluster `vigil_cluster`), or says the test is skipped and
+/// gives `None` when clickhouse-server is not installed.
+fn cluster(dir: &Path, test: &str) -> Option<Cluster> {
+    if !Path::new("/usr/sbin/clickhouse-server").exists() {
+        eprintln!("SKIPPED {test}: clickhouse-server is not installed (Debian: clickhouse-server)");
+        return None;
+    }
+    let home = dir.join("cluster");
+    let out = Command::new(common::root().join("scripts/clickhouse-cluster.sh"))
+        .arg("start")
+        .arg(&home)
+        .arg("2000000000")
+        .stderr(Stdio::inherit())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "scripts/clickhouse-cluster.sh start failed"
+    );
+    let http = String::from_utf8(out.stdout)
         .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn server_binary() -> Option<PathBuf> {
-    ["/usr/sbin/clickhouse-server", "/usr/bin/clickhouse-server"]
-        .iter()
-        .map(PathBuf::from)
-        .find(|p| p.exists())
-}
-
-/// Starts two shards under `dir`, each knowing the cluster `vigil_cluster` of both.
-fn cluster(dir: &Path, server: &Path) -> Cluster {
-    let ports: Vec<(u16, u16)> = (0..2).map(|_| (free_port(), free_port())).collect();
-    let shards: String = ports
-        .iter()
-        .map(|(_, tcp)| {
-            format!("<shard><replica><host>127.0.0.1</host><port>{tcp}</port></replica></shard>")
-        })
+        .trim()
+        .split(',')
+        .map(|u| u.rsplit(':').next().unwrap().parse().unwrap())
         .collect();
-    let mut servers = Vec::new();
-    for (n, (http, tcp)) in ports.iter().enumerate() {
-        let home = dir.join(format!("ch{n}"));
-        std::fs::create_dir_all(&home).unwrap();
-        let h = home.display();
-        std::fs::write(
-            home.join("users.xml"),
-            r#"<?xml version="1.0"?>
-<yandex>
-  <profiles><default><max_memory_usage>2000000000</max_memory_usage></default></profiles>
-  <users><default><password></password><networks><ip>::1</ip><ip>127.0.0.1</ip></networks><profile>default</profile><quota>default</quota></default></users>
-  <quotas><default><interval><duration>3600</duration><queries>0</queries><errors>0</errors><result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time></interval></default></quotas>
-</yandex>
-"#,
-        )
-        .unwrap();
-        std::fs::write(
-            home.join("config.xml"),
-            format!(
-                r#"<?xml version="1.0"?>
-<yandex>
-  <logger><level>warning</level><console>1</console></logger>
-  <http_port>{http}</http_port>
-  <tcp_port>{tcp}</tcp_port>
-  <listen_host>127.0.0.1</listen_host>
-  <path>{h}/data/</path>
-  <tmp_path>{h}/tmp/</tmp_path>
-  <user_files_path>{h}/user_files/</user_files_path>
-  <users_config>{h}/users.xml</users_config>
-  <default_profile>default</default_profile>
-  <default_database>default</default_database>
-  <mark_cache_size>268435456</mark_cache_size>
-  <remote_servers><vigil_cluster>{shards}</vigil_cluster></remote_servers>
-</yandex>
-"#
-            ),
-        )
-        .unwrap();
-        servers.push(
-            Command::new(server)
-                .arg(format!("--config-file={h}/config.xml"))
-                .current_dir(&home)
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap(),
-        );
-    }
-    let c = Cluster {
-        servers,
-        http: ports.iter().map(|(h, _)| *h).collect(),
-    };
-    let deadline = Instant::now() + Duration::from_secs(60);
-    for port in &c.http {
-        while std::net::TcpStream::connect(("127.0.0.1", *port)).is_err() {
-            assert!(Instant::now() < deadline, "clickhouse-server did not start");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-    c
+    Some(Cluster { dir: home, http })
 }
 
 fn stdout(dir: &Path, config: &str, args: &[&str]) -> String {
@@ -130,14 +73,10 @@ fn stdout(dir: &Path, config: &str, args: &[&str]) -> String {
 
 #[test]
 fn search_check_and_report_answer_the_same_from_a_two_shard_clickhouse() {
-    let Some(server) = server_binary() else {
-        eprintln!(
-            "SKIPPED clickhouse: clickhouse-server is not installed (Debian: clickhouse-server)"
-        );
+    let dir = samples_copy("clickhouse");
+    let Some(ch) = cluster(&dir, "clickhouse") else {
         return;
     };
-    let dir = samples_copy("clickhouse");
-    let ch = cluster(&dir, &server);
     vigil_ok(&dir, &["ingest"]);
     with_store(&dir, &ch, "vigil_test");
     let out = vigil_ok(&dir, &["store", "migrate", "--to", "clickhouse"]);
@@ -313,18 +252,14 @@ fn sql(port: u16, query: &str) -> String {
 
 #[test]
 fn ingest_into_clickhouse_killed_ten_times_then_finished_holds_each_event_once() {
-    let Some(server) = server_binary() else {
-        eprintln!(
-            "SKIPPED clickhouse ingest: clickhouse-server is not installed (Debian: clickhouse-server)"
-        );
-        return;
-    };
     if Command::new("curl").arg("--version").output().is_err() {
         eprintln!("SKIPPED clickhouse ingest: curl is not installed");
         return;
     }
     let dir = samples_copy("clickhouse-ingest");
-    let ch = cluster(&dir, &server);
+    let Some(ch) = cluster(&dir, "clickhouse ingest") else {
+        return;
+    };
     with_store(&dir, &ch, "vigil_crash");
     // Small inserts, so that the kills fall between and inside them.
     let config = std::fs::read_to_string(dir.join("vigil.toml")).unwrap();
