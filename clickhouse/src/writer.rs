@@ -186,6 +186,12 @@ pub fn committed_archive_state(
     store: &Store,
     data: &Path,
 ) -> Result<Option<serde_json::Value>, Error> {
-    store.create()?;
+    // A read makes no table: no state table, no commit yet.
+    let exists = store
+        .main
+        .post(&format!("EXISTS TABLE {}.state", store.database), b"", &[])?;
+    if String::from_utf8_lossy(&exists).trim() != "1" {
+        return Ok(None);
+    }
     Ok(read_state(store, &writer_key(data))?.and_then(|s| s.archive))
 }
